@@ -1,0 +1,244 @@
+"""SymbolicNetwork: the network of a spec, built forward from symbols.
+
+Canonical model: layers ``0..L``; ``a[0] = x``; for ``l = 1..L``:
+``z[l] = W[l] a[l-1] + b[l]`` and ``a[l] = f_l(z[l])``; ``W[l]`` has shape
+``(n_l, n_{l-1})``; indices are 0-based.  The cost over a batch of ``m``
+examples is ``J = S(m, K) * sum_k C(a[L]_k, y_k) + R``.
+
+Nothing here knows backpropagation: every derivative is taken by the CAS on
+a composed expression, and the derivatives of opaque activations are then
+rewritten into one canonical form (:func:`canonical`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from .activations import ACTIVATIONS, DERIVATIVE_OF_OPAQUE, OPAQUE
+from .backends import Backend, get_backend
+from .costs import AVERAGES, COSTS
+from .spec import NetworkSpec
+
+__all__ = ["SymbolicNetwork", "canonical", "closed_form"]
+
+
+def canonical(expr, backend: Backend):
+    """Rewrite every derivative of an opaque function by its identity.
+
+    >>> import symengine as se
+    >>> u = se.Symbol("u")
+    >>> canonical(se.Function("sigma")(2 * u).diff(u), get_backend("symengine"))
+    2*(1 - sigma(2*u))*sigma(2*u)
+    """
+    B = backend.B
+    mapping = {}
+    for atom, name, point in backend.derivative_atoms(expr):
+        if name not in DERIVATIVE_OF_OPAQUE:
+            raise ValueError(f"no derivative identity for {name!r} (second derivatives are not supported)")
+        mapping[atom] = ACTIVATIONS[DERIVATIVE_OF_OPAQUE[name]].derivative(point, B)
+    return expr.xreplace(mapping) if mapping else expr
+
+
+def closed_form(expr, backend: Backend, keep=()):
+    """Replace opaque functions (except those named in ``keep``) by their closed forms.
+
+    >>> import symengine as se
+    >>> closed_form(se.Function("sigma")(se.Symbol("u")), get_backend("symengine"))
+    (1 + exp(-u))**(-1)
+    """
+    B = backend.B
+    atoms = [(a, n, arg) for a, n, arg in backend.function_atoms(expr) if n in OPAQUE and n not in keep]
+    if not atoms:
+        return expr
+    # innermost first, so that each replacement already holds its arguments' replacements
+    atoms.sort(key=lambda t: len(str(t[0])))
+    mapping = {}
+    for atom, name, arg in atoms:
+        mapping[atom] = OPAQUE[name].closed(arg.xreplace(mapping) if mapping else arg, B)
+    return expr.xreplace(mapping)
+
+
+class Forward:
+    """One forward pass: ``z[l]``, ``a[l]`` and how to rewrite its derivatives.
+
+    ``rules`` maps each derivative atom the CAS will produce for an opaque
+    activation (``Subs(Derivative(sigma(xi), xi), xi, z)``) to its canonical
+    form; the atoms are found by differentiating ``f(z)`` by the handle
+    symbol whose coefficient in ``z`` is 1 (the bias, or the cut symbol), so
+    no search through the (large) expression tree is ever needed.
+    """
+
+    def __init__(self, z, a, nodes, backend):
+        self.z, self.a, self.nodes, self.backend = z, a, nodes, backend
+        B = backend.B
+        self.rules = {}
+        for name, zj, handle in nodes:
+            act = ACTIVATIONS[name]
+            if act.opaque:
+                self.rules[act.symbolic(zj, B).diff(handle)] = act.derivative(zj, B)
+
+    def canonical(self, expr):
+        """``expr`` with every derivative atom of this pass rewritten canonically."""
+        return expr.xreplace(self.rules)
+
+    def closed_map(self, upto=None):
+        """Opaque atom -> closed form, for every node, innermost layer first."""
+        B = self.backend.B
+        mapping = {}
+        for name, zj, _ in self.nodes:
+            act = ACTIVATIONS[name]
+            if not act.opaque:
+                continue
+            zc = zj.xreplace(mapping) if mapping else zj
+            for op in act.opaque:
+                mapping[B.Function(op)(zj)] = OPAQUE[op].closed(zc, B)
+        return mapping
+
+
+class SymbolicNetwork:
+    """Symbols, forward pass and composed cost of the network of ``spec``.
+
+    Examples
+    --------
+    >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="identity"))
+    >>> net.z[0][1][0], net.cost
+    (b1_0 + x0_0*W1_0_0, (1/2)*(b1_0 - y0_0 + x0_0*W1_0_0)**2)
+    """
+
+    def __init__(self, spec: NetworkSpec, backend: str | Backend = "symengine"):
+        self.spec = spec
+        self.backend = backend if isinstance(backend, Backend) else get_backend(backend)
+        B = self.backend.B
+        n, L, m = spec.sizes, spec.depth, spec.batch_size
+        self.L, self.m, self.sizes = L, m, n
+        self.x = [[B.Symbol(f"x{k}_{i}") for i in range(n[0])] for k in range(m)]
+        self.y = [[B.Symbol(f"y{k}_{i}") for i in range(n[L])] for k in range(m)]
+        self.W = {l: [[B.Symbol(f"W{l}_{j}_{i}") for i in range(n[l - 1])] for j in range(n[l])]
+                  for l in range(1, L + 1)}
+        self.b = {l: [B.Symbol(f"b{l}_{j}") for j in range(n[l])] for l in range(1, L + 1)}
+        self.lam = B.Symbol("lambda")
+        #: one forward pass per example; z[k][l], a[k][l] are lists (z[k][0] is None)
+        self.passes = [self.forward(self.x[k]) for k in range(m)]
+        self.z = [p.z for p in self.passes]
+        self.a = [p.a for p in self.passes]
+        self.rules = {key: v for p in self.passes for key, v in p.rules.items()}
+
+    # -- forward pass ---------------------------------------------------------
+    def activate(self, l, zs):
+        """Activations of canonical layer ``l`` for pre-activations ``zs``."""
+        B = self.backend.B
+        name = self.spec.activation_of(l)
+        if name == "softmax":
+            exps = [B.exp(v) for v in zs]
+            total = sum(exps[1:], exps[0])
+            return [e / total for e in exps]
+        return [ACTIVATIONS[name].symbolic(v, B) for v in zs]
+
+    def forward(self, x, cut=None) -> Forward:
+        """The forward pass from input ``x``; ``cut=(kind, l, symbols)`` starts at ``z[l]`` or ``a[l]``.
+
+        Cutting is how a derivative with respect to an inner quantity is
+        taken: the quantity becomes free symbols, the CAS differentiates,
+        and the symbols are put back (:meth:`partial`).
+        """
+        L = self.L
+        z, a, nodes = [None] * (L + 1), [None] * (L + 1), []
+        a[0] = list(x)
+        start = 1
+        if cut is not None:
+            kind, lc, symbols = cut
+            if kind == "z":
+                z[lc], a[lc] = list(symbols), self.activate(lc, symbols)
+                nodes += [(self.spec.activation_of(lc), s, s) for s in symbols]
+            else:
+                a[lc] = list(symbols)
+            start = lc + 1
+        for l in range(start, L + 1):
+            W, b, prev = self.W[l], self.b[l], a[l - 1]
+            z[l] = [sum((w * p for w, p in zip(row, prev)), bj) for row, bj in zip(W, b)]
+            a[l] = self.activate(l, z[l])
+            nodes += [(self.spec.activation_of(l), zj, bj) for zj, bj in zip(z[l], b)]
+        return Forward(z, a, [nd for nd in nodes if nd[0] != "softmax"], self.backend)
+
+    def example_cost(self, a_out, y):
+        """Per-example cost ``C(a[L], y)`` (no scaling, no weight decay)."""
+        return COSTS[self.spec.cost].symbolic(a_out, y, self.backend.B)
+
+    # -- cost -----------------------------------------------------------------
+    @cached_property
+    def scale(self):
+        """The factor S(m, K) in front of the summed per-example costs."""
+        return AVERAGES[self.spec.average](self.m, self.sizes[-1], self.backend.B)
+
+    @cached_property
+    def decay(self):
+        """The weight-decay term R (zero when the spec has no weight decay)."""
+        B, spec = self.backend.B, self.spec
+        if spec.weight_decay == 0:
+            return B.Integer(0)
+        squares = [w ** 2 for l in self.W for row in self.W[l] for w in row]
+        if spec.decay_biases:
+            squares += [v ** 2 for l in self.b for v in self.b[l]]
+        R = self.lam / 2 * sum(squares[1:], squares[0])
+        return R / self.m if spec.decay_average else R
+
+    @cached_property
+    def example_costs(self):
+        """``C_k`` for every example k."""
+        return [self.example_cost(self.a[k][self.L], self.y[k]) for k in range(self.m)]
+
+    @cached_property
+    def cost(self):
+        """The composed batch cost J."""
+        costs = self.example_costs
+        return self.scale * sum(costs[1:], costs[0]) + self.decay
+
+    @cached_property
+    def params(self):
+        """Every parameter symbol, canonical order: W[1] row-major, b[1], W[2], b[2], ..."""
+        out = []
+        for l in range(1, self.L + 1):
+            out += [w for row in self.W[l] for w in row] + list(self.b[l])
+        return out
+
+    @property
+    def data_symbols(self):
+        """Input and target symbols, example by example."""
+        return [s for k in range(self.m) for s in self.x[k]] + [s for k in range(self.m) for s in self.y[k]]
+
+    # -- derivatives by the CAS -------------------------------------------------
+    def diff(self, expr, symbol):
+        """``d expr / d symbol`` in canonical form (``expr`` built from this network's passes)."""
+        return expr.diff(symbol).xreplace(self.rules)
+
+    def partial(self, k, of, kind, l, wrt_index=None):
+        """Derivative of a per-example quantity w.r.t. ``z[l]`` or ``a[l]`` of example k.
+
+        ``of(z, a, C)`` picks the quantity from the forward pass cut at that
+        layer (``C`` is the per-example cost).  Returns the list over the
+        layer's units, or one unit if ``wrt_index`` is given.
+        """
+        B = self.backend.B
+        zeta = [B.Symbol(f"zeta_{kind}{l}_{j}") for j in range(self.sizes[l])]
+        fw = self.forward(self.x[k], cut=(kind, l, zeta))
+        quantity = of(fw.z, fw.a, self.example_cost(fw.a[self.L], self.y[k]))
+        back = dict(zip(zeta, (self.z if kind == "z" else self.a)[k][l]))
+        units = range(len(zeta)) if wrt_index is None else [wrt_index]
+        out = [fw.canonical(quantity.diff(zeta[j])).xreplace(back) for j in units]
+        return out if wrt_index is None else out[0]
+
+    def delta(self, k, l):
+        """``δ[l] = ∂C_k/∂z[l]`` for example k, by the free-symbol method."""
+        return self.partial(k, lambda z, a, C: C, "z", l)
+
+    @cached_property
+    def closed_map(self):
+        """Opaque atom -> closed form, over every example's pass (for numerics)."""
+        out = {}
+        for p in self.passes:
+            out.update(p.closed_map())
+        return out
+
+    def closed(self, expr):
+        """``expr`` with every opaque function of this network replaced by its closed form."""
+        return expr.xreplace(self.closed_map)
