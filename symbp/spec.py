@@ -27,6 +27,11 @@ def _allowed(names) -> str:
     return ", ".join(repr(n) for n in names)
 
 
+def _one_of(value, names) -> bool:
+    """``value in names`` for a name, False (not TypeError) for an unhashable value."""
+    return isinstance(value, str) and value in names
+
+
 @dataclass(frozen=True)
 class NetworkSpec:
     """Layer sizes, activations, cost and conventions of a feed-forward network.
@@ -64,7 +69,7 @@ class NetworkSpec:
             raise SpecError(f"sizes: every layer width must be an integer >= 1, got {list(sizes)}")
         object.__setattr__(self, "sizes", sizes)
 
-        if self.activation not in ACTIVATIONS or self.activation in VECTOR_ACTIVATIONS:
+        if not _one_of(self.activation, ACTIVATIONS) or self.activation in VECTOR_ACTIVATIONS:
             hidden = [a for a in ACTIVATIONS if a not in VECTOR_ACTIVATIONS]
             raise SpecError(f"activation: {self.activation!r} is not one of {_allowed(hidden)}")
         out = self.output_activation
@@ -72,11 +77,11 @@ class NetworkSpec:
             out = "softmax"
         if out is None:
             out = self.activation
-        if out not in ACTIVATIONS:
+        if not _one_of(out, ACTIVATIONS):
             raise SpecError(f"output_activation: {out!r} is not one of {_allowed(ACTIVATIONS)}")
         object.__setattr__(self, "output_activation", out)
 
-        if self.cost not in COSTS:
+        if not _one_of(self.cost, COSTS):
             raise SpecError(f"cost: {self.cost!r} is not one of {_allowed(COSTS)}")
         needs = COSTS[self.cost].output_activations
         if needs is not None and out not in needs:
@@ -85,7 +90,7 @@ class NetworkSpec:
                 f"{_allowed(needs)}, got {out!r}")
         if out in VECTOR_ACTIVATIONS and self.cost != "softmax_cross_entropy":
             raise SpecError(f"output_activation: {out!r} goes only with cost 'softmax_cross_entropy'")
-        if self.average not in AVERAGES:
+        if not _one_of(self.average, AVERAGES):
             raise SpecError(f"average: {self.average!r} is not one of {_allowed(AVERAGES)}")
         if not isinstance(self.weight_decay, Real) or isinstance(self.weight_decay, bool) \
                 or not self.weight_decay >= 0 or self.weight_decay != self.weight_decay \
@@ -97,7 +102,7 @@ class NetworkSpec:
         m = self.batch_size
         if not isinstance(m, int) or isinstance(m, bool) or m < 1:
             raise SpecError(f"batch_size: expected an integer >= 1, got {m!r}")
-        if self.bias not in BIAS_LAYOUTS:
+        if not _one_of(self.bias, BIAS_LAYOUTS):
             raise SpecError(f"bias: {self.bias!r} is not one of {_allowed(BIAS_LAYOUTS)}")
 
     # -- derived facts -------------------------------------------------------
