@@ -122,6 +122,7 @@ class SymbolicNetwork:
         self.z = [p.z for p in self.passes]
         self.a = [p.a for p in self.passes]
         self.rules = {key: v for p in self.passes for key, v in p.rules.items()}
+        self._cache = {}
 
     # -- forward pass ---------------------------------------------------------
     def activate(self, l, zs):
@@ -230,6 +231,20 @@ class SymbolicNetwork:
     def delta(self, k, l):
         """``δ[l] = ∂C_k/∂z[l]`` for example k, by the free-symbol method."""
         return self.partial(k, lambda z, a, C: C, "z", l)
+
+    def delta_cached(self, k, l):
+        """:meth:`delta`, computed once per (k, l)."""
+        key = ("delta", k, l)
+        if key not in self._cache:
+            self._cache[key] = self.delta(k, l)
+        return self._cache[key]
+
+    def diff_cached(self, expr, symbol):
+        """:meth:`diff` of a long-lived expression (a cost of this network), computed once."""
+        key = (id(expr), symbol)
+        if key not in self._cache:
+            self._cache[key] = (expr, self.diff(expr, symbol))
+        return self._cache[key][1]
 
     @cached_property
     def closed_map(self):

@@ -1,0 +1,296 @@
+"""Diagnosis of a failing claim, computed from the claim itself, never looked up.
+
+Each hypothesis is tested by measurement: a constant ratio to the truth
+(fitted across architectures against expressions in m, K and the widths),
+another cost convention (the truth rebuilt under it), a counterfactual
+reading of the formula (``f`` and ``f'`` exchanged, a quantity one layer
+off, ``W`` transposed, the unit indices swapped), and otherwise the
+symbolic residual.  Every failure also gets an exact counterexample.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import sympy
+
+from .notation import LENIENT, IllFormed
+from .verify import RTOL, instantiate, numeric_values, relative_errors, spec_for
+
+__all__ = ["diagnose", "explain_ill_formed", "fit_factor", "counterexample"]
+
+
+def _d(kind, detail, factor=None):
+    return {"kind": kind, "factor": factor, "detail": detail}
+
+
+# -- constant ratio ------------------------------------------------------------------------
+def _ratio(truth, claim):
+    """The constant c with claim = c·truth, or None."""
+    t, c = truth.ravel(), claim.ravel()
+    ok = np.isfinite(t) & np.isfinite(c)
+    t, c = t[ok], c[ok]
+    big = np.abs(t) > 1e-9 * max(np.max(np.abs(t), initial=0), 1e-300)
+    if not big.any() or not np.allclose(c[~big], 0, atol=1e-9 * max(np.max(np.abs(c), initial=0), 1e-12)):
+        return None
+    r = c[big] / t[big]
+    mid = float(np.median(r))
+    return mid if np.all(np.abs(r - mid) <= 1e-7 * max(abs(mid), 1e-12)) else None
+
+
+_FACTORS = [  # name, value(m, K)
+    ("m", lambda m, K: m), ("1/m", lambda m, K: 1 / m), ("K", lambda m, K: K), ("1/K", lambda m, K: 1 / K),
+    ("m·K", lambda m, K: m * K), ("1/(m·K)", lambda m, K: 1 / (m * K)), ("K/m", lambda m, K: K / m),
+    ("m/K", lambda m, K: m / K),
+]
+
+
+def fit_factor(ratios):
+    """Name the factor ``claim/truth`` from its value on each architecture ``(ratio, m, K)``.
+
+    >>> fit_factor([(0.5, 1, 2), (1.0, 3, 1)])
+    '1/K'
+    >>> fit_factor([(2.0, 1, 2), (2.0, 3, 1)])
+    '2'
+    """
+    vals = [r for r, _, _ in ratios]
+    if np.allclose(vals, vals[0], rtol=1e-7):
+        fr = Fraction(vals[0]).limit_denominator(1000)
+        if abs(float(fr) - vals[0]) <= 1e-9 * abs(vals[0]):
+            return str(fr)
+        return f"{vals[0]:.6g}"
+    for sign in (1, -1):
+        for name, fn in _FACTORS:
+            if all(abs(r - sign * fn(m, K)) <= 1e-7 * abs(r) for r, m, K in ratios):
+                return name if sign == 1 else f"-{name}"
+    for name, fn in _FACTORS:
+        for c in (2, 0.5):
+            if all(abs(r - c * fn(m, K)) <= 1e-7 * abs(r) for r, m, K in ratios):
+                return f"{Fraction(c)}·{name}"
+    return None
+
+
+# -- counterfactual readings -------------------------------------------------------------------
+def _holds_when(claim, derivation, runs, side, **how):
+    """Whether the claim's side ``side`` equals the truth on every run when read as ``how`` says.
+
+    The truth comes from the claim read as written (leniently: an index out of
+    range reads as NaN, so only the formula side suffers from it); where even
+    that fails, from the counterfactual reading itself (only readings that do
+    not touch the true quantities are asked then).
+    """
+    LENIENT[0] = True
+    try:
+        for sizes, m, net, symbols, *_ in runs:
+            pts = _points(net, symbols)
+            try:
+                alt = instantiate(claim, net, derivation.notation, dict(symbols), **how)
+                vals = numeric_values(net, symbols, alt, pts)
+            except (IllFormed, IndexError, KeyError, ValueError, TypeError, ZeroDivisionError):
+                return False
+            try:
+                base = instantiate(claim, net, derivation.notation, dict(symbols))
+                truth = numeric_values(net, symbols, base, pts)[:, :, 0]
+            except (IllFormed, IndexError, KeyError, ValueError, TypeError, ZeroDivisionError):
+                if "swap_indices" in how or "shift" in how.get("perturb", {}):
+                    return False
+                base, truth = alt, vals[:, :, 0]
+            if len(alt) != len(base) or not np.all(np.isfinite(vals[:, :, side])):
+                return False
+            err = relative_errors(np.stack([truth, vals[:, :, side]], axis=-1))
+            if not np.all(err <= RTOL):
+                return False
+        return True
+    finally:
+        LENIENT[0] = False
+
+
+def _readings(claim, derivation, runs, side, step=""):
+    """The first counterfactual reading under which the claim holds, as a diagnosis (or None)."""
+    if _holds_when(claim, derivation, runs, side, perturb={"swap_f": True}):
+        return _d("derivative", "f where f' belongs (or f' where f belongs)" + step)
+    for family in ("z", "a", "delta", "W", "b"):
+        for shift in (-1, 1):
+            if _holds_when(claim, derivation, runs, side, perturb={"shift": (family, shift)}):
+                wrong = "l+1" if shift == -1 else "l-1"
+                return _d("layer", f"{family} of the wrong layer: reads as if {family}^({wrong}) were "
+                          f"written where {family}^(l) belongs" + step)
+    if _holds_when(claim, derivation, runs, side, perturb={"transpose_W": True}):
+        return _d("transpose", "W where Wᵀ belongs (or Wᵀ where W belongs)" + step)
+    if len(claim.indices) >= 2 and _holds_when(claim, derivation, runs, side, swap_indices=True):
+        return _d("transpose", f"indices transposed: holds with ({', '.join(reversed(claim.indices))}) "
+                  f"for ({', '.join(claim.indices)})" + step)
+    return None
+
+
+def explain_ill_formed(claim, derivation, ill, cache):
+    """For a claim that cannot be evaluated anywhere: a reading under which it holds, or None."""
+    runs = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
+    d = _readings(claim, derivation, runs, 1)
+    if d is not None:
+        d["detail"] += f"; as written it cannot be evaluated: {ill[0][2]}"
+    return d
+
+
+def _points(net, symbols):
+    from .verify import sample_points
+    return sample_points(net, symbols, 8, 12345)
+
+
+def _holds_under(claim, derivation, runs, side, cache, overrides):
+    """Whether the claim holds when the truth follows other cost conventions."""
+    for sizes, m, net, symbols, _ in runs:
+        try:
+            spec = spec_for(derivation, claim, sizes, m, overrides)
+        except ValueError:
+            return False
+        alt_net = cache.get(spec)
+        syms = dict(symbols)
+        try:
+            alt = instantiate(claim, alt_net, derivation.notation, syms)
+        except (IllFormed, ValueError):
+            return False
+        vals = numeric_values(alt_net, syms, alt, _points(alt_net, syms))
+        err = relative_errors(vals[:, :, [0, side]])
+        if not np.all(err <= RTOL):
+            return False
+    return True
+
+
+def _conventions(claim, derivation, net):
+    """Alternative conventions to try: (overrides, kind, detail)."""
+    spec = net.spec
+    out = []
+    for avg in ("none", "examples", "examples_and_outputs"):
+        if avg != spec.average:
+            out.append(({"average": avg}, "convention", f"holds with average={avg!r} (the spec says {spec.average!r})"))
+    if spec.weight_decay:
+        out.append(({"weight_decay": 0.0}, "missing-term",
+                    "the weight-decay term is missing: holds only without weight decay"))
+        out.append(({"decay_biases": not spec.decay_biases}, "extra-term" if not spec.decay_biases else "missing-term",
+                    "holds only if biases are decayed too (a λ·b term)" if not spec.decay_biases
+                    else "the bias-decay term λ·b is missing"))
+        out.append(({"decay_average": not spec.decay_average}, "convention",
+                    f"holds with decay_average={not spec.decay_average} (weight decay "
+                    f"{'divided' if not spec.decay_average else 'not divided'} by m)"))
+    else:
+        out.append(({"weight_decay": 1.0}, "extra-term", "holds only with a weight-decay term λ·W (the spec has none)"))
+    return out
+
+
+# -- the diagnosis ----------------------------------------------------------------------------
+def diagnose(claim, derivation, runs, numeric, ill, cache):
+    """``(diagnosis, counterexample)`` for a failing claim."""
+    width = numeric[0][1].shape[2]
+    side = 1
+    for s in range(width):
+        if any(np.any(e[:, :, s] > RTOL) for _, e in numeric):
+            side = s + 1
+            break
+    step = f" (step {side} of the chain)" if claim.kind == "chain" else ""
+    cex = counterexample(claim, runs, numeric, side)
+
+    if ill and all(np.all(e[:, :, side - 1] <= RTOL) for _, e in numeric):
+        return _d("shape", f"cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"), cex
+
+    ratios = []
+    for (sizes, m, *_), (v, _) in zip(runs, numeric):
+        r = _ratio(v[:, :, 0], v[:, :, side])
+        if r is None:
+            break
+        ratios.append((r, m, sizes[-1]))
+    else:
+        if all(abs(r + 1) <= 1e-7 for r, _, _ in ratios):
+            return _d("sign", "the formula is the negative of the truth" + step, "-1"), cex
+        factor = fit_factor(ratios)
+        if factor is not None:
+            detail = f"the formula is {factor} × the truth" + step
+            for over, _, what in _conventions(claim, derivation, runs[0][2]):
+                if "average" in over and _holds_under(claim, derivation, runs, side, cache, over):
+                    detail += f"; it {what}"
+                    break
+            return _d("factor", detail, factor), cex
+
+    for over, kind, what in _conventions(claim, derivation, runs[0][2]):
+        if _holds_under(claim, derivation, runs, side, cache, over):
+            return _d(kind, what + step), cex
+    d = _readings(claim, derivation, runs, side, step)
+    if d is not None:
+        return d, cex
+    if ill:
+        return _d("shape", f"wrong where it evaluates, and cannot be evaluated on {[list(s) for s, _, _ in ill]}: "
+                  f"{ill[0][2]}"), cex
+    return _d("unknown", "no single fault explains it; residual truth − formula: "
+              + _residual(runs[0], numeric[0], side) + step), cex
+
+
+def _residual(run, num, side):
+    sizes, m, net, symbols, instances = run
+    err = num[1][:, :, side - 1]
+    i = int(np.argmax(np.max(err, axis=0)))
+    inst = instances[i]
+    res = net.backend.expand(inst.sides[0] - inst.sides[min(side, len(inst.sides) - 1)])
+    text = str(sympy.sympify(res))
+    return (text[:240] + " …") if len(text) > 240 else text
+
+
+# -- exact counterexample ----------------------------------------------------------------------
+_CYCLE = [sympy.Rational(1, 2), -1, sympy.Rational(1, 3), 1, sympy.Rational(-1, 2), 2, sympy.Rational(-1, 3),
+          sympy.Rational(3, 2)]
+_TARGETS = [sympy.Rational(1, 2), sympy.Rational(1, 4), sympy.Rational(3, 4)]
+
+
+def _rational_point(net, symbols, shift):
+    from .verify import _symbols_of
+    args = _symbols_of(net, symbols)
+    n_par, n_x = len(net.params), sum(len(x) for x in net.x)
+    vals = []
+    for i, s in enumerate(args):
+        if i < n_par:
+            vals.append(sympy.sympify(_CYCLE[(i + shift) % len(_CYCLE)]))
+        elif i < n_par + n_x:
+            vals.append(sympy.sympify(_CYCLE[(i * 3 + shift + 1) % len(_CYCLE)]))
+        elif i < len(net.params) + len(net.data_symbols):
+            vals.append(_TARGETS[(i + shift) % len(_TARGETS)])
+        else:
+            vals.append(sympy.Rational(1, 2))
+    return args, vals
+
+
+def counterexample(claim, runs, numeric, side):
+    """Smallest failing architecture, a small-rational point, and both sides there, exactly."""
+    from .groundtruth import _closed_sympy
+    for (sizes, m, net, symbols, instances), (v, e) in zip(runs, numeric):
+        err = e[:, :, side - 1]
+        if not np.any(err > RTOL):
+            continue
+        i = int(np.argmax(np.max(err, axis=0)))
+        inst = instances[i]
+        for shift in range(8):
+            args, vals = _rational_point(net, symbols, shift)
+            point = np.array([[float(x) for x in vals]])
+            nv = numeric_values(net, symbols, [inst], point)[0, 0]
+            other = nv[min(side, len(nv) - 1)]
+            if np.isfinite(nv[0]) and np.isfinite(other) and abs(nv[0] - other) > 1e-6 * max(abs(nv[0]), 1e-9):
+                sub = {sympy.sympify(a): x for a, x in zip(args, vals)}
+                exact = [_closed_sympy(sympy.sympify(s).xreplace(sub), ("f", "fp", "g", "gp"))
+                         for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)])]
+                show = [_short(sympy.nsimplify(x) if x.is_number and x.is_rational else x) for x in exact]
+                nonzero = {str(a): str(x) for a, x in zip(args, vals) if str(a) in _used(inst, side)}
+                return {"architecture": list(sizes), "batch_size": m, "where": inst.where,
+                        "point": nonzero, "truth": show[0], "formula": show[1],
+                        "truth_float": float(nv[0]), "formula_float": float(other)}
+    return None
+
+
+def _used(inst, side):
+    syms = set()
+    for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)]):
+        syms |= {str(x) for x in sympy.sympify(s).free_symbols}
+    return syms
+
+
+def _short(x, limit=300):
+    text = str(x)
+    return text if len(text) <= limit else text[:limit] + " …"

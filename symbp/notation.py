@@ -1,0 +1,554 @@
+"""Notation adapters: read a network's symbols in a document's own notation.
+
+A :class:`Notation` states a document's conventions (first layer 0 or 1,
+``W_ji`` to-from or ``w_ij`` from-to, ``W^(l)`` named after the layer it
+leaves or enters, bias as ``b`` or as weight 0 on a constant unit, examples
+as rows or columns, 0- or 1-based unit indices, and its own names for
+things).  A :class:`View` is one network seen through a notation: ``n.a[l][i]``
+is the page's ``a_i^{(l)}``.  Vectors and matrices are :class:`Tensor`
+objects: ``*`` is element-wise (⊙), ``@`` is the matrix product, ``.T``
+transposes, and a shape mismatch raises :class:`IllFormed`.
+
+Every derivative a view offers (``n.delta``, ``n.dC_dW``, ``n.partial``) is
+the ground truth of :mod:`symbp.symbolic`, never a formula of a document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .activations import ACTIVATIONS
+
+__all__ = ["Notation", "View", "Tensor", "IllFormed", "odot", "NotationError"]
+
+
+class IllFormed(ValueError):
+    """A formula that cannot be evaluated as written: shape mismatch, bad index, unknown symbol."""
+
+
+#: While True, an index out of range reads as NaN instead of raising (used by the diagnosis,
+#: which re-reads formulas counterfactually and must not stop at the truth side's indices).
+LENIENT = [False]
+
+
+class NotationError(ValueError):
+    """A Notation field with a value outside its allowed set."""
+
+
+_CHOICES = {
+    "first_layer": (0, 1),
+    "weight_index": ("to_from", "from_to"),
+    "weight_named_after": ("target", "source"),
+    "bias": ("vector", "weight0", "both"),
+    "samples": ("rows", "columns"),
+    "unit_base": (0, 1),
+    "example_base": (0, 1),
+}
+
+
+@dataclass(frozen=True)
+class Notation:
+    """A document's conventions, and its names for the canonical quantities.
+
+    ``names`` maps the page's names to the view's own (``{"h": "a", "t": "y"}``).
+
+    >>> Notation(first_layer=1, weight_index="to_from", weight_named_after="source").first_layer
+    1
+    >>> Notation(weight_index="ij")
+    Traceback (most recent call last):
+    ...
+    symbp.notation.NotationError: weight_index: 'ij' is not one of 'to_from', 'from_to'
+    """
+    first_layer: int = 0
+    weight_index: str = "to_from"
+    weight_named_after: str = "target"
+    bias: str = "vector"
+    samples: str = "rows"
+    unit_base: int = 1
+    example_base: int = 1
+    names: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name, allowed in _CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise NotationError(f"{name}: {getattr(self, name)!r} is not one of "
+                                    + ", ".join(map(repr, allowed)))
+
+    @property
+    def bias_slot(self) -> bool:
+        """Whether index 0 addresses the bias (``W_j0 = b_j``, ``a_0 = 1``)."""
+        return self.bias in ("weight0", "both")
+
+    def describe(self) -> str:
+        """One line naming every convention."""
+        return (f"layers from {self.first_layer}; W {self.weight_index.replace('_', '-')}, "
+                f"W^(l) named after the layer it {'enters' if self.weight_named_after == 'target' else 'leaves'}; "
+                f"bias {self.bias}; examples as {self.samples}; units from {self.unit_base}")
+
+
+# -- tensors ----------------------------------------------------------------------
+def _is_tensor(v):
+    return isinstance(v, Tensor)
+
+
+class Tensor:
+    """A matrix (or column/row vector) of expressions, indexed in a document's bases.
+
+    >>> import symengine as se
+    >>> a = Tensor([[se.Symbol("p")], [se.Symbol("q")]], name="a", base=(1, 1))
+    >>> a[2], (a * a).shape, (a.T @ a)[1, 1]
+    (q, (2, 1), p**2 + q**2)
+    >>> a @ a
+    Traceback (most recent call last):
+    ...
+    symbp.notation.IllFormed: shape mismatch: a (2×1) @ a (2×1)
+    """
+
+    def __init__(self, rows, name="?", base=(1, 1), slots=None):
+        self.rows = [list(r) for r in rows]
+        self.name = name
+        self.base = tuple(base)
+        self.slots = slots or {}   # axis -> function(other index, 0-based) giving the value at index 0
+
+    @property
+    def shape(self):
+        """(rows, columns)."""
+        return (len(self.rows), len(self.rows[0]) if self.rows else 0)
+
+    def entries(self):
+        """Every entry, row-major."""
+        return [v for r in self.rows for v in r]
+
+    def _index(self, axis, i):
+        if not isinstance(i, int) or isinstance(i, bool):
+            raise IllFormed(f"index {i!r} of {self.name} is not an integer")
+        n, base = self.shape[axis], self.base[axis]
+        if axis in self.slots and i == base - 1:
+            return None
+        if not base <= i < base + n:
+            if LENIENT[0]:
+                return "nan"
+            extra = f" (or {base - 1} for the bias)" if axis in self.slots else ""
+            raise IllFormed(f"index {i} out of range {base}..{base + n - 1}{extra} for {self.name}")
+        return i - base
+
+    def __getitem__(self, idx):
+        rows, cols = self.shape
+        if not isinstance(idx, tuple):
+            if cols == 1:
+                idx = (idx, self.base[1])
+            elif rows == 1:
+                idx = (self.base[0], idx)
+            else:
+                raise IllFormed(f"{self.name} is a {rows}×{cols} matrix: index it with two indices")
+        if len(idx) != 2:
+            raise IllFormed(f"{self.name} takes at most two indices, got {len(idx)}")
+        r, c = self._index(0, idx[0]), self._index(1, idx[1])
+        if "nan" in (r, c):
+            import symengine
+            return symengine.nan
+        if r is None:
+            return self.slots[0](c)
+        if c is None:
+            return self.slots[1](r)
+        return self.rows[r][c]
+
+    # arithmetic ------------------------------------------------------------------
+    def _map(self, fn, name):
+        return Tensor([[fn(v) for v in r] for r in self.rows], name, self.base)
+
+    def _zip(self, other, fn, op):
+        if _is_tensor(other):
+            if other.shape != self.shape:
+                raise IllFormed(f"shape mismatch: {self.name} ({self.shape[0]}×{self.shape[1]}) {op} "
+                                f"{other.name} ({other.shape[0]}×{other.shape[1]})")
+            return Tensor([[fn(u, v) for u, v in zip(r, s)] for r, s in zip(self.rows, other.rows)],
+                          f"({self.name} {op} {other.name})", self.base)
+        return self._map(lambda u: fn(u, other), f"({self.name} {op} {other})")
+
+    def __add__(self, o):
+        return self._zip(o, lambda u, v: u + v, "+")
+
+    def __radd__(self, o):
+        return self._map(lambda u: o + u, f"({o} + {self.name})")
+
+    def __sub__(self, o):
+        return self._zip(o, lambda u, v: u - v, "-")
+
+    def __rsub__(self, o):
+        return self._map(lambda u: o - u, f"({o} - {self.name})")
+
+    def __mul__(self, o):
+        return self._zip(o, lambda u, v: u * v, "⊙")
+
+    def __rmul__(self, o):
+        return self._map(lambda u: o * u, f"({o}·{self.name})")
+
+    def __truediv__(self, o):
+        if _is_tensor(o):
+            raise IllFormed(f"cannot divide {self.name} by the matrix {o.name}")
+        return self._map(lambda u: u / o, f"({self.name}/{o})")
+
+    def __neg__(self):
+        return self._map(lambda u: -u, f"-{self.name}")
+
+    def __pow__(self, p):
+        return self._map(lambda u: u ** p, f"{self.name}^{p}")
+
+    def __matmul__(self, o):
+        if not _is_tensor(o):
+            raise IllFormed(f"@ needs two matrices, got {self.name} @ {o!r}")
+        (r, k), (k2, c) = self.shape, o.shape
+        if k != k2:
+            raise IllFormed(f"shape mismatch: {self.name} ({r}×{k}) @ {o.name} ({k2}×{c})")
+        rows = [[sum((self.rows[i][t] * o.rows[t][j] for t in range(1, k)), self.rows[i][0] * o.rows[0][j])
+                 for j in range(c)] for i in range(r)]
+        return Tensor(rows, f"{self.name}{o.name}", (self.base[0], o.base[1]))
+
+    @property
+    def T(self):
+        """The transpose."""
+        slots = {1 - ax: fn for ax, fn in self.slots.items()}
+        return Tensor([list(c) for c in zip(*self.rows)], f"{self.name}ᵀ", self.base[::-1], slots)
+
+    def __repr__(self):
+        return f"Tensor({self.name}, {self.shape[0]}×{self.shape[1]})"
+
+
+def odot(a, b):
+    """Element-wise (Hadamard) product ``a ⊙ b``; same as ``a * b`` for tensors.
+
+    >>> import symengine as se
+    >>> p = se.Symbol("p")
+    >>> odot(Tensor([[p]]), Tensor([[2]]))[1]
+    2*p
+    """
+    if _is_tensor(a):
+        return a * b
+    if _is_tensor(b):
+        return b * a
+    return a * b
+
+
+class _Layers:
+    """Document layer index -> Tensor, with a clear error for a layer that does not exist."""
+
+    def __init__(self, name, valid, build):
+        self.name, self.valid, self.build, self.cache = name, list(valid), build, {}
+
+    def __getitem__(self, l):
+        if not isinstance(l, int) or isinstance(l, bool) or l not in self.valid:
+            raise IllFormed(f"{self.name}^({l}) does not exist (layers {self.valid[0]}..{self.valid[-1]})"
+                            if self.valid else f"{self.name} has no layers")
+        if l not in self.cache:
+            self.cache[l] = self.build(l)
+        return self.cache[l]
+
+
+# -- the view -----------------------------------------------------------------------
+class View:
+    """One network, one example, in a document's notation.
+
+    ``perturb`` is used by the diagnosis to re-read a formula counterfactually
+    (``{"shift": ("z", 1)}`` reads ``z^(l)`` as ``z^(l+1)``; ``{"swap_f": True}``
+    exchanges ``f`` and ``f'``; ``{"transpose_W": True}`` transposes ``W``).
+    """
+
+    def __init__(self, net, notation: Notation, k=0, symbols=None, perturb=None):
+        self.net, self.nt, self.k = net, notation, k
+        self.perturb = perturb or {}
+        self._symbols = symbols if symbols is not None else {}
+        self.B = net.backend.B
+        self.L = net.L + notation.first_layer
+        self.first = notation.first_layer
+        self.K = net.sizes[-1]
+        self.m = net.m
+        self.lam = net.lam
+        self.lr = self.symbol("alpha")
+
+    # -- names ------------------------------------------------------------------
+    def __getattr__(self, name):
+        names = self.__dict__.get("nt").names if "nt" in self.__dict__ else {}
+        if name in names:
+            return getattr(self, names[name])
+        raise IllFormed(f"unknown symbol {name!r} (this notation knows: {', '.join(sorted(self.known()))})")
+
+    def known(self):
+        """The names a claim can use in this notation."""
+        base = {"a", "z", "x", "y", "W", "b", "delta", "f", "fp", "f_out", "fp_out", "lam", "lr", "L", "K",
+                "m", "C", "J", "dC_dW", "dC_db", "dJ_dW", "dJ_db", "step_W", "step_b", "dC_da", "X", "Y",
+                "Z", "A", "Delta", "examples", "partial", "size", "hidden", "weight_layers", "symbol"}
+        return base | set(self.nt.names)
+
+    def symbol(self, name):
+        """A free symbol (shared by every view of the same check), e.g. a learning rate or a lemma's ``u``."""
+        if name not in self._symbols:
+            self._symbols[name] = self.B.Symbol(name)
+        return self._symbols[name]
+
+    # -- layer numbering ------------------------------------------------------------
+    def _canon_layer(self, family, l):
+        shift = self.perturb.get("shift")
+        if shift and shift[0] == family:
+            l = l + shift[1]
+        return l - self.first
+
+    def _shift(self, family):
+        shift = self.perturb.get("shift")
+        return shift[1] if shift and shift[0] == family else 0
+
+    def _canon_weight(self, l):
+        c = self._canon_layer("W", l)
+        return c + 1 if self.nt.weight_named_after == "source" else c
+
+    @property
+    def layers(self):
+        """Document indices of every layer, input first."""
+        return [c + self.first for c in range(self.net.L + 1)]
+
+    @property
+    def hidden(self):
+        """Document indices of the hidden layers."""
+        return self.layers[1:-1]
+
+    @property
+    def weight_layers(self):
+        """Document indices of the weight matrices."""
+        off = 1 if self.nt.weight_named_after == "source" else 0
+        return [c - off + self.first for c in range(1, self.net.L + 1)]
+
+    def size(self, l):
+        """Width of document layer l."""
+        return self.net.sizes[self._check_layer(l, "s")]
+
+    def _check_layer(self, l, name, lo=0):
+        c = l - self.first
+        if not isinstance(l, int) or not lo <= c <= self.net.L:
+            raise IllFormed(f"{name}^({l}) does not exist (layers {self.first + lo}..{self.L})")
+        return c
+
+    # -- vectors of one example -------------------------------------------------------
+    def _vec(self, values, name, slot_one=False):
+        b = self.nt.unit_base
+        slots = {0: (lambda _c: self.B.Integer(1))} if (slot_one and self.nt.bias_slot) else None
+        return Tensor([[v] for v in values], name, (b, b), slots)
+
+    def _layer_vec(self, family, values_of, lo, slot_one=False):
+        def build(l):
+            c = self._canon_layer(family, l)
+            if not lo <= c <= self.net.L:
+                raise IllFormed(f"{family}^({l}) does not exist")
+            return self._vec(values_of(c), f"{family}^({l})", slot_one)
+        sh = self._shift(family)
+        return _Layers(family, [c + self.first - sh for c in range(lo, self.net.L + 1)], build)
+
+    @cached_property
+    def a(self):
+        """Activations ``a^(l)`` (``a`` of the input layer is ``x``)."""
+        return self._layer_vec("a", lambda c: self.net.a[self.k][c], 0, slot_one=True)
+
+    @cached_property
+    def z(self):
+        """Pre-activations ``z^(l)``."""
+        return self._layer_vec("z", lambda c: self.net.z[self.k][c], 1)
+
+    @cached_property
+    def delta(self):
+        """The true ``δ^(l) = ∂C/∂z^(l)`` of this example (free-symbol method)."""
+        return self._layer_vec("delta", lambda c: self.net.delta_cached(self.k, c), 1)
+
+    @cached_property
+    def dC_da(self):
+        """The true ``∂C/∂a^(l)`` of this example."""
+        return self._layer_vec("dC_da", lambda c: self.net.partial(self.k, lambda z, a, C: C, "a", c), 0)
+
+    @property
+    def x(self):
+        """The input of this example."""
+        return self._vec(self.net.x[self.k], "x", slot_one=True)
+
+    @property
+    def y(self):
+        """The target of this example."""
+        return self._vec(self.net.y[self.k], "y")
+
+    # -- weights ---------------------------------------------------------------------
+    def _weights(self, name, entry, bias_entry):
+        """Doc-oriented matrices: ``entry(c, j, i)`` canonical (to j, from i)."""
+        def build(l):
+            c = self._canon_weight(l)
+            if not 1 <= c <= self.net.L:
+                raise IllFormed(f"{name}^({l}) does not exist")
+            n_to, n_from = self.net.sizes[c], self.net.sizes[c - 1]
+            rows = [[entry(c, j, i) for i in range(n_from)] for j in range(n_to)]
+            b = self.nt.unit_base
+            slots = {1: (lambda j: bias_entry(c, j))} if self.nt.bias_slot else {}
+            t = Tensor(rows, f"{name}^({l})", (b, b), slots)
+            flip = (self.nt.weight_index == "from_to") != bool(self.perturb.get("transpose_W") and name == "W")
+            return t.T if flip else t
+        return _Layers(name, [l - self._shift("W") for l in self.weight_layers], build)
+
+    @cached_property
+    def W(self):
+        """Weights ``W^(l)`` in the document's orientation and naming."""
+        return self._weights("W", lambda c, j, i: self.net.W[c][j][i], lambda c, j: self.net.b[c][j])
+
+    def _bias(self, name, entry):
+        def build(l):
+            c = self._canon_weight(l)
+            if not 1 <= c <= self.net.L:
+                raise IllFormed(f"{name}^({l}) does not exist")
+            return self._vec([entry(c, j) for j in range(self.net.sizes[c])], f"{name}^({l})")
+        return _Layers(name, [l - self._shift("W") for l in self.weight_layers], build)
+
+    @cached_property
+    def b(self):
+        """Biases ``b^(l)``, named like the weights."""
+        return self._bias("b", lambda c, j: self.net.b[c][j])
+
+    # -- activations -------------------------------------------------------------------
+    def _act(self, canon_layer, derivative):
+        name = self.net.spec.activation_of(canon_layer)
+        if name == "softmax":
+            raise IllFormed("softmax has no element-wise derivative: write the output δ directly")
+        if self.perturb.get("swap_f"):
+            derivative = not derivative
+        row = ACTIVATIONS[name]
+        fn = row.derivative if derivative else row.symbolic
+        return lambda u: u._map(lambda v: fn(v, self.B), ("f'" if derivative else "f") + f"({u.name})") \
+            if _is_tensor(u) else fn(u, self.B)
+
+    def f(self, u):
+        """The hidden layers' activation, element-wise."""
+        return self._act(1 if self.net.L > 1 else self.net.L, False)(u)
+
+    def fp(self, u):
+        """The hidden layers' activation derivative ``f'``, element-wise (canonical form)."""
+        return self._act(1 if self.net.L > 1 else self.net.L, True)(u)
+
+    def f_out(self, u):
+        """The output layer's activation."""
+        return self._act(self.net.L, False)(u)
+
+    def fp_out(self, u):
+        """The output layer's activation derivative."""
+        return self._act(self.net.L, True)(u)
+
+    # -- costs and their true derivatives -------------------------------------------------
+    @property
+    def C(self):
+        """This example's cost (no scaling, no weight decay)."""
+        return self.net.example_costs[self.k]
+
+    @property
+    def J(self):
+        """The batch cost with the spec's conventions."""
+        return self.net.cost
+
+    def _grads(self, name, of):
+        def wentry(c, j, i):
+            return self.net.diff_cached(of, self.net.W[c][j][i])
+
+        def bentry(c, j):
+            return self.net.diff_cached(of, self.net.b[c][j])
+        return self._weights(name, wentry, bentry), self._bias(name.replace("W", "b"), bentry)
+
+    @cached_property
+    def _example_grads(self):
+        return self._grads("dC_dW", self.net.example_costs[self.k])
+
+    @cached_property
+    def _batch_grads(self):
+        return self._grads("dJ_dW", self.net.cost)
+
+    @property
+    def dC_dW(self):
+        """True ``∂C/∂W^(l)`` of this example, doc-oriented (index 0 is the bias where the notation has it)."""
+        return self._example_grads[0]
+
+    @property
+    def dC_db(self):
+        """True ``∂C/∂b^(l)`` of this example."""
+        return self._example_grads[1]
+
+    @property
+    def dJ_dW(self):
+        """True ``∂J/∂W^(l)`` of the batch cost."""
+        return self._batch_grads[0]
+
+    @property
+    def dJ_db(self):
+        """True ``∂J/∂b^(l)`` of the batch cost."""
+        return self._batch_grads[1]
+
+    @cached_property
+    def step_W(self):
+        """``W^(l) − lr·∂J/∂W^(l)``: one true gradient-descent step."""
+        return _Layers("W", self.weight_layers, lambda l: self.W[l] - self.lr * self.dJ_dW[l])
+
+    @cached_property
+    def step_b(self):
+        """``b^(l) − lr·∂J/∂b^(l)``."""
+        return _Layers("b", self.weight_layers, lambda l: self.b[l] - self.lr * self.dJ_db[l])
+
+    def partial(self, of, wrt):
+        """True Jacobian ``∂of/∂wrt`` for ``of``/``wrt`` in ``("z", l)``, ``("a", l)`` (``of`` may be ``"C"``).
+
+        Rows follow ``of``'s units, columns ``wrt``'s, both in the document's index base.
+        """
+        kind, l = wrt
+        if kind not in ("z", "a"):
+            raise IllFormed(f"partial: can differentiate by z or a, not {kind!r}")
+        c = self._check_layer(l, kind, lo=1 if kind == "z" else 0)
+        if of == "C":
+            picks = [lambda z, a, C: C]
+        else:
+            okind, ol = of
+            oc = self._check_layer(ol, okind)
+            if oc < c or (oc == c and okind == "z" and kind == "a"):
+                raise IllFormed(f"partial: {okind}^({ol}) does not depend on {kind}^({l})")
+            picks = [lambda z, a, C, r=r: (z if okind == "z" else a)[oc][r] for r in range(self.net.sizes[oc])]
+        rows = [[self.net.partial(self.k, pick, kind, c, j) for j in range(self.net.sizes[c])] for pick in picks]
+        b = self.nt.unit_base
+        return Tensor(rows, f"∂{of}/∂{kind}^({l})", (b, b))
+
+    # -- the batch -------------------------------------------------------------------
+    @cached_property
+    def examples(self):
+        """One view per example of the batch."""
+        return [self if k == self.k else View(self.net, self.nt, k, self._symbols, self.perturb)
+                for k in range(self.m)]
+
+    def _batch(self, name, per_example):
+        """Matrix with one row (rows layout) or column (columns layout) per example."""
+        cols = [per_example(ex) for ex in self.examples]
+        rows = [[c[i] for c in cols] for i in range(len(cols[0]))]   # units × examples
+        b, e = self.nt.unit_base, self.nt.example_base
+        t = Tensor(rows, name, (b, e))
+        return t if self.nt.samples == "columns" else Tensor(t.T.rows, name, (e, b))
+
+    @property
+    def X(self):
+        """Inputs of the batch in the document's sample layout."""
+        return self._batch("X", lambda ex: self.net.x[ex.k])
+
+    @property
+    def Y(self):
+        """Targets of the batch in the document's sample layout."""
+        return self._batch("Y", lambda ex: self.net.y[ex.k])
+
+    @cached_property
+    def Z(self):
+        """``Z^(l)``: pre-activations of the batch."""
+        return _Layers("Z", self.layers[1:], lambda l: self._batch(f"Z^({l})", lambda ex: ex.z[l].entries()))
+
+    @cached_property
+    def A(self):
+        """``A^(l)``: activations of the batch."""
+        return _Layers("A", self.layers, lambda l: self._batch(f"A^({l})", lambda ex: ex.a[l].entries()))
+
+    @cached_property
+    def Delta(self):
+        """True δ^(l) of every example, in the sample layout."""
+        return _Layers("Delta", self.layers[1:], lambda l: self._batch(f"Δ^({l})", lambda ex: ex.delta[l].entries()))
