@@ -113,9 +113,9 @@ def _readings(claim, derivation, runs, side, step=""):
     for family in ("z", "a", "delta", "W", "b"):
         for shift in (-1, 1):
             if _holds_when(claim, derivation, runs, side, perturb={"shift": (family, shift)}):
-                wrong = "l+1" if shift == -1 else "l-1"
-                return _d("layer", f"{family} of the wrong layer: reads as if {family}^({wrong}) were "
-                          f"written where {family}^(l) belongs" + step)
+                how = ("one layer too high (as if {f}^(l+1) stood where {f}^(l) belongs)" if shift == -1 else
+                       "one layer too low (as if {f}^(l) stood where {f}^(l+1) belongs)").format(f=family)
+                return _d("layer", f"{family} of the wrong layer: {how}" + step)
     if _holds_when(claim, derivation, runs, side, perturb={"transpose_W": True}):
         return _d("transpose", "W where Wᵀ belongs (or Wᵀ where W belongs)" + step)
     if len(claim.indices) >= 2 and _holds_when(claim, derivation, runs, side, swap_indices=True):

@@ -112,6 +112,12 @@ def _index_ranges(claim: Claim, n: View, l):
 
 def _flatten(sides, where):
     """Sides (scalars or equal-shape tensors) -> list of scalar side-lists."""
+    for i, side in enumerate(sides):
+        if not isinstance(side, (Tensor, int, float, symengine.Basic)):
+            try:
+                sides[i] = symengine.sympify(side)
+            except Exception:
+                raise IllFormed(f"side {i + 1} is a {type(side).__name__}, not a formula") from None
     shapes = [s.shape if isinstance(s, Tensor) else None for s in sides]
     if len(set(shapes)) > 1:
         shown = ", ".join("scalar" if s is None else f"{s[0]}×{s[1]}" for s in shapes)
@@ -152,7 +158,7 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, pert
                     raise IllFormed("a claim must return its sides: (truth, formula[, more steps])")
                 where = f"example {n.k + notation.example_base}" if claim.scope == "example" and n.m > 1 else ""
                 where += (f" l={l}" if l is not None else "") + (f" {','.join(map(str, idx))}" if idx else "")
-                for w, s, pos in _flatten(sides, where.strip()):
+                for w, s, pos in _flatten(list(sides), where.strip()):
                     out.append(Instance(w, s, (n.k, l, idx, pos)))
     if not out:
         raise IllFormed("the claim states nothing on this architecture (no layer or index in range)")
