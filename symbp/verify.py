@@ -125,10 +125,11 @@ def _flatten(sides, where):
     if shapes[0] is None:
         return [(where, list(sides), ())]
     rows, cols = shapes[0]
+    b0, b1 = sides[0].base
     out = []
     for r in range(rows):
         for c in range(cols):
-            out.append((f"{where}[{r},{c}]", [s.rows[r][c] for s in sides], (r, c)))
+            out.append((f"{where}[{r + b0},{c + b1}]", [s.rows[r][c] for s in sides], (r, c)))
     return out
 
 
