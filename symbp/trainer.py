@@ -84,8 +84,8 @@ def _sigmoid_forward(Z, out):
 
 
 def _sigmoid_backward(Z, A, G, tmp):
-    np.multiply(A, A, out=tmp)          # σ' = σ(1 − σ) = σ − σ²
-    np.subtract(A, tmp, out=tmp)
+    np.subtract(1.0, A, out=tmp)        # σ' = σ(1 − σ)
+    tmp *= A
     G *= tmp
 
 
