@@ -141,11 +141,12 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, pert
     """
     symbols = {} if symbols is None else symbols
     n0 = View(net, notation, 0, symbols, perturb)
+    plain = View(net, notation, 0, symbols) if perturb else n0   # index ranges come from the true shapes
     views = n0.examples if claim.scope == "example" else [n0]
     out = []
     for n in views:
         for l in _layers(claim, n):
-            ranges = _index_ranges(claim, n0, l)
+            ranges = _index_ranges(claim, plain, l)
             grid = [()]
             for r in ranges:
                 grid = [g + (i,) for g in grid for i in r]
