@@ -261,11 +261,11 @@ class Trainer:
             else kernel(out).forward
         self._output = output_rule(spec.cost, out)
         self._in_place = [False] + [not k.needs_z for k in self._kernels[1:]] + [False]
-        self.rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(seed)
         self._W, self._b = [], []
         for l in range(1, L + 1):   # W[l] then b[l], layer by layer: both bias layouts draw the same numbers
-            self._W.append(self.rng.normal(0.0, self.epsilon, (n[l], n[l - 1])))
-            self._b.append(self.rng.normal(0.0, self.epsilon, n[l]))
+            self._W.append(self._rng.normal(0.0, self.epsilon, (n[l], n[l - 1])))
+            self._b.append(self._rng.normal(0.0, self.epsilon, n[l]))
         self._buffers = {}
 
     # -- parameters -----------------------------------------------------------------
@@ -279,6 +279,8 @@ class Trainer:
     @params.setter
     def params(self, value):
         W, b = self._split(*value)
+        if len(W) != self.spec.depth or len(b) != self.spec.depth:
+            raise ValueError(f"params: expected {self.spec.depth} layers, got {len(W)}")
         for dst, src in zip(self._W + self._b, W + b):
             if dst.shape != src.shape:
                 raise ValueError(f"params: expected shape {dst.shape}, got {src.shape}")
@@ -476,7 +478,7 @@ class Trainer:
                 loss = self._grads(X, Y, dW, db)
                 self._update(dW, db, lr, momentum, velocity)
             else:
-                order = self.rng.permutation(n) if shuffle else np.arange(n)
+                order = self._rng.permutation(n) if shuffle else np.arange(n)
                 data = 0.0
                 for start in range(0, n, bs):
                     idx = order[start:start + bs]

@@ -69,12 +69,19 @@ def trainer_at(spec, W, b, **kw):
 
 
 # -- (a) gradients: every activation × cost × convention × layout -------------------------
-CASES = [(act, cost, out, avg, decay, bias)
-         for act in HIDDEN for cost in OUTPUTS for out in OUTPUTS[cost]
-         for avg, decay, bias in zip(itertools.cycle(AVERAGES), DECAYS * 2, LAYOUTS * 5)]
+CONVENTIONS = list(itertools.product(AVERAGES, DECAYS, LAYOUTS))          # 30
+COMBOS = [(act, cost, out) for act in HIDDEN for cost in OUTPUTS for out in OUTPUTS[cost]]  # 49
+#: every activation × cost × output pair, each under 5 conventions, rotating through all 30
+CASES = [combo + CONVENTIONS[(5 * i + j) % len(CONVENTIONS)] for i, combo in enumerate(COMBOS) for j in range(5)]
 
 
-@pytest.mark.parametrize("act,cost,out,avg,decay,bias", CASES)
+def case_id(case):
+    act, cost, out, avg, (lam, decay_biases, decay_average), bias = case
+    return f"{act}-{cost}-{out}-{avg}-lam{lam}{'-decay_b' if decay_biases else ''}" \
+           f"{'-decay_avg' if decay_average else ''}-{bias}"
+
+
+@pytest.mark.parametrize("act,cost,out,avg,decay,bias", CASES, ids=[case_id(c) for c in CASES])
 def test_gradients_equal_ground_truth(act, cost, out, avg, decay, bias):
     lam, decay_biases, decay_average = decay
     spec = NetworkSpec([2, 3, 2], activation=act, output_activation=out, cost=cost, average=avg,
@@ -92,6 +99,8 @@ def test_every_convention_and_activation_is_covered():
     assert {c[0] for c in CASES} == {a for a in ACTIVATIONS if a != "softmax"}
     assert {c[3] for c in CASES} == set(AVERAGES)
     assert {c[4] for c in CASES} == set(DECAYS) and {c[5] for c in CASES} == set(LAYOUTS)
+    assert {c[3:] for c in CASES} == set(CONVENTIONS)
+    assert {c[:3] for c in CASES} == set(COMBOS)
 
 
 @st.composite
