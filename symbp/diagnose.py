@@ -18,7 +18,11 @@ import sympy
 from .notation import LENIENT, IllFormed
 from .verify import RTOL, instantiate, numeric_values, relative_errors, spec_for
 
-__all__ = ["diagnose", "explain_ill_formed", "fit_factor", "counterexample"]
+__all__ = ["diagnose", "explain_ill_formed", "fit_factor", "counterexample", "in_page_notation"]
+
+
+#: What reading a formula counterfactually may raise: each means "this reading does not fit".
+_READ_ERRORS = (IllFormed, IndexError, KeyError, ValueError, TypeError, ZeroDivisionError, RuntimeError)
 
 
 def _d(kind, detail, factor=None):
@@ -83,16 +87,23 @@ def _holds_when(claim, derivation, runs, side, **how):
     LENIENT[0] = True
     try:
         for sizes, m, net, symbols, *_ in runs:
-            pts = _points(net, symbols)
+            syms = dict(symbols)
             try:
-                alt = instantiate(claim, net, derivation.notation, dict(symbols), **how)
-                vals = numeric_values(net, symbols, alt, pts)
-            except (IllFormed, IndexError, KeyError, ValueError, TypeError, ZeroDivisionError):
+                alt = instantiate(claim, net, derivation.notation, syms, **how)
+                base = None
+                try:
+                    base = instantiate(claim, net, derivation.notation, syms)
+                except _READ_ERRORS:
+                    pass
+                pts = _points(net, syms)
+                vals = numeric_values(net, syms, alt, pts)
+            except _READ_ERRORS:
                 return False
             try:
-                base = instantiate(claim, net, derivation.notation, dict(symbols))
-                truth = numeric_values(net, symbols, base, pts)[:, :, 0]
-            except (IllFormed, IndexError, KeyError, ValueError, TypeError, ZeroDivisionError):
+                if base is None:
+                    raise IllFormed("the claim as written cannot be read")
+                truth = numeric_values(net, syms, base, pts)[:, :, 0]
+            except _READ_ERRORS:
                 if "swap_indices" in how or "shift" in how.get("perturb", {}):
                     return False
                 base, truth = alt, vals[:, :, 0]
@@ -149,7 +160,7 @@ def _holds_under(claim, derivation, runs, side, cache, overrides):
         syms = dict(symbols)
         try:
             alt = instantiate(claim, alt_net, derivation.notation, syms)
-        except (IllFormed, ValueError):
+        except _READ_ERRORS:
             return False
         vals = numeric_values(alt_net, syms, alt, _points(alt_net, syms))
         err = relative_errors(vals[:, :, [0, side]])
@@ -189,23 +200,25 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
             side = s + 1
             break
     step = f" (step {side} of the chain)" if claim.kind == "chain" else ""
-    cex = counterexample(claim, runs, numeric, side)
+    cex = counterexample(claim, runs, numeric, side, derivation.notation)
 
     if ill and all(np.all(e[:, :, side - 1] <= RTOL) for _, e in numeric):
         return _d("shape", f"cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"), cex
 
     ratios = []
-    for (sizes, m, *_), (v, _) in zip(runs, numeric):
-        r = _ratio(v[:, :, 0], v[:, :, side])
+    for (sizes, m, *_), (truth, formula) in zip(runs, _comparable(claim, runs, numeric, side)):
+        r = _ratio(truth, formula)
         if r is None:
             break
         ratios.append((r, m, sizes[-1]))
     else:
+        kind = claim.of if claim.kind == "chain" else claim.kind
+        what = "the update's step (new value − old value)" if kind in ("update_W", "update_b") else "the formula"
         if all(abs(r + 1) <= 1e-7 for r, _, _ in ratios):
-            return _d("sign", "the formula is the negative of the truth" + step, "-1"), cex
+            return _d("sign", f"{what} is the negative of the truth" + step, "-1"), cex
         factor = fit_factor(ratios)
         if factor is not None:
-            detail = f"the formula is {factor} × the truth" + step
+            detail = f"{what} is {factor} × the truth" + step
             for over, _, what in _conventions(claim, derivation, runs[0][2]):
                 if "average" in over and _holds_under(claim, derivation, runs, side, cache, over):
                     detail += f"; it {what}"
@@ -218,21 +231,76 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     d = _readings(claim, derivation, runs, side, step)
     if d is not None:
         return d, cex
+    d = _index_mixup(runs, numeric, side)
+    if d is not None:
+        return _d("index", d + step), cex
     if ill:
         return _d("shape", f"wrong where it evaluates, and cannot be evaluated on {[list(s) for s, _, _ in ill]}: "
                   f"{ill[0][2]}"), cex
     return _d("unknown", "no single fault explains it; residual truth − formula: "
-              + _residual(runs[0], numeric[0], side) + step), cex
+              + _residual(runs[0], numeric[0], side, derivation.notation) + step), cex
 
 
-def _residual(run, num, side):
+def _comparable(claim, runs, numeric, side):
+    """(truth, formula) values per run; for an update, the step alone (the value minus the parameter).
+
+    The parameter's own value is the truth at learning rate 0, so a wrong
+    sign or factor on the step shows up as a constant ratio.
+    """
+    from .verify import _symbols_of
+    kind = claim.of if claim.kind == "chain" else claim.kind
+    out = []
+    for (sizes, m, net, symbols, instances), (v, _) in zip(runs, numeric):
+        if kind not in ("update_W", "update_b") or "alpha" not in symbols:
+            out.append((v[:, :, 0], v[:, :, side]))
+            continue
+        pts = _points(net, symbols)
+        vals = numeric_values(net, symbols, instances, pts)
+        at_zero = pts.copy()
+        at_zero[:, _symbols_of(net, symbols).index(symbols["alpha"])] = 0.0
+        theta = numeric_values(net, symbols, instances, at_zero)[:, :, 0]
+        out.append((vals[:, :, 0] - theta, vals[:, :, side] - theta))
+    return out
+
+
+def _index_mixup(runs, numeric, side):
+    """If every wrong entry equals the truth at another index: which ones (else None)."""
+    shown = []
+    for (sizes, m, net, symbols, instances), (v, e) in zip(runs, numeric):
+        bad = np.nonzero(np.any(e[:, :, side - 1] > RTOL, axis=0))[0]
+        for i in bad:
+            formula = v[:, i, side]
+            match = [j for j in range(len(instances)) if j != i and
+                     np.allclose(formula, v[:, j, 0], rtol=1e-9, atol=1e-12)]
+            if not match:
+                return None
+            if len(shown) < 3:
+                shown.append(f"at {instances[i].where} the formula equals the truth at {instances[match[0]].where}")
+    return ("entries of the wrong index: " + "; ".join(shown)) if shown else None
+
+
+_PRINTED = {"fp": "f'", "gp": "g'", "sigma": "σ", "step": "H"}
+
+
+def in_page_notation(expr, names):
+    """A sympy copy of ``expr`` whose symbols and functions print as the page writes them."""
+    from sympy.core.function import AppliedUndef
+    expr = sympy.sympify(expr)
+    sub = {s: sympy.Symbol(names[s.name]) for s in expr.free_symbols if s.name in names}
+    fun = {a: sympy.Function(_PRINTED[a.func.__name__])(*a.args) for a in expr.atoms(AppliedUndef)
+           if a.func.__name__ in _PRINTED}
+    return expr.xreplace(fun).xreplace(sub) if fun else expr.xreplace(sub)
+
+
+def _residual(run, num, side, notation):
+    from .notation import View
     sizes, m, net, symbols, instances = run
     err = num[1][:, :, side - 1]
     i = int(np.argmax(np.max(err, axis=0)))
     inst = instances[i]
     res = net.backend.expand(inst.sides[0] - inst.sides[min(side, len(inst.sides) - 1)])
-    text = str(sympy.sympify(res))
-    return (text[:240] + " …") if len(text) > 240 else text
+    text = f"at {inst.where} on {list(sizes)}: " + str(in_page_notation(res, View(net, notation).display_names()))
+    return (text[:300] + " …") if len(text) > 300 else text
 
 
 # -- exact counterexample ----------------------------------------------------------------------
@@ -258,9 +326,10 @@ def _rational_point(net, symbols, shift):
     return args, vals
 
 
-def counterexample(claim, runs, numeric, side):
-    """Smallest failing architecture, a small-rational point, and both sides there, exactly."""
+def counterexample(claim, runs, numeric, side, notation):
+    """Smallest failing architecture, a small-rational point, and both sides there, exactly (page notation)."""
     from .groundtruth import _closed_sympy
+    from .notation import View
     for (sizes, m, net, symbols, instances), (v, e) in zip(runs, numeric):
         err = e[:, :, side - 1]
         if not np.any(err > RTOL):
@@ -276,8 +345,9 @@ def counterexample(claim, runs, numeric, side):
                 sub = {sympy.sympify(a): x for a, x in zip(args, vals)}
                 exact = [_closed_sympy(sympy.sympify(s).xreplace(sub), ("f", "fp", "g", "gp"))
                          for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)])]
-                show = [_short(sympy.nsimplify(x) if x.is_number and x.is_rational else x) for x in exact]
-                nonzero = {str(a): str(x) for a, x in zip(args, vals) if str(a) in _used(inst, side)}
+                names = View(net, notation).display_names()
+                show = [_short(in_page_notation(x, names)) for x in exact]
+                nonzero = {names.get(str(a), str(a)): str(x) for a, x in zip(args, vals) if str(a) in _used(inst, side)}
                 return {"architecture": list(sizes), "batch_size": m, "where": inst.where,
                         "point": nonzero, "truth": show[0], "formula": show[1],
                         "truth_float": float(nv[0]), "formula_float": float(other)}

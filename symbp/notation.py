@@ -156,15 +156,18 @@ class Tensor:
 
     # arithmetic ------------------------------------------------------------------
     def _map(self, fn, name):
-        return Tensor([[fn(v) for v in r] for r in self.rows], name, self.base)
+        slots = {ax: (lambda c, g=g: fn(g(c))) for ax, g in self.slots.items()}
+        return Tensor([[fn(v) for v in r] for r in self.rows], name, self.base, slots)
 
     def _zip(self, other, fn, op):
         if _is_tensor(other):
             if other.shape != self.shape:
                 raise IllFormed(f"shape mismatch: {self.name} ({self.shape[0]}×{self.shape[1]}) {op} "
                                 f"{other.name} ({other.shape[0]}×{other.shape[1]})")
+            slots = {ax: (lambda c, g=g, h=other.slots[ax]: fn(g(c), h(c)))
+                     for ax, g in self.slots.items() if ax in other.slots}
             return Tensor([[fn(u, v) for u, v in zip(r, s)] for r, s in zip(self.rows, other.rows)],
-                          f"({self.name} {op} {other.name})", self.base)
+                          f"({self.name} {op} {other.name})", self.base, slots)
         return self._map(lambda u: fn(u, other), f"({self.name} {op} {other})")
 
     def __add__(self, o):
@@ -261,6 +264,7 @@ class View:
     def __init__(self, net, notation: Notation, k=0, symbols=None, perturb=None):
         self.net, self.nt, self.k = net, notation, k
         self.perturb = perturb or {}
+        self._renames = dict(notation.names)
         self._symbols = symbols if symbols is not None else {}
         self.B = net.backend.B
         self.L = net.L + notation.first_layer
@@ -271,6 +275,13 @@ class View:
         self.lr = self.symbol("alpha")
 
     # -- names ------------------------------------------------------------------
+    def __getattribute__(self, name):
+        if not name.startswith("_"):
+            names = object.__getattribute__(self, "__dict__").get("_renames")
+            if names and name in names:
+                return object.__getattribute__(self, names[name])
+        return object.__getattribute__(self, name)
+
     def __getattr__(self, name):
         names = self.__dict__.get("nt").names if "nt" in self.__dict__ else {}
         if name in names:
@@ -281,7 +292,7 @@ class View:
         """The names a claim can use in this notation."""
         base = {"a", "z", "x", "y", "W", "b", "delta", "f", "fp", "f_out", "fp_out", "lam", "lr", "L", "K",
                 "m", "C", "J", "dC_dW", "dC_db", "dJ_dW", "dJ_db", "step_W", "step_b", "dC_da", "X", "Y",
-                "Z", "A", "Delta", "examples", "partial", "size", "hidden", "weight_layers", "symbol"}
+                "Z", "A", "Delta", "examples", "partial", "diff", "size", "hidden", "weight_layers", "symbol"}
         return base | set(self.nt.names)
 
     def symbol(self, name):
@@ -289,6 +300,24 @@ class View:
         if name not in self._symbols:
             self._symbols[name] = self.B.Symbol(name)
         return self._symbols[name]
+
+    def display_names(self) -> dict:
+        """Canonical symbol name -> how the page writes it (``W2_0_1`` -> ``W^(2)_{1,2}``)."""
+        nt, net, u, e = self.nt, self.net, self.nt.unit_base, self.nt.example_base
+        off = 1 if nt.weight_named_after == "source" else 0
+        out = {"lambda": "λ", "alpha": "α"}
+        for c in range(1, net.L + 1):
+            d = c - off + self.first
+            for j in range(net.sizes[c]):
+                for i in range(net.sizes[c - 1]):
+                    a, b = (j, i) if nt.weight_index == "to_from" else (i, j)
+                    out[f"W{c}_{j}_{i}"] = f"W^({d})_{{{a + u},{b + u}}}"
+                out[f"b{c}_{j}"] = f"b^({d})_{{{j + u}}}"
+        for k in range(net.m):
+            ex = f"^[{k + e}]" if net.m > 1 else ""
+            out.update({f"x{k}_{i}": f"x_{{{i + u}}}{ex}" for i in range(net.sizes[0])})
+            out.update({f"y{k}_{i}": f"y_{{{i + u}}}{ex}" for i in range(net.sizes[-1])})
+        return out
 
     # -- layer numbering ------------------------------------------------------------
     def _canon_layer(self, family, l):
@@ -494,6 +523,17 @@ class View:
     def step_b(self):
         """``b^(l) − lr·∂J/∂b^(l)``."""
         return _Layers("b", self.weight_layers, lambda l: self.b[l] - self.lr * self.dJ_db[l])
+
+    def diff(self, expr, wrt):
+        """True derivative of a quantity of this network by a weight, bias, input or target entry.
+
+        ``n.diff(n.z[l + 1][k], n.W[l][k, j])`` is the page's ``∂z_k^(l+1)/∂W_kj^(l)``.
+        """
+        if _is_tensor(expr):
+            return expr._map(lambda v: self.net.diff(v, wrt), f"∂{expr.name}/∂{wrt}")
+        if not getattr(wrt, "is_Symbol", False):
+            raise IllFormed(f"can differentiate by a weight, bias, input or target entry, not by {wrt}")
+        return self.net.diff(expr, wrt)
 
     def partial(self, of, wrt):
         """True Jacobian ``∂of/∂wrt`` for ``of``/``wrt`` in ``("z", l)``, ``("a", l)`` (``of`` may be ``"C"``).
