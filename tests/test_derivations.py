@@ -1,0 +1,30 @@
+"""The bundled derivations: each loads, each claim gets a verdict, and the verdicts are the pinned ones."""
+
+import pytest
+
+from symbp.report import HOLDS
+from symbp.runner import bundled_derivations, check_derivation, derivation_files, load_derivation
+
+FILES = derivation_files([bundled_derivations()])
+
+
+def test_five_documents_are_bundled():
+    sources = {load_derivation(f).source for f in FILES}
+    assert len(FILES) == 5 and len(sources) == 5
+
+
+@pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
+def test_verdicts_equal_the_pinned_expectations(path):
+    doc = load_derivation(path)
+    assert doc.__class__.__name__ == "Derivation" and doc.claims
+    assert doc.source.endswith(".txt") and path.read_text().lstrip().startswith('"""')
+    result = check_derivation(doc)
+    assert len(result.equations) == len(doc.claims)
+    for e in result.equations:
+        assert e.status in HOLDS + ("fails", "ill-formed"), (e.label, e.verdict_text)
+        pinned = "holds" if e.status in HOLDS else "fails"
+        assert e.expected == pinned, f"{path.name} {e.label!r} ({e.reading}): {e.verdict_text}"
+        if e.expected == "fails":
+            assert e.note, f"{path.name} {e.label!r}: a pinned erratum needs a note saying what is wrong"
+        if e.status == "fails":
+            assert e.diagnosis and e.diagnosis["kind"]
