@@ -28,3 +28,26 @@ def test_verdicts_equal_the_pinned_expectations(path):
             assert e.note, f"{path.name} {e.label!r}: a pinned erratum needs a note saying what is wrong"
         if e.status == "fails":
             assert e.diagnosis and e.diagnosis["kind"]
+
+
+def test_readme_findings_are_up_to_date():
+    import re
+    from pathlib import Path
+
+    from symbp import check
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- findings:start -->\n(.*)\n<!-- findings:end -->", text, re.S).group(1)
+    assert block == check(root / "derivations").to_markdown(), \
+        "README findings are stale: run python scripts/update_readme_findings.py"
+
+
+def test_readme_worked_example_checks_as_documented():
+    from pathlib import Path
+
+    from symbp import check
+    report = check(Path(__file__).resolve().parent.parent / "examples" / "four_equations.py")
+    eqs = {e.label: e for e in report.derivations[0].equations}
+    assert [eqs[k].status for k in ("BP1", "BP2", "BP2, derivation", "BP3", "BP4")] == ["proven"] * 5
+    assert eqs["BP4 (a misprint)"].diagnosis["kind"] == "transpose"
+    assert report.exit_code == 0
