@@ -289,3 +289,22 @@ def test_other_formats_render(tmp_path, capsys):
     for fmt, marker in (("markdown", "| label |"), ("latex", r"\begin{document}"), ("table", "== good")):
         assert main(["check", "--format", fmt, str(good)]) == 0
         assert marker in capsys.readouterr().out
+
+
+def test_borderline_float64_is_settled_in_mpmath_precision():
+    doc = make_doc()
+
+    @doc.claim("cancellation", kind="lemma", latex=r"(u + 10^4)^2 - 10^8 - 2\cdot 10^4 u = u^2")
+    def cancellation(n):
+        u = n.symbol("u")
+        return (u + 10 ** 4) ** 2 - 10 ** 8 - 2 * 10 ** 4 * u, u ** 2
+
+    @doc.claim("off by 1e-7", kind="lemma", latex=r"u^2 = u^2 (1 + 10^{-7})")
+    def off(n):
+        u = n.symbol("u")
+        return u ** 2, u ** 2 * (1 + 10 ** -7)
+
+    report = check(doc, numeric_only=True)
+    eqs = {e.label: e for e in report.derivations[0].equations}
+    assert eqs["cancellation"].status == "confirmed" and "mpmath" in eqs["cancellation"].message
+    assert eqs["off by 1e-7"].status == "fails"
