@@ -229,5 +229,22 @@ _TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#
         "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
 
+_TEX_UNICODE = {"δ": r"$\delta$", "Δ": r"$\Delta$", "λ": r"$\lambda$", "σ": r"$\sigma$", "α": r"$\alpha$",
+                "β": r"$\beta$", "μ": r"$\mu$", "ρ": r"$\rho$", "φ": r"$\varphi$", "⊙": r"$\odot$",
+                "∂": r"$\partial$", "∇": r"$\nabla$", "Σ": r"$\Sigma$", "×": r"$\times$", "·": r"$\cdot$",
+                "−": "-", "–": "--", "—": "---", "′": "'", "ᵀ": r"$^T$", "²": r"$^2$", "≠": r"$\neq$",
+                "≤": r"$\leq$", "…": r"\ldots{}", "‖": r"$\|$", "→": r"$\to$", "≈": r"$\approx$"}
+
+
 def _tex(text: str) -> str:
-    return "".join(_TEX.get(ch, ch) for ch in str(text))
+    out = []
+    for ch in str(text):
+        if ch in _TEX:
+            out.append(_TEX[ch])
+        elif ch in _TEX_UNICODE:
+            out.append(_TEX_UNICODE[ch])
+        elif ord(ch) > 127:
+            out.append(f"[U+{ord(ch):04X}]")   # pdflatex has no glyph for it: say which character stood there
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -328,6 +328,15 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
         errors, refined = refine_with_mpmath(net, symbols, instances, pts, relative_errors(vals))
         used_mpmath = used_mpmath or refined > 0
         numeric.append((vals, errors))
+        bad = ~np.isfinite(vals)
+        if bad.any():
+            p, inst, side = np.argwhere(bad)[0]
+            where = f"{list(sizes)} m={m} at {instances[inst].where}"
+            if bad[:, :, 0].any():
+                return Outcome("error", "numeric", [list(sizes)],
+                               message=f"the truth is not finite (nan/inf) at a sample point on {where}")
+            return Outcome("ill-formed", "numeric", [list(sizes)],
+                           message=f"non-finite value: side {side + 1} is nan/inf on {where}")
     max_err = max(float(np.max(e)) for _, e in numeric)
     holds_numeric = max_err <= RTOL and not ill
 

@@ -308,3 +308,15 @@ def test_borderline_float64_is_settled_in_mpmath_precision():
     eqs = {e.label: e for e in report.derivations[0].equations}
     assert eqs["cancellation"].status == "confirmed" and "mpmath" in eqs["cancellation"].message
     assert eqs["off by 1e-7"].status == "fails"
+
+
+def test_non_finite_formula_is_ill_formed_with_a_message():
+    doc = make_doc()
+
+    @doc.claim("log of a negative", kind="delta", layer="output", latex="")
+    def nonfinite(n, i):
+        import symengine
+        return n.delta[n.L][i], symengine.log(-1 - n.y[i] ** 2) * n.fp(n.z[n.L][i])
+
+    e = verdict(doc, "log of a negative")
+    assert e.status == "ill-formed" and "non-finite" in e.message
