@@ -11,7 +11,7 @@ otherwise spin against each other on the same cores).  Peak memory is the
 growth of the peak resident set during training (after the data and model are
 built) on the data tiled 10× (17 970 rows).
 
-    python benchmarks/trainer.py [--epochs 100] [--repeats 7]
+    python benchmarks/trainer.py [--epochs 100] [--repeats 7] [--threads N]
 
 scikit-learn (``pip install 'symbp[bench]'``) is required for the data;
 PyTorch is skipped with a message when it is not importable.  Notes on
@@ -147,9 +147,12 @@ def probe(name, epochs, tile):
     print(f"{(time.perf_counter() - start) / epochs * 1e3:.4f} {peak:.2f}")
 
 
-def measure(name, epochs, tile=1):
+def measure(name, epochs, tile=1, threads=None):
+    env = dict(os.environ)
+    if threads:
+        env.update({v: str(threads) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")})
     out = subprocess.run([sys.executable, __file__, "--probe", name, "--epochs", str(epochs), "--tile", str(tile)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=env)
     if out.returncode:
         raise RuntimeError(f"{name}: {out.stderr.strip().splitlines()[-1]}")
     ms, mib = out.stdout.split()
@@ -173,6 +176,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=100, help="epochs per timed run")
     p.add_argument("--repeats", type=int, default=7, help="timed runs per library (interleaved)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="BLAS/OpenMP threads of every library (default: each library's own choice)")
     p.add_argument("--probe", help=argparse.SUPPRESS)
     p.add_argument("--tile", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -187,20 +192,21 @@ def main(argv=None):
     if torch_available():
         import torch
         names.append("PyTorch (CPU)")
-        torch_note = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+        torch_note = f"torch {torch.__version__}, {args.threads or torch.get_num_threads()} threads"
     else:
         print("PyTorch is not importable: its row is skipped (pip install torch==2.13.0)", file=sys.stderr)
         torch_note = "not installed"
     times = {n: [] for n in names}
     for _ in range(args.repeats):
         for n in names:
-            times[n].append(measure(n, args.epochs)[0])
-    large = {n: measure(n, max(3, args.epochs // 10), tile=10) for n in names}
+            times[n].append(measure(n, args.epochs, threads=args.threads)[0])
+    large = {n: measure(n, max(3, args.epochs // 10), tile=10, threads=args.threads) for n in names}
 
     med = {n: statistics.median(times[n]) for n in names}
     print(f"digits {X.shape[0]}×{X.shape[1]}, sizes {SIZES}, sigmoid, half squared error, λ={LAM}, float64, "
           f"full batch, lr={LR}; {args.repeats} interleaved runs of {args.epochs} epochs")
-    print(f"numpy {np.__version__} ({blas_info()}); {torch_note}; "
+    print(f"numpy {np.__version__} ({blas_info() if not args.threads else f'{args.threads} BLAS threads'}); "
+          f"{torch_note}; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}, "
           f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')}; {os.cpu_count()} cores")
     print()
