@@ -168,13 +168,16 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, pert
 
 
 # -- exact check, in a forked process with a time budget ---------------------------------------
-def _exact_zero(instances):
-    """For each instance and each side after the first: does expand(side0 - side) vanish?"""
+def _exact_zero(instances, backend="symengine"):
+    """For each instance and each side after the first: does expand(side0 - side) vanish (in ``backend``)?"""
+    if backend == "sympy":
+        import sympy
+        return [[sympy.expand(sympy.sympify(inst.sides[0] - s)) == 0 for s in inst.sides[1:]] for inst in instances]
     return [[symengine.expand(symengine.sympify(inst.sides[0] - s)) == 0 for s in inst.sides[1:]]
             for inst in instances]
 
 
-def exact_with_budget(jobs, budget):
+def exact_with_budget(jobs, budget, backend="symengine"):
     """Run ``_exact_zero`` on each job (a list of instances) in a child; stop at ``budget`` seconds.
 
     Returns one result per job that finished in time (a prefix of ``jobs``).
@@ -188,7 +191,7 @@ def exact_with_budget(jobs, budget):
         try:
             with os.fdopen(w, "wb") as out:
                 for job in jobs:
-                    data = pickle.dumps(_exact_zero(job))
+                    data = pickle.dumps(_exact_zero(job, backend))
                     out.write(len(data).to_bytes(8, "big") + data)
                     out.flush()
         finally:
@@ -234,6 +237,16 @@ def sample_points(net, symbols, count, seed):
     return np.stack(cols, axis=1)
 
 
+def _closed_symengine(net, expr):
+    """``expr`` as a symengine expression with the network's opaque functions in closed form."""
+    expr = symengine.sympify(expr)
+    if net.backend.name == "symengine":
+        return net.closed(expr)
+    if "_se_closed_map" not in net.__dict__:   # a sympy network: its map, converted once
+        net._se_closed_map = {symengine.sympify(k): symengine.sympify(v) for k, v in net.closed_map.items()}
+    return expr.xreplace(net._se_closed_map)
+
+
 def numeric_values(net, symbols, instances, points):
     """Values of every side of every instance at ``points``: array (P, instances, sides)."""
     args = _symbols_of(net, symbols)
@@ -241,7 +254,7 @@ def numeric_values(net, symbols, instances, points):
     exprs = []
     for inst in instances:
         sides = list(inst.sides) + [inst.sides[-1]] * (width - len(inst.sides))
-        exprs += [net.closed(symengine.sympify(s)) for s in sides]
+        exprs += [_closed_symengine(net, s) for s in sides]
     try:
         fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
     except RuntimeError:  # an opaque function the network's passes do not know (a lemma's own variable)
@@ -279,7 +292,7 @@ def refine_with_mpmath(net, symbols, instances, points, errors, digits=50, limit
     for p, i, s in borderline:
         subs = {a: sympy.Float(float(v), digits) for a, v in zip(args, points[p])}
         inst = instances[i]
-        t, c = (sympy.sympify(net.closed(symengine.sympify(e))).evalf(digits, subs=subs)
+        t, c = (sympy.sympify(_closed_symengine(net, e)).evalf(digits, subs=subs)
                 for e in (inst.sides[0], inst.sides[min(s + 1, len(inst.sides) - 1)]))
         scale = max(abs(t), abs(c), sympy.Float(1e-12))
         errors[p, i, s] = float(abs(t - c) / scale)
@@ -341,7 +354,7 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
     holds_numeric = max_err <= RTOL and not ill
 
     # exact, within the budget
-    exact = [] if numeric_only else exact_with_budget([r[4] for r in runs], budget)
+    exact = [] if numeric_only else exact_with_budget([r[4] for r in runs], budget, runs[0][2].backend.name)
     proven_all = len(exact) == len(runs) and all(all(all(x) for x in res) for res in exact)
 
     steps = None
