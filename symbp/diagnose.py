@@ -138,10 +138,25 @@ def _readings(claim, derivation, runs, side, step=""):
 def explain_ill_formed(claim, derivation, ill, cache):
     """For a claim that cannot be evaluated anywhere: a reading under which it holds, or None."""
     runs = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
-    d = _readings(claim, derivation, runs, 1)
+    d = _readings(claim, derivation, runs, _unreadable_side(claim, derivation, runs))
     if d is not None:
         d["detail"] += f"; as written it cannot be evaluated: {ill[0][2]}"
     return d
+
+
+def _unreadable_side(claim, derivation, runs):
+    """The first side (of a chain) that reads out of range as written, found leniently (NaN); else 1."""
+    sizes, m, net, symbols = runs[0][:4]
+    syms = dict(symbols)
+    LENIENT[0] = True
+    try:
+        vals = numeric_values(net, syms, instantiate(claim, net, derivation.notation, syms), _points(net, syms))
+    except _READ_ERRORS:
+        return 1
+    finally:
+        LENIENT[0] = False
+    bad = [s for s in range(1, vals.shape[2]) if not np.all(np.isfinite(vals[:, :, s]))]
+    return bad[0] if bad else 1
 
 
 def _points(net, symbols):
