@@ -91,6 +91,15 @@ class Claim:
     def __call__(self, *args):
         return self.fn(*args)
 
+    def _repr_markdown_(self):
+        """The claim in a Jupyter cell: label, kind, reading and the formula as printed."""
+        return f"**{self.label}** ({self.kind}, {self.reading}): ${self.latex}$"
+
+    def _repr_latex_(self):
+        """The claim as display math (for a notebook's MathJax)."""
+        label = "".join("\\" + ch if ch in "{}$&#%_" else ch for ch in self.label)
+        return f"$$\\text{{{label}: }} {self.latex}$$"
+
 
 class Derivation:
     """A document's notation, cost convention and claims.

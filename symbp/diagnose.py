@@ -18,7 +18,8 @@ import sympy
 from .notation import LENIENT, IllFormed
 from .verify import RTOL, instantiate, numeric_values, relative_errors, spec_for
 
-__all__ = ["diagnose", "explain_ill_formed", "fit_factor", "counterexample", "in_page_notation"]
+__all__ = ["diagnose", "explain_ill_formed", "fit_factor", "counterexample", "in_page_notation",
+           "off_sweep_counterexample"]
 
 
 #: What reading a formula counterfactually may raise: each means "this reading does not fit".
@@ -157,6 +158,42 @@ def _unreadable_side(claim, derivation, runs):
         LENIENT[0] = False
     bad = [s for s in range(1, vals.shape[2]) if not np.all(np.isfinite(vals[:, :, s]))]
     return bad[0] if bad else 1
+
+
+def off_sweep_counterexample(claim, derivation, sweep, cache, limit=4, tries=80):
+    """For a claim that cannot be read anywhere on the sweep: a counterexample where it can be read.
+
+    Architectures of the sweep's depths with widths 1..``limit`` are tried,
+    smallest first (square matrices included, which the sweep avoids); the
+    first on which the formula evaluates and differs from the truth gives
+    the exact counterexample.  None when no such architecture is found.
+    """
+    from itertools import product
+
+    from .verify import sample_points
+    ms = sorted({m for _, m in sweep})
+    candidates = sorted({(s, m) for depth in {len(s) for s, _ in sweep} for m in ms
+                         for s in product(range(1, limit + 1), repeat=depth)},
+                        key=lambda a: (len(a[0]), sum(a[0]) * a[1], a[0]))
+    if claim.archs is not None:
+        candidates = [(s, m) for s, m in candidates if claim.archs(s, m)]
+    for sizes, m in candidates[:tries]:
+        net, symbols = cache.get(spec_for(derivation, claim, sizes, m)), {}
+        try:
+            instances = instantiate(claim, net, derivation.notation, symbols)
+            vals = numeric_values(net, symbols, instances, sample_points(net, symbols, 8, 4242))
+        except _READ_ERRORS:
+            continue
+        errors = relative_errors(vals)
+        if not np.all(np.isfinite(vals)) or not np.any(errors > RTOL):
+            continue
+        side = 1 + int(np.argmax(np.any(errors > RTOL, axis=(0, 1))))
+        cex = counterexample(claim, [(sizes, m, net, symbols, instances)], [(vals, errors)], side,
+                             derivation.notation)
+        if cex is not None:
+            cex["note"] = "the formula cannot be read on the sweep; this architecture is the smallest where it can"
+            return cex
+    return None
 
 
 def _points(net, symbols):

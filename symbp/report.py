@@ -54,6 +54,15 @@ class EquationResult:
                 "max_rel_error": self.max_rel_error, "expected": self.expected,
                 "diagnosis": diagnosis, "counterexample": self.counterexample}
 
+    def _repr_markdown_(self):
+        """The verdict in a Jupyter cell: label, formula, status and its reason."""
+        formula = f"${self.latex}$" if self.latex.strip() else ""
+        return f"**{_md(self.label)}** ({self.reading}, {self.kind}) {formula}  \n{_md(self.verdict_text)}"
+
+    def _repr_latex_(self):
+        """The verdict as display math (for a notebook's MathJax): the page's formula, then the verdict."""
+        return f"$$\\text{{{_tex(self.label)}: }} {self.latex} \\qquad \\text{{{_tex(self.verdict_text)}}}$$"
+
     @property
     def verdict_text(self) -> str:
         """The status with its reason, on one line."""
@@ -173,7 +182,8 @@ class Report:
             c = d.counts()
             out.append(f"### {d.title}\n")
             out.append(f"`{d.name}` — source `{d.source}`: " + ", ".join(
-                f"{c.get(k, 0)} {k}" for k in ("proven", "confirmed", "fails", "ill-formed", "error")) + "\n")
+                f"{c.get(k, 0)} {k}" for k in ("proven for all depths",) * bool(c.get("proven for all depths"))
+                + ("proven", "confirmed", "fails", "ill-formed", "error")) + "\n")
             if d.error:
                 out.append(f"**Could not be checked:** {d.error}\n")
             if d.equations:

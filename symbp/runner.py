@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from .claims import ClaimError, Derivation
+from .induction import extend_to_all_depths
 from .notation import NotationError
 from .report import DerivationResult, EquationResult, Report
 from .verify import NetworkCache, verify_claim
@@ -128,6 +129,8 @@ def check_derivation(doc: Derivation, *, sweep=None, backend="symengine", budget
         try:
             o = verify_claim(claim, doc, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
                              points=points, seed=seed)
+            if not numeric_only:   # proven on the sweep: base case + induction step with what is left of the budget
+                o = extend_to_all_depths(o, claim, doc, budget=budget - (time.monotonic() - t0), backend=backend)
             status, method, archs, err, diag, cex, msg, steps = (o.status, o.method, o.architectures,
                                                                 o.max_rel_error, o.diagnosis, o.counterexample,
                                                                 o.message, o.steps)

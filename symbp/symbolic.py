@@ -165,6 +165,10 @@ class SymbolicNetwork:
         """Per-example cost ``C(a[L], y)`` (no scaling, no weight decay)."""
         return COSTS[self.spec.cost].symbolic(a_out, y, self.backend.B)
 
+    def pass_cost(self, fw: Forward, k):
+        """The per-example cost at the end of the pass ``fw`` of example k (a subclass may end it otherwise)."""
+        return self.example_cost(fw.a[self.L], self.y[k])
+
     # -- cost -----------------------------------------------------------------
     @cached_property
     def scale(self):
@@ -186,7 +190,7 @@ class SymbolicNetwork:
     @cached_property
     def example_costs(self):
         """``C_k`` for every example k."""
-        return [self.example_cost(self.a[k][self.L], self.y[k]) for k in range(self.m)]
+        return [self.pass_cost(self.passes[k], k) for k in range(self.m)]
 
     @cached_property
     def cost(self):
@@ -222,7 +226,7 @@ class SymbolicNetwork:
         B = self.backend.B
         zeta = [B.Symbol(f"zeta_{kind}{l}_{j}") for j in range(self.sizes[l])]
         fw = self.forward(self.x[k], cut=(kind, l, zeta))
-        quantity = of(fw.z, fw.a, self.example_cost(fw.a[self.L], self.y[k]))
+        quantity = of(fw.z, fw.a, self.pass_cost(fw, k))
         back = dict(zip(zeta, (self.z if kind == "z" else self.a)[k][l]))
         units = range(len(zeta)) if wrt_index is None else [wrt_index]
         out = [fw.canonical(quantity.diff(zeta[j])).xreplace(back) for j in units]

@@ -328,10 +328,12 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
         runs.append((sizes, m, net, symbols, instances))
     archs = [list(s) for s, *_ in runs]
     if not runs:
-        from .diagnose import explain_ill_formed
+        from .diagnose import explain_ill_formed, off_sweep_counterexample
         d = explain_ill_formed(claim, derivation, ill, cache)
         status = "ill-formed" if d is None else "fails"
-        return Outcome(status, "numeric", [list(s) for s, _, _ in ill], diagnosis=d, message=ill[0][2])
+        cex = off_sweep_counterexample(claim, derivation, sweep, cache) if d is not None else None
+        return Outcome(status, "numeric", [list(s) for s, _, _ in ill], diagnosis=d, counterexample=cex,
+                       message=ill[0][2])
 
     # numeric on every architecture (borderline points again in mpmath precision)
     numeric, used_mpmath = [], False

@@ -66,7 +66,9 @@ def test_correct_claims_are_proven_in_elementwise_and_matrix_form():
         return n.step_W[l], n.W[l] - n.lr * (batch_grad(n, l) + n.lam * n.W[l])
 
     eqs = verdict(doc)
-    assert [e.status for e in eqs] == ["proven"] * 6, [(e.label, e.verdict_text) for e in eqs]
+    # per-example δ and gradient claims are also proven by induction (symbp/induction.py)
+    assert [e.status for e in eqs] == ["proven for all depths"] * 4 + ["proven"] * 2, \
+        [(e.label, e.verdict_text) for e in eqs]
     assert all(e.method == "symbolic" and not e.unexpected for e in eqs)
 
 
@@ -243,10 +245,10 @@ def free(n, i):
 ''')
     report = check(tmp_path)
     by = {d.name: d for d in report.derivations}
-    assert [e.status for e in by["good"].equations] == ["proven"]
+    assert [e.status for e in by["good"].equations] == ["proven for all depths"]
     assert "b_syntax.py:1: syntax error" in by["b_syntax"].error
     eq = {e.label: e for e in by["claims"].equations}
-    assert eq["out"].status == "proven"
+    assert eq["out"].status == "proven for all depths"
     assert eq["unknown symbol"].status == "ill-formed" and "unknown symbol 'q'" in eq["unknown symbol"].message
     assert "c_claims.py" in eq["unknown symbol"].message and "'unknown symbol'" in eq["unknown symbol"].message
     assert eq["raises"].status == "error" and "ZeroDivisionError" in eq["raises"].message
@@ -280,7 +282,7 @@ def test_json_follows_the_contract(tmp_path, capsys):
     e = d["equations"][0]
     assert set(e) == {"label", "kind", "reading", "latex", "status", "method", "architectures", "max_rel_error",
                       "expected", "diagnosis", "counterexample"}
-    assert e["status"] == "proven" and e["expected"] == "holds"
+    assert e["status"] == "proven for all depths" and e["expected"] == "holds"
     assert set(data["summary"]) == {"equations", "proven", "confirmed", "fails", "ill_formed", "error", "unexpected"}
 
 

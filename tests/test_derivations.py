@@ -48,6 +48,6 @@ def test_readme_worked_example_checks_as_documented():
     from symbp import check
     report = check(Path(__file__).resolve().parent.parent / "examples" / "four_equations.py")
     eqs = {e.label: e for e in report.derivations[0].equations}
-    assert [eqs[k].status for k in ("BP1", "BP2", "BP2, derivation", "BP3", "BP4")] == ["proven"] * 5
+    assert [eqs[k].status for k in ("BP1", "BP2", "BP2, derivation", "BP3", "BP4")] == ["proven for all depths"] * 5
     assert eqs["BP4 (a misprint)"].diagnosis["kind"] == "transpose"
     assert report.exit_code == 0

@@ -1,0 +1,214 @@
+"""Proofs for teaching: all-depth induction, proof transcripts, exact counterexamples, notebook rendering."""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy
+
+from symbp import prove_cli
+from symbp.claims import Derivation
+from symbp.induction import ALL_DEPTHS, prove_all_depths
+from symbp.notation import Notation
+from symbp.prove import render, transcripts
+from symbp.runner import check, check_derivation, load_derivation
+
+ROOT = Path(__file__).resolve().parent.parent
+
+doc = Derivation("teach", "Teaching example", "test", Notation(first_layer=1, weight_named_after="target"),
+                 {"activation": "f", "cost": "half_sse", "average": "none"})
+
+
+@doc.claim("BP1", kind="delta", layer="output", latex=r"\delta^L = (a^L - y) \odot f'(z^L)")
+def bp1(n):
+    return n.delta[n.L], (n.a[n.L] - n.y) * n.fp(n.z[n.L])
+
+
+@doc.claim("BP2", kind="delta", layer="hidden", latex=r"\delta^l = ((W^{l+1})^T \delta^{l+1}) \odot f'(z^l)")
+def bp2(n, l):
+    return n.delta[l], (n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l])
+
+
+@doc.claim("BP2, sign", kind="delta", layer="hidden", expect="fails", note="sign",
+           latex=r"\delta^l = -((W^{l+1})^T \delta^{l+1}) \odot f'(z^l)")
+def bp2_sign(n, l):
+    return n.delta[l], -(n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l])
+
+
+@doc.claim("BP2, square trick", kind="delta", layer="hidden",
+           latex=r"\delta^l = (\tilde W \delta^{l+1}) \odot f'(z^l),\ \tilde W = W^{l+1} \text{ if square, else } "
+                 r"(W^{l+1})^T")
+def bp2_square(n, l):
+    W = n.W[l + 1]
+    return n.delta[l], ((W if W.shape[0] == W.shape[1] else W.T) @ n.delta[l + 1]) * n.fp(n.z[l])
+
+
+@doc.claim("BP2, broken chain", kind="chain", of="delta", layer="hidden", expect="fails", note="f for f'",
+           latex=r"\delta^l_i = \sum_j \delta^{l+1}_j \frac{\partial z^{l+1}_j}{\partial z^l_i} = "
+                 r"\sum_j W^{l+1}_{ji} \delta^{l+1}_j f(z^l_i) = ((W^{l+1})^T \delta^{l+1})_i f'(z^l_i)")
+def bp2_chain(n, l, i):
+    units = range(1, n.size(l + 1) + 1)
+    return (n.delta[l][i],
+            sum(n.delta[l + 1][j] * n.partial(("z", l + 1), ("z", l))[j, i] for j in units),
+            sum(n.W[l + 1][j, i] * n.delta[l + 1][j] for j in units) * n.f(n.z[l][i]),
+            (n.W[l + 1].T @ n.delta[l + 1])[i] * n.fp(n.z[l][i]))
+
+
+@pytest.fixture(scope="module")
+def verdicts():
+    return {(e.label, e.reading): e for e in check_derivation(doc).equations}
+
+
+@pytest.fixture(scope="module")
+def chain_transcript():
+    return transcripts(doc, "BP2, broken chain")[0]
+
+
+# -- proof for every depth -------------------------------------------------------------------------
+def test_correct_recursion_is_proven_for_all_depths(verdicts):
+    for label in ("BP1", "BP2"):
+        e = verdicts[(label, "as-written")]
+        assert e.status == ALL_DEPTHS, e.verdict_text
+        assert "differentiable f" in e.message and "1–4" in e.message
+    assert "induction step" in verdicts[("BP2", "as-written")].message
+    assert "base case" in verdicts[("BP1", "as-written")].message
+
+
+def test_wrong_recursion_is_not_proven_for_all_depths(verdicts):
+    assert verdicts[("BP2, sign", "as-written")].status == "fails"
+    assert verdicts[("BP2, broken chain", "as-written")].status == "fails"
+
+
+def test_induction_step_catches_a_formula_that_holds_on_the_sweep_only(verdicts):
+    e = verdicts[("BP2, square trick", "as-written")]
+    assert e.status == "proven"                           # every W of the sweep is non-square
+    assert "induction step does not hold in general" in e.message
+    assert re.search(r"step \[1, (\d), \1, \d\]", e.message) or re.search(r"step \[1, \d, (\d), \1\]", e.message)
+
+
+def test_induction_reports_what_it_does_not_cover():
+    r = prove_all_depths(doc.claims[0], doc, bound=1)
+    assert r.status == "proven" and r.total == {"base": 1}
+    from symbp.claims import Claim
+    lemma = Claim("x", "lemma", "", lambda n: None)
+    assert prove_all_depths(lemma, doc).status == "not-applicable"
+
+
+def test_induction_budget_falls_back_to_proven():
+    from symbp.induction import extend_to_all_depths
+    from symbp.verify import Outcome
+    o = extend_to_all_depths(Outcome("proven"), doc.claims[1], doc, budget=1e-6)
+    assert o.status == "proven" and "budget" in o.message
+
+
+# -- transcripts -----------------------------------------------------------------------------------
+def test_transcript_contains_every_step_and_marks_the_broken_one(chain_transcript):
+    t = chain_transcript
+    assert [s.index for s in t.steps] == [1, 2, 3]
+    assert [s.holds for s in t.steps] == [True, False, True] and t.broken == [2]
+    md = t.to_markdown()
+    for s in t.steps:
+        assert s.text in md
+        assert s.latex and s.latex in md                     # the page's LaTeX of each step, split at "="
+    assert "1. ✓" in md and "2. ✗" in md and "3. ✓" in md
+    assert "residual truth − step" in md and t.steps[1].residual
+    assert "Counterexample (exact)" in md
+    assert "G(z^(l+1))" in md and "δ^(l+1)_{1}" in md        # the generic induction step, by the CAS
+
+
+def test_single_formula_transcript_has_its_step(verdicts):
+    t = transcripts(doc, "BP2")[0]
+    assert len(t.steps) == 1 and t.steps[0].holds and t.result.status == ALL_DEPTHS
+    assert "What this proves" in t.to_markdown()
+
+
+def _evaluate_printed(text):
+    """A counterexample side as printed, evaluated with the numeric stand-ins of the generic f and g."""
+    u = sympy.Symbol("u")
+    names = {"f": sympy.Lambda(u, sympy.sin(u) + u / 3), "fp": sympy.Lambda(u, sympy.cos(u) + sympy.Rational(1, 3)),
+             "g": sympy.Lambda(u, u + sympy.cos(u) / 2), "gp": sympy.Lambda(u, 1 - sympy.sin(u) / 2),
+             "sigma": sympy.Lambda(u, 1 / (1 + sympy.exp(-u)))}
+    assert "…" not in text, "the printed value was cut"
+    expr = sympy.sympify(text.replace("f'(", "fp(").replace("g'(", "gp(").replace("σ(", "sigma("), locals=names)
+    return sympy.N(expr, 30)
+
+
+def _assert_differs(cex):
+    assert cex["architecture"] and all(re.fullmatch(r"-?\d+(/\d+)?", v) for v in cex["point"].values())
+    t, f = _evaluate_printed(cex["truth"]), _evaluate_printed(cex["formula"])
+    assert abs(t - f) > 1e-9 * max(abs(t), abs(f), 1)
+    assert abs(t - cex["truth_float"]) <= 1e-9 * max(1, abs(t))
+    assert abs(f - cex["formula_float"]) <= 1e-9 * max(1, abs(f))
+
+
+def test_counterexample_values_really_differ(chain_transcript, verdicts):
+    _assert_differs(chain_transcript.result.counterexample)
+    _assert_differs(verdicts[("BP2, sign", "as-written")].counterexample)
+
+
+def test_latex_transcript_is_a_standalone_document(chain_transcript, tmp_path):
+    tex = chain_transcript.to_latex()
+    assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
+    assert all(ord(ch) < 128 for ch in tex), "Unicode must be mapped to LaTeX"
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed (apt-get install texlive-latex-base texlive-latex-recommended)")
+    (tmp_path / "t.tex").write_text(tex)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert (tmp_path / "t.pdf").stat().st_size > 1000
+
+
+def test_html_and_notebook_renderings(chain_transcript, verdicts):
+    page = render([chain_transcript], "html")
+    assert page.startswith("<!DOCTYPE html>") and "✗" in page and "✓" in page
+    assert chain_transcript._repr_markdown_() == chain_transcript.to_markdown()
+    assert r"\begin{enumerate}" in chain_transcript._repr_latex_()
+    claim, e = doc.claims[1], verdicts[("BP2", "as-written")]
+    assert claim._repr_latex_().startswith("$$") and claim.latex in claim._repr_latex_()
+    assert "**BP2**" in claim._repr_markdown_()
+    assert ALL_DEPTHS in e._repr_markdown_() and e._repr_latex_().startswith("$$")
+
+
+# -- the command and the example -------------------------------------------------------------------
+def _prove(*argv):
+    p = argparse.ArgumentParser(prog="symbp")
+    prove_cli.add_parser(p.add_subparsers(dest="command"))
+    return prove_cli.run(p.parse_args(["prove", *argv]))
+
+
+def test_prove_command(tmp_path, capsys):
+    out = tmp_path / "p.md"
+    path = str(ROOT / "examples" / "four_equations.py")
+    assert _prove(path, "--claim", "BP4 (a misprint)", "-o", str(out)) == 0    # a pinned erratum: as expected
+    text = out.read_text()
+    assert "1. ✗" in text and "Counterexample (exact)" in text
+    assert _prove(path, "--claim", "no such label") == 2
+    assert "no claim labelled" in capsys.readouterr().err
+
+
+def test_example_walks_through_a_proof(capsys):
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import prove_ufldl
+    finally:
+        sys.path.pop(0)
+    shown = prove_ufldl.main([])
+    assert [t.result.status for t in shown] == [ALL_DEPTHS, "fails", ALL_DEPTHS]
+    assert "## Proof of matrix step 3 (as-written)" in capsys.readouterr().out
+
+
+# -- every bundled failure has an exact counterexample ----------------------------------------------
+@pytest.mark.slow
+def test_every_bundled_failure_has_an_exact_counterexample():
+    report = check(ROOT / "derivations")
+    fails = [(d.name, e) for d in report.derivations for e in d.equations if e.status == "fails"]
+    assert len(fails) >= 10
+    for name, e in fails:
+        assert e.counterexample, f"{name} {e.label!r}: no counterexample"
+        _assert_differs(e.counterexample)
+    assert load_derivation(ROOT / "derivations" / "ufldl_backprop.py")
