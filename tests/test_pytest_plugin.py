@@ -102,7 +102,7 @@ def test_typo():
 
 def test_the_readme_user_example_runs_under_the_plugin(pytester, run):
     src = Path(__file__).parent / "user_example" / "test_user_gradients.py"
-    pytester.makepyfile(test_user_gradients=src.read_text(encoding="utf-8"))
+    pytester.makepyfile(test_readme_user_example=src.read_text(encoding="utf-8"))  # a name of its own in-process
     result = run("-q")
     result.assert_outcomes(passed=11)
 
