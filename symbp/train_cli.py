@@ -61,6 +61,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--epsilon", type=float, help="standard deviation of the N(0, ε²) initialisation")
     p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: the full batch)")
     p.add_argument("--plot", metavar="OUT.png", help="draw the loss curve into this file (needs matplotlib)")
+    p.add_argument("--rule", metavar="DERIVATION",
+                   help="also train with a document's own δ and gradient formulas (a derivation file) and compare "
+                        "the two loss curves")
+    p.add_argument("--reading", choices=("as-written", "intended"), default="as-written",
+                   help="which reading of the document's formulas --rule uses (default: as-written)")
+    p.add_argument("--rule-claim", action="append", default=[], metavar="LABEL",
+                   help="prefer this claim of the derivation in the rule (repeatable), e.g. an erratum")
     p.set_defaults(func=run)
     return p
 
@@ -153,6 +160,21 @@ def run(args) -> int:
           + f", cost {spec.cost}")
     print(f"lr {lr}, epochs {epochs}, batch {args.batch_size or 'full'}, ε {epsilon}, seed {args.seed}",
           file=sys.stderr)
+    rule = None
+    if args.rule:
+        from .rule import DocumentRule, RuleError
+        from .runner import LoadError, load_derivation
+        try:
+            rule = DocumentRule(load_derivation(args.rule), spec, args.reading, prefer=tuple(args.rule_claim))
+            print(f"rule of {rule.doc.name} ({args.reading}): {rule.describe()}", file=sys.stderr)
+            used = {c.label for c in rule.used.values() if c is not None}
+            for label in args.rule_claim:
+                if label not in used:
+                    print(f"--rule-claim {label!r} not used: "
+                          f"{rule.rejected.get(label, 'no per-example δ, gradient or update claim has this label')}",
+                          file=sys.stderr)
+        except (LoadError, RuleError) as e:
+            return _fail(f"--rule: {e}")
     trainer = Trainer(spec, seed=args.seed, epsilon=epsilon)
     history = trainer.fit(data.X, Y, lr=lr, epochs=epochs, batch_size=args.batch_size,
                           momentum=args.momentum, callback=_progress(epochs, sys.stderr))
@@ -162,11 +184,23 @@ def run(args) -> int:
         return 1
     print(f"final loss {loss:.6g}")
     print(f"train accuracy {accuracy(trainer.predict(data.X), data.labels):.3f}")
+    rule_history = None
+    if rule is not None:
+        by_rule = Trainer(spec, seed=args.seed, epsilon=epsilon, gradient=rule.gradient)
+        rule_history = by_rule.fit(data.X, Y, lr=lr, epochs=epochs, batch_size=args.batch_size,
+                                   momentum=args.momentum, callback=_progress(epochs, sys.stderr))
+        rule_loss = by_rule.loss(data.X, Y)
+        print(f"with the rule of {rule.doc.name} ({args.reading}): final loss {rule_loss:.6g}, "
+              f"train accuracy {accuracy(by_rule.predict(data.X), data.labels):.3f}")
     if plt is not None:
         fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot(np.arange(1, len(history) + 1), history)
+        ax.plot(np.arange(1, len(history) + 1), history, label="ground truth (backpropagation)")
+        if rule_history is not None:
+            ax.plot(np.arange(1, len(rule_history) + 1), rule_history, "--",
+                    label=f"rule of {rule.doc.name} ({args.reading})")
+            ax.legend()
         ax.set(xlabel="epoch", ylabel="J", title=f"{data.name}: sizes {list(spec.sizes)}, {spec.cost}",
-               yscale="log" if min(history) > 0 else "linear")
+               yscale="log" if min(history) > 0 and (rule_history is None or min(rule_history) > 0) else "linear")
         fig.tight_layout()
         fig.savefig(args.plot, dpi=100)
         plt.close(fig)
