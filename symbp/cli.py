@@ -1,8 +1,9 @@
-"""The ``symbp`` command line: ``symbp check`` (and ``symbp train`` when the trainer is installed)."""
+"""The ``symbp`` command line: ``symbp check``, ``prove``, ``mutate`` and ``train``."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from . import __version__
@@ -10,6 +11,9 @@ from . import __version__
 __all__ = ["main", "build_parser"]
 
 FORMATS = ("table", "json", "markdown", "latex")
+
+#: Subcommands beside ``check``, each a module ``<name>_cli`` with ``add_parser(subparsers)`` and ``run(args)``.
+SUBCOMMANDS = ("prove", "mutate", "train")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,11 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--claim", action="append", metavar="LABEL", help="check only the claim(s) with this label")
     c.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     c.add_argument("--debug", action="store_true", help="print tracebacks of claims that raise")
-    try:
-        from . import train_cli
-        train_cli.add_parser(sub)
-    except ImportError:
-        pass
+    for name in SUBCOMMANDS:
+        importlib.import_module(f".{name}_cli", __package__).add_parser(sub)
     return p
 
 
@@ -117,9 +118,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return _run_check(args)
-    if args.command == "train":
-        from . import train_cli
-        return train_cli.run(args)
+    if args.command in SUBCOMMANDS:
+        return importlib.import_module(f".{args.command}_cli", __package__).run(args)
     build_parser().print_help()
     return 2
 
