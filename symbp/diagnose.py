@@ -16,7 +16,10 @@ import numpy as np
 import sympy
 
 from .notation import LENIENT, IllFormed
-from .verify import RTOL, instantiate, numeric_values, relative_errors, spec_for
+from .verify import RTOL, call_with_budget, instantiate, numeric_values, relative_errors, spec_for
+
+#: Seconds to expand and print a failing claim's residual.
+RESIDUAL_BUDGET = 5.0
 
 __all__ = ["diagnose", "explain_ill_formed", "fit_factor", "counterexample", "in_page_notation",
            "off_sweep_counterexample"]
@@ -145,21 +148,6 @@ def explain_ill_formed(claim, derivation, ill, cache):
     return d
 
 
-def _unreadable_side(claim, derivation, runs):
-    """The first side (of a chain) that reads out of range as written, found leniently (NaN); else 1."""
-    sizes, m, net, symbols = runs[0][:4]
-    syms = dict(symbols)
-    LENIENT[0] = True
-    try:
-        vals = numeric_values(net, syms, instantiate(claim, net, derivation.notation, syms), _points(net, syms))
-    except _READ_ERRORS:
-        return 1
-    finally:
-        LENIENT[0] = False
-    bad = [s for s in range(1, vals.shape[2]) if not np.all(np.isfinite(vals[:, :, s]))]
-    return bad[0] if bad else 1
-
-
 def off_sweep_counterexample(claim, derivation, sweep, cache, limit=4, tries=80):
     """For a claim that cannot be read anywhere on the sweep: a counterexample where it can be read.
 
@@ -194,6 +182,21 @@ def off_sweep_counterexample(claim, derivation, sweep, cache, limit=4, tries=80)
             cex["note"] = "the formula cannot be read on the sweep; this architecture is the smallest where it can"
             return cex
     return None
+
+
+def _unreadable_side(claim, derivation, runs):
+    """The first side (of a chain) that reads out of range as written, found leniently (NaN); else 1."""
+    sizes, m, net, symbols = runs[0][:4]
+    syms = dict(symbols)
+    LENIENT[0] = True
+    try:
+        vals = numeric_values(net, syms, instantiate(claim, net, derivation.notation, syms), _points(net, syms))
+    except _READ_ERRORS:
+        return 1
+    finally:
+        LENIENT[0] = False
+    bad = [s for s in range(1, vals.shape[2]) if not np.all(np.isfinite(vals[:, :, s]))]
+    return bad[0] if bad else 1
 
 
 def _points(net, symbols):
@@ -350,9 +353,14 @@ def _residual(run, num, side, notation):
     err = num[1][:, :, side - 1]
     i = int(np.argmax(np.max(err, axis=0)))
     inst = instances[i]
-    res = net.backend.expand(inst.sides[0] - inst.sides[min(side, len(inst.sides) - 1)])
-    text = f"at {inst.where} on {list(sizes)}: " + str(in_page_notation(res, View(net, notation).display_names()))
-    return (text[:300] + " …") if len(text) > 300 else text
+    where = f"at {inst.where} on {list(sizes)}: "
+
+    def show():   # expanding (and printing) can blow up: done in a child with a budget
+        res = net.backend.expand(inst.sides[0] - inst.sides[min(side, len(inst.sides) - 1)])
+        text = where + str(in_page_notation(res, View(net, notation).display_names()))
+        return (text[:300] + " …") if len(text) > 300 else text
+    done, text = call_with_budget(show, RESIDUAL_BUDGET)
+    return text if done else where + f"(too large to expand within {RESIDUAL_BUDGET:g}s)"
 
 
 # -- exact counterexample ----------------------------------------------------------------------

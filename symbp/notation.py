@@ -74,6 +74,10 @@ class Notation:
             if getattr(self, name) not in allowed:
                 raise NotationError(f"{name}: {getattr(self, name)!r} is not one of "
                                     + ", ".join(map(repr, allowed)))
+        if not isinstance(self.names, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                       for k, v in self.names.items()):
+            raise NotationError(f"names: expected a dict of the page's names to the view's (strings), "
+                                f"got {self.names!r}"[:200])
 
     @property
     def bias_slot(self) -> bool:

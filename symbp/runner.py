@@ -43,25 +43,32 @@ def bundled_derivations() -> Path:
 
 
 def derivation_files(paths) -> list:
-    """The derivation files named by ``paths`` (folders expand to their ``*.py``, ``_*`` excluded)."""
+    """The derivation files named by ``paths`` (folders expand to their ``*.py`` and ``*.toml``, ``_*`` excluded)."""
     out = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out += sorted(f for f in p.glob("*.py") if not f.name.startswith("_"))
+            out += sorted(f for f in (*p.glob("*.py"), *p.glob("*.toml")) if not f.name.startswith("_"))
         else:
             out.append(p)
     return out
 
 
 def load_derivation(path) -> Derivation:
-    """Import the derivation module at ``path`` (or a dotted module name) and return its Derivation."""
+    """Import the derivation module at ``path`` (or a dotted module name) and return its Derivation.
+
+    A ``.toml`` file is read by :mod:`symbp.declarative`, which runs none of its text as code.
+    """
     path = str(path)
     name = Path(path).name
+    if path.endswith(".toml"):
+        return _load_toml(path, name)
     try:
-        if path.endswith(".py") or os.sep in path:
+        if path.endswith(".py") or os.sep in path or os.path.isfile(path):
             if not os.path.exists(path):
                 raise LoadError(f"{path}: no such file")
+            if not path.endswith(".py"):
+                raise LoadError(f"{name}: not a derivation (a .py module or a .toml file)")
             mod_name = "symbp_derivation_" + Path(path).stem
             spec = importlib.util.spec_from_file_location(mod_name, path)
             module = importlib.util.module_from_spec(spec)
@@ -94,6 +101,20 @@ def load_derivation(path) -> Derivation:
     if not doc.claims:
         raise LoadError(f"{name}: derivation {doc.name!r} has no claims")
     doc.file = str(path)
+    return doc
+
+
+def _load_toml(path, name) -> Derivation:
+    from .declarative import DeclarativeError, load_toml
+    if not os.path.isfile(path):
+        raise LoadError(f"{path}: no such file")
+    try:
+        doc = load_toml(path)
+    except DeclarativeError as e:
+        raise LoadError(f"{name}: {e}") from None
+    except OSError as e:
+        raise LoadError(f"{name}: cannot read: {e.strerror}") from None
+    doc.file = path
     return doc
 
 
@@ -138,11 +159,12 @@ def check_derivation(doc: Derivation, *, sweep=None, backend="symengine", budget
             if debug:
                 traceback.print_exc()
             tb = traceback.extract_tb(e.__traceback__)
-            line = next((f.lineno for f in reversed(tb) if f.filename == doc.file), None)
+            line = next((f.lineno for f in reversed(tb)
+                         if doc.file and os.path.abspath(f.filename) == os.path.abspath(doc.file)), None)
             loc = f"{file}:{line}" if line else file
             status, method, archs, err, diag, cex, steps = "error", "symbolic", [], None, None, None, None
             msg = f"{loc}: claim {claim.label!r}: {type(e).__name__}: {e}"
-        if status == "ill-formed" and not msg.startswith(file):
+        if status in ("ill-formed", "error") and not msg.startswith(file):
             msg = f"{file}: claim {claim.label!r}: {msg}"
         result.equations.append(EquationResult(
             claim.label, claim.kind, claim.reading, claim.latex, status, method, archs,
@@ -185,7 +207,7 @@ def check(path_or_module=None, *, jobs=1, progress=None, **opts) -> Report:
         elif hasattr(t, "__dict__") and not isinstance(t, (str, Path)):   # a module object
             found = [v for v in vars(t).values() if isinstance(v, Derivation)]
             docs += found
-        elif isinstance(t, (str, Path)) and (Path(t).exists() or str(t).endswith(".py")):
+        elif isinstance(t, (str, Path)) and (Path(t).exists() or str(t).endswith((".py", ".toml"))):
             paths += derivation_files([t])
         else:
             paths.append(t)

@@ -25,10 +25,13 @@ from .notation import IllFormed, Tensor, View
 from .spec import NetworkSpec, SpecError
 from .symbolic import SymbolicNetwork, closed_form
 
-__all__ = ["Instance", "Outcome", "instantiate", "verify_claim", "NetworkCache", "RTOL", "refine_with_mpmath"]
+__all__ = ["Instance", "Outcome", "instantiate", "verify_claim", "NetworkCache", "RTOL", "refine_with_mpmath",
+           "run_forked", "call_with_budget", "within_size", "TooLarge", "MAX_NODES"]
 
 #: Relative error under which two numeric values agree.
 RTOL = 1e-9
+#: Seconds (at least) for re-deciding borderline float64 errors in mpmath precision; past it float64 stands.
+REFINE_BUDGET = 10.0
 
 
 @dataclass
@@ -113,6 +116,8 @@ def _index_ranges(claim: Claim, n: View, l):
 def _flatten(sides, where):
     """Sides (scalars or equal-shape tensors) -> list of scalar side-lists."""
     for i, side in enumerate(sides):
+        if isinstance(side, (str, bytes)):   # never parsed: a formula is written with the view's quantities
+            raise IllFormed(f"side {i + 1} is a string ({side[:40]!r}), not a formula of the view's quantities")
         if not isinstance(side, (Tensor, int, float, symengine.Basic)):
             try:
                 sides[i] = symengine.sympify(side)
@@ -182,16 +187,26 @@ def exact_with_budget(jobs, budget, backend="symengine"):
 
     Returns one result per job that finished in time (a prefix of ``jobs``).
     """
-    if budget <= 0 or not jobs:
+    return run_forked([lambda job=job: _exact_zero(job, backend) for job in jobs], budget)
+
+
+def run_forked(thunks, budget):
+    """Call each thunk in turn in a forked child (memory capped); stop at ``budget`` seconds.
+
+    Returns the results of the thunks that finished in time (a prefix); a
+    thunk that raises ends the child, and the results stop there.
+    """
+    if budget <= 0 or not thunks:
         return []
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         os.close(r)
         try:
+            _limit_memory()
             with os.fdopen(w, "wb") as out:
-                for job in jobs:
-                    data = pickle.dumps(_exact_zero(job, backend))
+                for thunk in thunks:
+                    data = pickle.dumps(thunk())
                     out.write(len(data).to_bytes(8, "big") + data)
                     out.flush()
         finally:
@@ -199,7 +214,7 @@ def exact_with_budget(jobs, budget, backend="symengine"):
     os.close(w)
     results, buf, deadline = [], b"", time.monotonic() + budget
     try:
-        while len(results) < len(jobs):
+        while len(results) < len(thunks):
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([r], [], [], left)[0]:
                 break
@@ -219,6 +234,34 @@ def exact_with_budget(jobs, budget, backend="symengine"):
             pass
         os.waitpid(pid, 0)
     return results
+
+
+#: Memory a forked symbolic child may take beyond its parent's (bytes): an expansion that blows up
+#: is stopped by the allocator (and judged like one that ran out of time), never swapped or OOM-killed.
+CHILD_MEMORY = 4 << 30
+
+
+def _limit_memory():
+    """Cap this (child) process's address space at its current size plus ``CHILD_MEMORY``."""
+    try:
+        import resource
+        with open("/proc/self/statm") as fh:
+            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (now + CHILD_MEMORY, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    except (ImportError, OSError, ValueError):   # no /proc or no rlimits here: the time budget still holds
+        pass
+
+
+def call_with_budget(fn, budget):
+    """``(True, fn())`` computed in a forked child, or ``(False, None)`` past ``budget`` seconds (or if it fails).
+
+    For symbolic work whose size is unknown beforehand (an expansion, printing a residual).
+
+    >>> call_with_budget(lambda: 6 * 7, 5)
+    (True, 42)
+    """
+    out = run_forked([fn], budget)
+    return (True, out[0]) if out else (False, None)
 
 
 # -- numeric check ---------------------------------------------------------------------------
@@ -247,8 +290,41 @@ def _closed_symengine(net, expr):
     return expr.xreplace(net._se_closed_map)
 
 
+#: Distinct subexpressions lambdified at once (all instances of one architecture): past it the
+#: numeric check would take minutes (lambdify's cse grows faster than linearly), so a claim is judged
+#: on its first instances only, and the verdict says so.
+MAX_NODES = 50_000
+
+
+class TooLarge(ValueError):
+    """Expressions with more than ``MAX_NODES`` distinct subexpressions in all."""
+
+
+def within_size(instances, limit=None):
+    """The longest prefix of ``instances`` whose sides have at most ``limit`` distinct subexpressions in all.
+
+    >>> x = symengine.Symbol("x")
+    >>> len(within_size([Instance("", [x, x + 1]), Instance("", [x, (x + 1) ** 2])], limit=4))
+    1
+    """
+    limit = MAX_NODES if limit is None else limit
+    seen = set()
+    for k, inst in enumerate(instances):
+        stack = [s for s in inst.sides if isinstance(s, symengine.Basic)]
+        while stack:
+            e = stack.pop()
+            if e not in seen:
+                seen.add(e)
+                if len(seen) > limit:
+                    return instances[:k]
+                stack.extend(e.args)
+    return instances
+
+
 def numeric_values(net, symbols, instances, points):
     """Values of every side of every instance at ``points``: array (P, instances, sides)."""
+    if len(within_size(instances)) < len(instances):
+        raise TooLarge(f"more than {MAX_NODES} distinct subexpressions to evaluate")
     args = _symbols_of(net, symbols)
     width = max(len(i.sides) for i in instances)
     exprs = []
@@ -259,7 +335,13 @@ def numeric_values(net, symbols, instances, points):
         fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
     except RuntimeError:  # an opaque function the network's passes do not know (a lemma's own variable)
         exprs = [closed_form(e, net.backend) for e in exprs]
-        fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
+        try:
+            fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
+        except RuntimeError as e:   # e.g. a division by zero left a complex infinity in a side
+            k = next((k for k, x in enumerate(exprs) if x.has(symengine.zoo, symengine.nan)), None)
+            where = f": side {k % width + 1} is {exprs[k]} at {instances[k // width].where}" if k is not None else ""
+            raise IllFormed(f"non-finite value{where} (a division by zero?)" if where else
+                            f"cannot be evaluated numerically: {e}") from None
     with np.errstate(all="ignore"):
         vals = np.asarray(fn(points), dtype=float).reshape(points.shape[0], len(instances), width)
     return vals
@@ -312,7 +394,7 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
     if not sweep:
         return Outcome("ill-formed", message="no architecture of the sweep fits the claim's archs= filter")
     sweep.sort(key=lambda a: (len(a[0]), sum(a[0]) * a[1]))
-    runs, ill = [], []
+    runs, ill, skipped = [], [], []
     for sizes, m in sweep:
         try:
             spec = spec_for(derivation, claim, sizes, m)
@@ -325,8 +407,17 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
         except IllFormed as e:
             ill.append((sizes, m, str(e)))
             continue
-        runs.append((sizes, m, net, symbols, instances))
+        kept = within_size(instances)
+        if len(kept) < len(instances):
+            skipped.append(f"{len(instances) - len(kept)} of {len(instances)} on {list(sizes)} m={m}")
+            if not kept:
+                continue
+        runs.append((sizes, m, net, symbols, kept))
     archs = [list(s) for s, *_ in runs]
+    size_note = (f"judged on fewer instances: {', '.join(skipped)} skipped (more than {MAX_NODES} distinct "
+                 f"subexpressions)") if skipped else ""
+    if not runs and not ill:
+        return Outcome("error", "numeric", [], message="too large to check: " + size_note)
     if not runs:
         from .diagnose import explain_ill_formed, off_sweep_counterexample
         d = explain_ill_formed(claim, derivation, ill, cache)
@@ -339,8 +430,15 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
     numeric, used_mpmath = [], False
     for i, (sizes, m, net, symbols, instances) in enumerate(runs):
         pts = sample_points(net, symbols, points, seed + 7919 * i)
-        vals = numeric_values(net, symbols, instances, pts)
-        errors, refined = refine_with_mpmath(net, symbols, instances, pts, relative_errors(vals))
+        try:
+            vals = numeric_values(net, symbols, instances, pts)
+        except IllFormed as e:
+            return Outcome("ill-formed", "numeric", [list(sizes)], message=f"{e} on {list(sizes)} m={m}")
+        errors, refined = relative_errors(vals), 0
+        if np.any((errors > RTOL) & (errors < 1e-4)):   # 50-digit evaluation of a big tree can take minutes
+            done, res = call_with_budget(lambda: refine_with_mpmath(net, symbols, instances, pts, errors),
+                                         max(budget, REFINE_BUDGET))
+            errors, refined = res if done else (errors, 0)
         used_mpmath = used_mpmath or refined > 0
         numeric.append((vals, errors))
         bad = ~np.isfinite(vals)
@@ -367,16 +465,18 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
 
     if holds_numeric:
         if proven_all:
-            return Outcome("proven", "symbolic", archs, 0.0, steps=steps)
+            return Outcome("proven", "symbolic", archs, 0.0, message=size_note, steps=steps)
         note = ("symbolic budget of %gs ran out; checked numerically" % budget
                 if len(exact) < len(runs) and not numeric_only else
                 "numeric only" if numeric_only else "the exact difference did not expand to 0; numeric agreement")
         if used_mpmath:
             note += " (borderline float64 points re-evaluated with 50-digit mpmath)"
+        if size_note:
+            note += "; " + size_note
         return Outcome("confirmed", "numeric", archs, max_err, message=note, steps=steps)
     if len(exact) == len(runs) and proven_all and not ill:
         return Outcome("error", "symbolic", archs, max_err,
                        message="symbolic proof and numeric check disagree (numeric precision?)")
     diag, cex = diagnose(claim, derivation, runs, numeric, ill, cache)
     return Outcome("fails", "symbolic" if exact else "numeric", archs + [list(s) for s, _, _ in ill],
-                   max_err if np.isfinite(max_err) else None, diag, cex, steps=steps)
+                   max_err if np.isfinite(max_err) else None, diag, cex, message=size_note, steps=steps)

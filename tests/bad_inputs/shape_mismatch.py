@@ -1,0 +1,10 @@
+# sides of different shapes
+from symbp import Derivation, Notation
+
+doc = Derivation("shape_mismatch", "shape_mismatch", "none", Notation(first_layer=1, weight_named_after="source"), {"activation": "f"},
+                 sweep=(((2, 3, 2), 1),))
+
+
+@doc.claim("shapes", kind="delta", layer="output", latex="")
+def out(n):
+    return n.delta[n.L], n.W[n.L - 1] @ n.a[n.L - 2]
