@@ -34,11 +34,6 @@ G(b3_0 + W3_0_0*f(b2_0 + W2_0_0*f(b1_0 + x0_0*W1_0_0)))
 from __future__ import annotations
 
 import dataclasses
-import os
-import pickle
-import select
-import signal
-import time
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -196,47 +191,20 @@ class InductionResult:
 
 
 def _run_cases(claim, derivation, cases, backend, budget):
-    """Check ``cases`` in a forked child, one streamed result per case, until done or ``budget`` runs out."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(r)
-        try:
-            with os.fdopen(w, "wb") as out:
-                for case, sizes in cases:
-                    ok, why = check_case(claim, derivation, case, sizes, backend)
-                    data = pickle.dumps((case, sizes, ok, why))
-                    out.write(len(data).to_bytes(8, "big") + data)
-                    out.flush()
-                    if ok is not True:
-                        break
-        except BaseException:
-            pass
-        finally:
-            os._exit(0)
-    os.close(w)
-    results, buf, deadline = [], b"", time.monotonic() + budget
-    try:
-        while len(results) < len(cases):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([r], [], [], left)[0]:
-                break
-            chunk = os.read(r, 1 << 16)
-            if not chunk:
-                break
-            buf += chunk
-            while len(buf) >= 8 and len(buf) >= 8 + int.from_bytes(buf[:8], "big"):
-                size = int.from_bytes(buf[:8], "big")
-                results.append(pickle.loads(buf[8:8 + size]))
-                buf = buf[8 + size:]
-    finally:
-        os.close(r)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-    return results
+    """Check ``cases`` in a forked child (:func:`symbp.verify.run_forked`), stopping at the first that fails."""
+    from .verify import run_forked
+    stopped = []
+
+    def one(case, sizes):
+        if stopped:   # a case already failed: the rest need not run
+            return None
+        ok, why = check_case(claim, derivation, case, sizes, backend)
+        if ok is not True:
+            stopped.append(case)
+        return (case, sizes, ok, why)
+
+    results = run_forked([lambda c=c, z=z: one(c, z) for c, z in cases], budget)
+    return [r for r in results if r is not None]
 
 
 def prove_all_depths(claim, derivation, *, bound=DEFAULT_BOUND, budget=10.0, backend="symengine") -> InductionResult:
