@@ -118,7 +118,8 @@ _UPDATE_13 = r"w_{d,i}^{[l+1]} = w_{d,i}^{[l]} - \rho_i \frac{\partial E}{\parti
 
 
 @doc.claim("(13)", kind="update_W", layer=lambda n: 1, archs=two_layer, latex=_UPDATE_13, expect="fails",
-           note="'for layer 1': w^{[l+1]} = w^{[2]} on the left, whose shape differs from W^{[1]} (ill-formed); "
+           note="'for layer 1': w^{[l+1]} = w^{[2]} on the left, whose shape differs from W^{[1]}, so as written it "
+                "cannot be evaluated; read as the layer-2 update it holds with the right side's W one layer up; "
                 "ρ_i read as ρ_1 ('p_1 & p_2 ... learning rate for layers 1 & 2'); stated for all (d, i) at once")
 def update_13(n):
     return n.step_W[2], n.W[1] - n.rho * n.dJ_dW[1]

@@ -80,40 +80,56 @@ def fit_factor(ratios):
 
 
 # -- counterfactual readings -------------------------------------------------------------------
-def _holds_when(claim, derivation, runs, side, **how):
-    """Whether the claim's side ``side`` equals the truth on every run when read as ``how`` says.
+def counterfactual(claim, perturb=None, swap_indices=False):
+    """The claim with only its formula sides re-read: through a view perturbed by ``perturb``, or with its
+    last two unit indices exchanged; the truth side is still read as written.
 
-    The truth comes from the claim read as written (leniently: an index out of
-    range reads as NaN, so only the formula side suffers from it); where even
-    that fails, from the counterfactual reading itself (only readings that do
-    not touch the true quantities are asked then).
+    Where the truth cannot be read as written (NaN, while LENIENT) and the
+    reading does not move the true quantities (``f``↔``f'``, ``W`` transposed),
+    the truth side of the counterfactual call stands in for it.
     """
+    import dataclasses
+    import functools
+
+    from .notation import View, has_nan
+    moves_truth = swap_indices or "shift" in (perturb or {})
+    views = {}
+
+    @functools.wraps(claim.fn)
+    def fn(n, *args):
+        truth = claim.fn(n, *args)[0]
+        if perturb:
+            key = id(n)
+            if key not in views:
+                views[key] = (n, View(n.net, n.nt, n.k, n._symbols, perturb))
+            alt_view = views[key][1]
+        else:
+            alt_view = n
+        if swap_indices:
+            args = args[:len(args) - 2] + args[len(args) - 2:][::-1]
+        sides = claim.fn(alt_view, *args)
+        if not moves_truth and has_nan(truth):
+            truth = sides[0]
+        return (truth, *sides[1:])
+    return dataclasses.replace(claim, fn=fn)
+
+
+def _holds_when(claim, derivation, runs, side, **how):
+    """Whether the claim's side ``side`` equals the truth on every run when read as ``how`` says
+    (see :func:`counterfactual`); while reading, an index out of range or a shape mismatch reads as NaN."""
+    reading = counterfactual(claim, **how)
     LENIENT[0] = True
     try:
         for sizes, m, net, symbols, *_ in runs:
             syms = dict(symbols)
             try:
-                alt = instantiate(claim, net, derivation.notation, syms, **how)
-                base = None
-                try:
-                    base = instantiate(claim, net, derivation.notation, syms)
-                except _READ_ERRORS:
-                    pass
-                pts = _points(net, syms)
-                vals = numeric_values(net, syms, alt, pts)
+                alt = instantiate(reading, net, derivation.notation, syms)
+                vals = numeric_values(net, syms, alt, _points(net, syms))
             except _READ_ERRORS:
                 return False
-            try:
-                if base is None:
-                    raise IllFormed("the claim as written cannot be read")
-                truth = numeric_values(net, syms, base, pts)[:, :, 0]
-            except _READ_ERRORS:
-                if "swap_indices" in how or "shift" in how.get("perturb", {}):
-                    return False
-                base, truth = alt, vals[:, :, 0]
-            if len(alt) != len(base) or not np.all(np.isfinite(vals[:, :, side])):
+            if not np.all(np.isfinite(vals[:, :, [0, side]])):
                 return False
-            err = relative_errors(np.stack([truth, vals[:, :, side]], axis=-1))
+            err = relative_errors(vals[:, :, [0, side]])
             if not np.all(err <= RTOL):
                 return False
         return True
@@ -289,11 +305,33 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     d = _index_mixup(runs, numeric, side)
     if d is not None:
         return _d("index", d + step), cex
+    if _holds_without_biases(runs, side):
+        return _d("missing-term", "a bias term is missing: the formula holds only where every bias is zero"
+                  + step), cex
     if ill:
         return _d("shape", f"wrong where it evaluates, and cannot be evaluated on {[list(s) for s, _, _ in ill]}: "
                   f"{ill[0][2]}"), cex
+    failing = next(i for i, (_, e) in enumerate(numeric) if np.any(e[:, :, side - 1] > RTOL))
     return _d("unknown", "no single fault explains it; residual truth − formula: "
-              + _residual(runs[0], numeric[0], side, derivation.notation) + step), cex
+              + _residual(runs[failing], numeric[failing], side, derivation.notation) + step), cex
+
+
+def _holds_without_biases(runs, side):
+    """Whether the formula equals the truth at points where every bias is zero (on every run)."""
+    from .verify import _symbols_of
+    for sizes, m, net, symbols, instances in runs:
+        args = _symbols_of(net, symbols)
+        biases = {b for layer in net.b.values() for b in layer}
+        pts = _points(net, symbols)
+        pts[:, [i for i, a in enumerate(args) if a in biases]] = 0.0
+        try:
+            vals = numeric_values(net, symbols, instances, pts)
+        except _READ_ERRORS:
+            return False
+        err = relative_errors(vals[:, :, [0, side]])
+        if not np.all(err <= RTOL):
+            return False
+    return True
 
 
 def _comparable(claim, runs, numeric, side):

@@ -20,15 +20,15 @@ from functools import cached_property
 
 from .activations import ACTIVATIONS
 
-__all__ = ["Notation", "View", "Tensor", "IllFormed", "odot", "NotationError"]
+__all__ = ["Notation", "View", "Tensor", "IllFormed", "odot", "has_nan", "NotationError"]
 
 
 class IllFormed(ValueError):
     """A formula that cannot be evaluated as written: shape mismatch, bad index, unknown symbol."""
 
 
-#: While True, an index out of range reads as NaN instead of raising (used by the diagnosis,
-#: which re-reads formulas counterfactually and must not stop at the truth side's indices).
+#: While True, an index out of range or a shape mismatch reads as NaN instead of raising (used by
+#: the diagnosis, which re-reads formulas counterfactually and must not stop at the truth side).
 LENIENT = [False]
 
 
@@ -159,6 +159,11 @@ class Tensor:
         return self.rows[r][c]
 
     # arithmetic ------------------------------------------------------------------
+    def _nan(self, shape, name):
+        """A NaN tensor: what a shape mismatch reads as while LENIENT."""
+        import symengine
+        return Tensor([[symengine.nan] * shape[1] for _ in range(shape[0])], name, self.base)
+
     def _map(self, fn, name):
         slots = {ax: (lambda c, g=g: fn(g(c))) for ax, g in self.slots.items()}
         return Tensor([[fn(v) for v in r] for r in self.rows], name, self.base, slots)
@@ -166,6 +171,8 @@ class Tensor:
     def _zip(self, other, fn, op):
         if _is_tensor(other):
             if other.shape != self.shape:
+                if LENIENT[0]:
+                    return self._nan(self.shape, f"({self.name} {op} {other.name})")
                 raise IllFormed(f"shape mismatch: {self.name} ({self.shape[0]}×{self.shape[1]}) {op} "
                                 f"{other.name} ({other.shape[0]}×{other.shape[1]})")
             slots = {ax: (lambda c, g=g, h=other.slots[ax]: fn(g(c), h(c)))
@@ -208,6 +215,8 @@ class Tensor:
             raise IllFormed(f"@ needs two matrices, got {self.name} @ {o!r}")
         (r, k), (k2, c) = self.shape, o.shape
         if k != k2:
+            if LENIENT[0]:
+                return self._nan((r, c), f"{self.name}{o.name}")
             raise IllFormed(f"shape mismatch: {self.name} ({r}×{k}) @ {o.name} ({k2}×{c})")
         rows = [[sum((self.rows[i][t] * o.rows[t][j] for t in range(1, k)), self.rows[i][0] * o.rows[0][j])
                  for j in range(c)] for i in range(r)]
@@ -221,6 +230,18 @@ class Tensor:
 
     def __repr__(self):
         return f"Tensor({self.name}, {self.shape[0]}×{self.shape[1]})"
+
+
+def has_nan(side):
+    """Whether a side (a Tensor or a scalar) has a NaN entry: something read out of range while LENIENT.
+
+    >>> import symengine as se
+    >>> has_nan(Tensor([[se.nan], [se.Symbol("p")]])), has_nan(se.Symbol("p"))
+    (True, False)
+    """
+    import symengine
+    entries = side.entries() if _is_tensor(side) else [side]
+    return any(getattr(e, "has", lambda x: False)(symengine.nan) or str(e) == "nan" for e in entries)
 
 
 def odot(a, b):

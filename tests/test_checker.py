@@ -134,6 +134,37 @@ def test_wrong_layer_is_diagnosed():
         assert e.diagnosis["kind"] in ("layer",), (e.label, e.diagnosis)
 
 
+def test_wrong_layer_in_a_matrix_formula_is_diagnosed():
+    # the shapes no longer match, so as written it cannot be evaluated; read one layer off, it holds
+    doc = make_doc()
+
+    @doc.claim("a of the next layer", kind="grad_W", layer="all", latex="")
+    def wrong_a(n, l):
+        return n.dC_dW[l], n.delta[l + 1] @ n.a[l + 1].T
+
+    @doc.claim("delta of the same layer", kind="delta", layer="hidden", latex="")
+    def wrong_delta(n, l):
+        return n.delta[l], (n.W[l].T @ n.delta[l]) * n.fp(n.z[l])
+
+    for e in verdict(doc):
+        assert e.status == "fails", e.verdict_text
+        assert e.diagnosis["kind"] == "layer", (e.label, e.diagnosis)
+
+
+def test_dropped_bias_is_a_missing_term():
+    doc = make_doc()
+
+    @doc.claim("no bias in z", kind="delta", layer="output", latex="")
+    def no_bias(n, i):
+        L = n.L
+        z = sum(n.W[L - 1][i, j] * n.a[L - 1][j] for j in range(1, n.size(L - 1) + 1))
+        return n.delta[L][i], (n.a[L][i] - n.y[i]) * n.fp(z)
+
+    e = verdict(doc, "no bias in z")
+    assert e.status == "fails" and e.diagnosis["kind"] == "missing-term", e.diagnosis
+    assert "bias" in e.diagnosis["detail"]
+
+
 def test_dropped_weight_decay_is_a_missing_term():
     doc = make_doc()
 
