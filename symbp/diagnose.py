@@ -288,7 +288,7 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
         if all(abs(r + 1) <= 1e-7 for r, _, _ in ratios):
             return _d("sign", f"{what} is the negative of the truth" + step, "-1"), cex
         factor = fit_factor(ratios)
-        if factor is not None:
+        if factor is not None and factor != "0":    # a formula that is 0 throughout: other causes first
             detail = f"{what} is {factor} × the truth" + step
             for over, _, what in _conventions(claim, derivation, runs[0][2]):
                 if "average" in over and _holds_under(claim, derivation, runs, side, cache, over):
@@ -311,6 +311,8 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     if ill:
         return _d("shape", f"wrong where it evaluates, and cannot be evaluated on {[list(s) for s, _, _ in ill]}: "
                   f"{ill[0][2]}"), cex
+    if len(ratios) == len(runs) and all(r == 0 for r, _, _ in ratios):
+        return _d("unknown", "the formula is 0 wherever it is evaluated, the truth is not" + step), cex
     failing = next(i for i, (_, e) in enumerate(numeric) if np.any(e[:, :, side - 1] > RTOL))
     return _d("unknown", "no single fault explains it; residual truth − formula: "
               + _residual(runs[failing], numeric[failing], side, derivation.notation) + step), cex

@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from .notation import LENIENT, IllFormed, View, has_nan
+from .notation import LENIENT, IllFormed, Tensor, View, has_nan
 from .verify import RTOL, NetworkCache, instantiate, numeric_values, relative_errors, sample_points, spec_for, \
     verify_claim
 
@@ -54,7 +54,8 @@ class Fault:
     scale: Callable | None = None    # scale(view) -> factor on the formula (on the step, for an update)
     perturb: dict | None = None      # a View perturbation of the formula side
     swap_indices: bool = False       # call the formula with its two unit indices exchanged
-    values: dict | None = None       # view values replaced in the formula: {"lam": 0} or {"b": 0}
+    values: dict | None = None       # view values replaced in the formula: {"lam": 0}
+    zero_biases: bool = False        # every bias set to zero in the formula's expressions (after it is built)
 
 
 #: The faults, one row each: name, the diagnosis kinds that name it, how it is made.
@@ -67,7 +68,7 @@ FAULTS = {f.name: f for f in [
     Fault("layer",         ("layer",)),                    # one quantity read one layer off (chosen per claim)
     Fault("f for f'",      ("derivative",),                perturb={"swap_f": True}),
     Fault("weight decay",  ("missing-term",),              values={"lam": 0}),
-    Fault("bias",          ("missing-term",),              values={"b": 0}),
+    Fault("bias",          ("missing-term",),              zero_biases=True),
 ]}
 
 #: Diagnosis kinds that count as correct for each fault (the table above, by name).
@@ -95,7 +96,7 @@ def _combine(outer, inner):
 
 
 class MutantView(View):
-    """A view whose formula reads are faulty: perturbed, with λ or b set to zero, the step scaled."""
+    """A view whose formula reads are faulty: perturbed, with λ set to zero, the step scaled."""
 
     def __init__(self, net, notation, k, symbols, perturb, values=None, lr_scale=None):
         super().__init__(net, notation, k, symbols, perturb)
@@ -104,10 +105,6 @@ class MutantView(View):
             self.lam = self.B.Integer(self._values["lam"])
         if lr_scale is not None:
             self.lr = self.lr * lr_scale(self)
-        if "b" in self._values:    # the bias reads as zero, as a vector and as weight 0 on the constant unit
-            zero = self.B.Integer(self._values["b"])
-            self.__dict__["b"] = self._bias("b", lambda c, j: zero)
-            self.__dict__["W"] = self._weights("W", lambda c, j, i: self.net.W[c][j][i], lambda c, j: zero)
 
     @cached_property
     def examples(self):
@@ -152,6 +149,10 @@ def make_mutant(claim, fault: Fault, perturb=None):
         if result_scale is not None:
             c = result_scale(n)
             sides = [c * s for s in sides]
+        if fault.zero_biases:   # the forward pass without its bias: z = W a (the bias still a parameter to
+            zero = {b: 0 for layer in n.net.b.values() for b in layer}      # differentiate by)
+            sides = [s._map(lambda e: n.B.sympify(e).xreplace(zero), s.name) if isinstance(s, Tensor)
+                     else n.B.sympify(s).xreplace(zero) for s in sides]
         return (truth, *sides)
 
     label = f"{claim.label} ⟨{fault.name}⟩"
