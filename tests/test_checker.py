@@ -165,6 +165,19 @@ def test_dropped_bias_is_a_missing_term():
     assert "bias" in e.diagnosis["detail"]
 
 
+def test_a_formula_that_is_zero_is_not_a_factor_zero():
+    doc = make_doc()
+
+    @doc.claim("zero", kind="delta", layer="output", latex="")
+    def zero(n, i):     # ∂a^(L−1)/∂W^(L−1): the wrong layer's activation does not depend on these weights
+        L = n.L
+        return n.delta[L][i], n.diff(n.a[L - 1][1], n.W[L - 1][i, 1])
+
+    e = verdict(doc, "zero")
+    assert e.status == "fails" and e.diagnosis["kind"] == "unknown", e.diagnosis
+    assert "is 0 wherever it is evaluated" in e.diagnosis["detail"]
+
+
 def test_dropped_weight_decay_is_a_missing_term():
     doc = make_doc()
 
