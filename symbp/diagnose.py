@@ -240,6 +240,26 @@ def _holds_under(claim, derivation, runs, side, cache, overrides):
     return True
 
 
+def _holds_for_one_example(claim, derivation, runs, side, cache):
+    """Whether a claim that fails on batches holds with m = 1, its batch formula being that same formula
+    (the first example's), unchanged."""
+    if claim.scope != "batch" or all(m == 1 for _, m, *_ in runs):
+        return False
+    for sizes, m, net, symbols, instances in runs:
+        one = cache.get(spec_for(derivation, claim, sizes, 1))
+        syms = dict(symbols)
+        try:
+            alt = instantiate(claim, one, derivation.notation, syms)
+        except _READ_ERRORS:
+            return False
+        if not np.all(relative_errors(numeric_values(one, syms, alt, _points(one, syms))[:, :, [0, side]]) <= RTOL):
+            return False
+        if m > 1 and (len(alt) != len(instances) or
+                      any(str(a.sides[side]) != str(i.sides[side]) for a, i in zip(alt, instances))):
+            return False
+    return True
+
+
 def _conventions(claim, derivation, net):
     """Alternative conventions to try: (overrides, kind, detail)."""
     spec = net.spec
@@ -299,6 +319,9 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     for over, kind, what in _conventions(claim, derivation, runs[0][2]):
         if _holds_under(claim, derivation, runs, side, cache, over):
             return _d(kind, what + step), cex
+    if _holds_for_one_example(claim, derivation, runs, side, cache):
+        return _d("convention", "holds for one example (m = 1), and on a batch it reads example 1 only: a "
+                  "per-example formula where the batch's belongs (sum or average it over the examples)" + step), cex
     d = _readings(claim, derivation, runs, side, step)
     if d is not None:
         return d, cex

@@ -178,6 +178,18 @@ def test_a_formula_that_is_zero_is_not_a_factor_zero():
     assert "is 0 wherever it is evaluated" in e.diagnosis["detail"]
 
 
+def test_a_per_example_update_on_a_batch_is_named():
+    doc = make_doc()
+
+    @doc.claim("one example", kind="update_W", layer="all", latex="")
+    def one_example(n, l):
+        return n.step_W[l], n.W[l] - n.lr * (n.delta[l + 1] @ n.a[l].T + n.lam * n.W[l])
+
+    e = verdict(doc, "one example")
+    assert e.status == "fails" and e.diagnosis["kind"] == "convention", e.diagnosis
+    assert "one example (m = 1)" in e.diagnosis["detail"]
+
+
 def test_dropped_weight_decay_is_a_missing_term():
     doc = make_doc()
 
