@@ -34,12 +34,6 @@ def random_archs(count, seed):
             for _ in range(count)]
 
 
-def names_the_layer(result):
-    """Whether a wrong-layer mutant's diagnosis names the quantity and the direction it was read off by."""
-    family, up = result.how.split()[0], result.how.endswith("up")
-    return result.detail.startswith(f"{family} of the wrong layer") and ("too high" in result.detail) == up
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("paths", nargs="*", default=[str(ROOT / "derivations"), str(ROOT / "examples/four_equations.py")])
@@ -68,9 +62,6 @@ def main(argv=None):
                 alarms.append((doc.name, c.label, c.reading, o.status, (o.diagnosis or {}).get("detail", o.message)))
     summary = summarize(results)
     print(render_table(results, summary))
-    layer = [r for r in results if r.fault == "layer" and r.killed]
-    print(f"\nwrong-layer diagnoses that name the injected quantity and direction: "
-          f"{sum(map(names_the_layer, layer))} of {len(layer)}")
     print(f"\nfalse alarms: {len(alarms)} of {checked} unmutated correct claims over {len(archs)} random "
           f"architectures (widths 1..4, 1..3 hidden layers, m in {{1, 3}} or 1 for one-example documents, "
           f"seed {args.seed})")

@@ -284,8 +284,14 @@ class MutantResult:
 
     @property
     def diagnosed(self):
-        """Whether the diagnosis kind is one that names the injected fault."""
-        return self.killed and self.diagnosis in EXPECTED[self.fault]
+        """Whether the diagnosis kind is one that names the injected fault (for a wrong layer: also the
+        quantity and the direction, as :func:`symbp.diagnose.diagnose` words them)."""
+        if not (self.killed and self.diagnosis in EXPECTED[self.fault]):
+            return False
+        if self.fault == "layer" and self.how:      # how: "delta read one layer up"
+            family, up = self.how.split()[0], self.how.endswith("up")
+            return self.detail.startswith(f"{family} of the wrong layer") and ("too high" in self.detail) == up
+        return True
 
     def to_dict(self):
         """A JSON-ready dict."""

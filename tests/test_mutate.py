@@ -92,3 +92,13 @@ def test_mutate_cli_json(capsys):
     assert [(m["fault"], m["status"], m["diagnosed"]) for m in out["mutants"]] == \
         [("sign", "fails", True), ("weight decay", "equivalent", False)]
     assert out["summary"]["sign"] == {"mutants": 1, "equivalent": 0, "killed": 1, "diagnosed": 1}
+
+
+def test_a_wrong_layer_counts_as_diagnosed_only_when_the_quantity_and_direction_are_named():
+    from symbp.mutate import MutantResult
+    made = dict(derivation="d", claim="c", reading="as-written", fault="layer", how="delta read one layer up",
+                status="fails", diagnosis="layer")
+    right = "delta of the wrong layer: one layer too high (as if delta^(l+1) stood where delta^(l) belongs)"
+    assert MutantResult(**made, detail=right).diagnosed
+    assert not MutantResult(**made, detail=right.replace("delta", "z")).diagnosed
+    assert not MutantResult(**made, detail=right.replace("too high", "too low")).diagnosed
