@@ -10,12 +10,15 @@ symbolic residual.  Every failure also gets an exact counterexample.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import weakref
 from fractions import Fraction
 
 import numpy as np
 import sympy
 
-from .notation import LENIENT, IllFormed
+from .notation import LENIENT, IllFormed, View, has_nan
 from .verify import RTOL, call_with_budget, instantiate, numeric_values, relative_errors, spec_for
 
 #: Seconds to expand and print a failing claim's residual.
@@ -80,7 +83,7 @@ def fit_factor(ratios):
 
 
 # -- counterfactual readings -------------------------------------------------------------------
-def counterfactual(claim, perturb=None, swap_indices=False):
+def _counterfactual(claim, perturb=None, swap_indices=False):
     """The claim with only its formula sides re-read: through a view perturbed by ``perturb``, or with its
     last two unit indices exchanged; the truth side is still read as written.
 
@@ -88,23 +91,15 @@ def counterfactual(claim, perturb=None, swap_indices=False):
     reading does not move the true quantities (``f``↔``f'``, ``W`` transposed),
     the truth side of the counterfactual call stands in for it.
     """
-    import dataclasses
-    import functools
-
-    from .notation import View, has_nan
     moves_truth = swap_indices or "shift" in (perturb or {})
-    views = {}
+    views = weakref.WeakKeyDictionary()     # one perturbed view per view the verifier passes in
 
     @functools.wraps(claim.fn)
     def fn(n, *args):
         truth = claim.fn(n, *args)[0]
-        if perturb:
-            key = id(n)
-            if key not in views:
-                views[key] = (n, View(n.net, n.nt, n.k, n._symbols, perturb))
-            alt_view = views[key][1]
-        else:
-            alt_view = n
+        if perturb and n not in views:
+            views[n] = View(n.net, n.nt, n.k, n._symbols, perturb)
+        alt_view = views[n] if perturb else n
         if swap_indices:
             args = args[:len(args) - 2] + args[len(args) - 2:][::-1]
         sides = claim.fn(alt_view, *args)
@@ -116,8 +111,8 @@ def counterfactual(claim, perturb=None, swap_indices=False):
 
 def _holds_when(claim, derivation, runs, side, **how):
     """Whether the claim's side ``side`` equals the truth on every run when read as ``how`` says
-    (see :func:`counterfactual`); while reading, an index out of range or a shape mismatch reads as NaN."""
-    reading = counterfactual(claim, **how)
+    (see :func:`_counterfactual`); while reading, an index out of range or a shape mismatch reads as NaN."""
+    reading = _counterfactual(claim, **how)
     LENIENT[0] = True
     try:
         for sizes, m, net, symbols, *_ in runs:
@@ -411,7 +406,6 @@ def in_page_notation(expr, names):
 
 
 def _residual(run, num, side, notation):
-    from .notation import View
     sizes, m, net, symbols, instances = run
     err = num[1][:, :, side - 1]
     i = int(np.argmax(np.max(err, axis=0)))
@@ -452,7 +446,6 @@ def _rational_point(net, symbols, shift):
 def counterexample(claim, runs, numeric, side, notation):
     """Smallest failing architecture, a small-rational point, and both sides there, exactly (page notation)."""
     from .groundtruth import _closed_sympy
-    from .notation import View
     for (sizes, m, net, symbols, instances), (v, e) in zip(runs, numeric):
         err = e[:, :, side - 1]
         if not np.any(err > RTOL):

@@ -138,28 +138,22 @@ def _flatten(sides, where):
     return out
 
 
-def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, perturb=None, swap_indices=False):
-    """Every scalar equation the claim states on ``net``.
-
-    ``swap_indices`` calls the claim with its unit indices reversed (keeping
-    the instance order): the diagnosis uses it to recognise a transposed formula.
-    """
+def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None):
+    """Every scalar equation the claim states on ``net``."""
     symbols = {} if symbols is None else symbols
-    n0 = View(net, notation, 0, symbols, perturb)
-    plain = View(net, notation, 0, symbols) if perturb else n0   # index ranges come from the true shapes
+    n0 = View(net, notation, 0, symbols)
     views = n0.examples if claim.scope == "example" else [n0]
     out = []
     for n in views:
         for l in _layers(claim, n):
-            ranges = _index_ranges(claim, plain, l)
+            ranges = _index_ranges(claim, n0, l)
             grid = [()]
             for r in ranges:
                 grid = [g + (i,) for g in grid for i in r]
             for idx in grid:
-                call_idx = idx[::-1] if swap_indices else idx
                 if claim.where is not None and not claim.where(*idx):
                     continue
-                args = ((l,) if claim.takes_layer else ()) + tuple(call_idx)
+                args = ((l,) if claim.takes_layer else ()) + tuple(idx)
                 sides = claim.fn(n, *args)
                 if not isinstance(sides, (tuple, list)) or len(sides) < 2:
                     raise IllFormed("a claim must return its sides: (truth, formula[, more steps])")
