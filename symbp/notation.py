@@ -71,7 +71,8 @@ class Notation:
 
     def __post_init__(self):
         for name, allowed in _CHOICES.items():
-            if getattr(self, name) not in allowed:
+            value = getattr(self, name)
+            if isinstance(value, bool) or value not in allowed:     # False == 0, but is not a layer number
                 raise NotationError(f"{name}: {getattr(self, name)!r} is not one of "
                                     + ", ".join(map(repr, allowed)))
         if not isinstance(self.names, dict) or not all(isinstance(k, str) and isinstance(v, str)
