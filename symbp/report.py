@@ -34,6 +34,7 @@ class EquationResult:
     note: str = ""
     steps: list | None = None
     seconds: float = 0.0
+    notes: list = field(default_factory=list)
 
     @property
     def unexpected(self) -> bool:
@@ -52,7 +53,7 @@ class EquationResult:
         return {"label": self.label, "kind": self.kind, "reading": self.reading, "latex": self.latex,
                 "status": self.status, "method": self.method, "architectures": self.architectures,
                 "max_rel_error": self.max_rel_error, "expected": self.expected,
-                "diagnosis": diagnosis, "counterexample": self.counterexample}
+                "diagnosis": diagnosis, "counterexample": self.counterexample, "notes": list(self.notes)}
 
     def _repr_markdown_(self):
         """The verdict in a Jupyter cell: label, formula, status and its reason."""

@@ -155,6 +155,7 @@ def check_derivation(doc: Derivation, *, sweep=None, backend="symengine", budget
             status, method, archs, err, diag, cex, msg, steps = (o.status, o.method, o.architectures,
                                                                 o.max_rel_error, o.diagnosis, o.counterexample,
                                                                 o.message, o.steps)
+            notes = list(o.notes)
         except Exception as e:  # the transcription itself raised
             if debug:
                 traceback.print_exc()
@@ -163,12 +164,13 @@ def check_derivation(doc: Derivation, *, sweep=None, backend="symengine", budget
                          if doc.file and os.path.abspath(f.filename) == os.path.abspath(doc.file)), None)
             loc = f"{file}:{line}" if line else file
             status, method, archs, err, diag, cex, steps = "error", "symbolic", [], None, None, None, None
+            notes = []
             msg = f"{loc}: claim {claim.label!r}: {type(e).__name__}: {e}"
         if status in ("ill-formed", "error") and not msg.startswith(file):
             msg = f"{file}: claim {claim.label!r}: {msg}"
         result.equations.append(EquationResult(
             claim.label, claim.kind, claim.reading, claim.latex, status, method, archs,
-            None if err is None else float(err), claim.expect, diag, cex, msg, claim.note, steps))
+            None if err is None else float(err), claim.expect, diag, cex, msg, claim.note, steps, notes=notes))
         result.equations[-1].seconds = time.monotonic() - t0
     return result
 

@@ -53,6 +53,12 @@ class Outcome:
     counterexample: dict | None = None
     message: str = ""
     steps: list | None = None        # for chains: [{"step": i, "holds": bool}]
+    notes: list = field(default_factory=list)   # what the verdict rests on, what was skipped or demoted
+
+    def with_note(self, note: str) -> "Outcome":
+        """This outcome with one more note (a copy; notes are never overwritten)."""
+        import dataclasses
+        return dataclasses.replace(self, notes=[*self.notes, note])
 
 
 class NetworkCache:
