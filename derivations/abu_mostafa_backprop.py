@@ -27,7 +27,7 @@ doc = Derivation(
     spec={"activation": "f", "output_activation": None, "cost": "half_sse", "average": "none",
           "weight_decay": 0},
     # one example at a time (the page's e(w) is the error on (x_n, y_n)): the default sizes with m = 1
-    sweep=(((2, 3, 2), 1), ((3, 4, 1), 1), ((2, 3, 1, 4, 2), 1), ((3, 2, 4, 3, 1), 1)),
+    one_example=True,
 )
 
 

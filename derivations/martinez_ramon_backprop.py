@@ -31,8 +31,7 @@ doc = Derivation(
                       samples="columns", unit_base=1, example_base=1,
                       names={"h": "a", "mu": "lr", "phi": "f", "phip": "fp", "o_act": "f_out", "op": "fp_out"}),
     spec={"activation": "f", "output_activation": "g", "cost": "half_sse", "average": "none", "weight_decay": 0},
-    # one example at a time: the default sizes with m = 1
-    sweep=(((2, 3, 2), 1), ((3, 4, 1), 1), ((2, 3, 1, 4, 2), 1), ((3, 2, 4, 3, 1), 1)),
+    one_example=True,   # one example at a time: the default sizes with m = 1
 )
 
 last_hidden = lambda n: n.L - 1   # noqa: E731  (the page's "L−1": on every architecture with a hidden layer)
@@ -107,9 +106,9 @@ def underbrace_phip(n, j):
     return n.partial(("a", l), ("z", l))[j, j], n.phip(n.z[l][j])
 
 
-@doc.claim("(3), underbrace h_i^{L-2}", kind="grad_W", layer=last_hidden,
+@doc.claim("(3), underbrace h_i^{L-2}", kind="lemma", of="grad_W", per="example", layer=last_hidden,
            latex=r"\frac{dz_j^{(L-1)}}{dw_{i,j}^{(L-1)}} = h_i^{L-2}",
-           note="a partial, not a gradient of the cost: kind grad_W only for the (i, j) ranges of W^(L-1); "
+           note="a partial, not a gradient of the cost: a lemma over the (i, j) ranges of W^(L-1); "
                 "h_i^{L-2} read as h_i^{(L-2)}")
 def underbrace_h(n, i, j):
     l = n.L - 1

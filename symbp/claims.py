@@ -32,8 +32,12 @@ KINDS = ("delta", "grad_W", "grad_b", "update_W", "update_b", "cost", "lemma", "
 READINGS = ("as-written", "intended")
 LAYER_CHOICES = ("output", "hidden", "all")
 
-#: The default sweep: 1 and 3 hidden layers, widths 1..4, all unequal, m = 1 and m = 3.
-DEFAULT_SWEEP = (((2, 3, 2), 1), ((3, 4, 1), 3), ((2, 3, 1, 4, 2), 1), ((3, 2, 4, 3, 1), 3))
+#: The default sweep: 1 and 3 hidden layers, widths 1..4, m = 1, 3 and 4 (an even batch), K = 1 and 2.
+#: In the first four, consecutive widths are unequal (no square W, so a transpose cannot pass by
+#: symmetry); the last has square matrices, where a formula that reads W or Wᵀ by shape is caught.
+#: Every claim is judged on it; a derivation adds architectures, and ``archs=`` restricts them where the
+#: page is specific.
+DEFAULT_SWEEP = (((2, 3, 2), 1), ((3, 4, 1), 4), ((2, 3, 1, 4, 2), 1), ((3, 2, 4, 3, 1), 3), ((2, 2, 2), 2))
 
 
 class ClaimError(ValueError):
@@ -75,8 +79,11 @@ class Claim:
 
     @property
     def family(self):
-        """What the claim's layer counts: ``"units"``, ``"weights"``, ``"biases"`` or None."""
-        kind = self.of if self.kind == "chain" else self.kind
+        """What the claim's layer counts: ``"units"``, ``"weights"``, ``"biases"`` or None.
+
+        A lemma with ``of=`` runs over that kind's layers and index ranges (``of="grad_W"``: every ``(j, i)``).
+        """
+        kind = self.of if self.kind == "chain" or (self.kind == "lemma" and self.of) else self.kind
         return {"delta": "units", "grad_W": "weights", "update_W": "weights",
                 "grad_b": "biases", "update_b": "biases"}.get(kind)
 
@@ -107,15 +114,34 @@ class Derivation:
     ``spec`` holds NetworkSpec fields other than sizes and batch size
     (``activation``, ``cost``, ``average``, ``weight_decay``, ...); a
     non-zero ``weight_decay`` makes λ a free symbol of every check.
+    ``sweep`` adds architectures ``((sizes...), m)`` to :data:`DEFAULT_SWEEP`
+    (it never replaces it, so a document cannot choose a sweep too weak to
+    judge it); ``one_example=True`` says the page speaks of one example at a
+    time, and every architecture is then checked with ``m = 1``.
+
+    >>> doc = Derivation("d", "D", "-", Notation(), sweep=(((2, 4, 3), 2),), one_example=True)
+    >>> doc.sweep[-2:]
+    (((2, 2, 2), 1), ((2, 4, 3), 1))
     """
 
-    def __init__(self, name, title, source, notation: Notation, spec=None, sweep=DEFAULT_SWEEP):
+    def __init__(self, name, title, source, notation: Notation, spec=None, sweep=(), one_example=False):
         self.name, self.title, self.source = name, title, source
         self.notation = notation
         self.spec = dict(spec or {})
-        self.sweep = tuple(sweep)
+        self.extra_sweep = tuple((tuple(s), m) for s, m in sweep)
+        self.one_example = bool(one_example)
         self.claims: list[Claim] = []
         self.file = ""
+
+    @property
+    def sweep(self) -> tuple:
+        """The architectures every claim is judged on: the default sweep and the document's own, in order."""
+        out = []
+        for sizes, m in DEFAULT_SWEEP + self.extra_sweep:
+            arch = (tuple(sizes), 1 if self.one_example else m)
+            if arch not in out:
+                out.append(arch)
+        return tuple(out)
 
     def claim(self, label, kind, latex, *, layer=None, of=None, per=None, reading="as-written",
               expect="holds", note="", spec=None, where=None, archs=None):
@@ -127,6 +153,11 @@ class Derivation:
             raise ClaimError(f"{where_}: kind {kind!r} is not one of {', '.join(KINDS)}")
         if kind == "chain" and of not in KINDS[:-1]:
             raise ClaimError(f"{where_}: a chain needs of= one of {', '.join(KINDS[:-1])}")
+        if kind not in ("chain", "lemma") and of is not None:
+            raise ClaimError(f"{where_}: of= is for chains and lemmas, not for a {kind} claim")
+        if kind == "lemma" and of not in (None,) + KINDS[:-2]:
+            raise ClaimError(f"{where_}: a lemma's of= names the kind whose index ranges it runs over, one of "
+                             f"{', '.join(KINDS[:-2])}")
         if reading not in READINGS:
             raise ClaimError(f"{where_}: reading {reading!r} is not one of {', '.join(READINGS)}")
         if expect not in ("holds", "fails"):

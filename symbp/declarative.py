@@ -358,12 +358,13 @@ def evaluate(tree: Tree, n, env=None):
 
 
 # -- loading a TOML derivation --------------------------------------------------------------------
-_TOP = {"name": str, "title": str, "source": str, "sweep": list, "notation": dict, "spec": dict, "claim": list}
+_TOP = {"name": str, "title": str, "source": str, "sweep": list, "one_example": bool, "notation": dict, "spec": dict,
+        "claim": list}
 _CLAIM = {"label": str, "kind": str, "latex": str, "args": list, "sides": list, "layer": str, "of": str,
           "per": str, "reading": str, "expect": str, "note": str, "spec": dict, "where": str, "archs": str}
 _NOTATION = {"first_layer": int, "weight_index": str, "weight_named_after": str, "bias": str, "samples": str,
              "unit_base": int, "example_base": int, "names": dict}
-_TYPES = {str: "a string", list: "an array", dict: "a table", int: "an integer"}
+_TYPES = {str: "a string", list: "an array", dict: "a table", int: "an integer", bool: "true or false"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 _RESERVED = set(VALUES) | set(FUNCTIONS) | {"sum", "and", "or", "not"}
 
@@ -479,6 +480,7 @@ def load_toml(path) -> Derivation:
     spec = data.get("spec", {})
     _check_spec(spec, "spec")
     kw = {"sweep": _sweep(data["sweep"])} if "sweep" in data else {}
+    kw["one_example"] = data.get("one_example", False)
     doc = Derivation(data["name"], data.get("title", data["name"]), data.get("source", ""), notation, spec, **kw)
     if not data["claim"]:
         raise DeclarativeError("derivation: needs at least one [[claim]]")

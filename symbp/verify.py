@@ -24,9 +24,12 @@ from .claims import Claim
 from .notation import IllFormed, Tensor, View
 from .spec import NetworkSpec, SpecError
 from .symbolic import SymbolicNetwork, closed_form
+from .sweeps import weak_sweep_notes
+from .truth import LEMMA_NOTE, WrongTruth, check_truth_side
 
 __all__ = ["Instance", "Outcome", "instantiate", "verify_claim", "NetworkCache", "RTOL", "refine_with_mpmath",
-           "run_forked", "call_with_budget", "within_size", "TooLarge", "MAX_NODES"]
+           "run_forked", "call_with_budget", "split_by_size", "size_chunks", "MAX_NODES",
+           "claim_sweep"]
 
 #: Relative error under which two numeric values agree.
 RTOL = 1e-9
@@ -144,8 +147,12 @@ def _flatten(sides, where):
     return out
 
 
-def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None):
-    """Every scalar equation the claim states on ``net``."""
+def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, truth_check=False):
+    """Every scalar equation the claim states on ``net``.
+
+    With ``truth_check`` the first side of every instance is held against the
+    true quantity of the claim's kind (:func:`symbp.truth.check_truth_side`).
+    """
     symbols = {} if symbols is None else symbols
     n0 = View(net, notation, 0, symbols)
     views = n0.examples if claim.scope == "example" else [n0]
@@ -163,6 +170,8 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None):
                 sides = claim.fn(n, *args)
                 if not isinstance(sides, (tuple, list)) or len(sides) < 2:
                     raise IllFormed("a claim must return its sides: (truth, formula[, more steps])")
+                if truth_check:
+                    check_truth_side(claim, n, l, idx, sides[0])
                 where = f"example {n.k + notation.example_base}" if claim.scope == "example" and n.m > 1 else ""
                 where += (f" l={l}" if l is not None else "") + (f" {','.join(map(str, idx))}" if idx else "")
                 for w, s, pos in _flatten(list(sides), where.strip()):
@@ -290,43 +299,75 @@ def _closed_symengine(net, expr):
     return expr.xreplace(net._se_closed_map)
 
 
-#: Distinct subexpressions lambdified at once (all instances of one architecture): past it the
-#: numeric check would take minutes (lambdify's cse grows faster than linearly), so a claim is judged
-#: on its first instances only, and the verdict says so.
+#: Distinct subexpressions lambdified at once: past it lambdify's cse takes minutes (it grows faster than
+#: linearly), so instances are lambdified in chunks of this size; an instance larger than this on its own is
+#: judged by the exact check alone, and the verdict says so (never a verdict on instances not checked).
 MAX_NODES = 50_000
 
 
-class TooLarge(ValueError):
-    """Expressions with more than ``MAX_NODES`` distinct subexpressions in all."""
+def _backend_of(jobs):
+    """``"sympy"`` when the instances' sides are sympy expressions, else ``"symengine"``."""
+    side = jobs[0][0].sides[0]
+    return "symengine" if isinstance(side, (symengine.Basic, int, float)) else "sympy"
 
 
-def within_size(instances, limit=None):
-    """The longest prefix of ``instances`` whose sides have at most ``limit`` distinct subexpressions in all.
+def _new_nodes(inst, seen):
+    """The distinct subexpressions of ``inst``'s sides that are not in ``seen``."""
+    stack, new = [s for s in inst.sides if isinstance(s, symengine.Basic)], set()
+    while stack:
+        e = stack.pop()
+        if e not in seen and e not in new:
+            new.add(e)
+            stack.extend(e.args)
+    return new
+
+
+def split_by_size(instances, limit=None):
+    """``(small, large)``: the instances with at most ``limit`` distinct subexpressions each, and the rest.
 
     >>> x = symengine.Symbol("x")
-    >>> len(within_size([Instance("", [x, x + 1]), Instance("", [x, (x + 1) ** 2])], limit=4))
-    1
+    >>> small, large = split_by_size([Instance("", [x, x + 1]), Instance("", [x, (x + 1) ** 2])], limit=4)
+    >>> len(small), len(large)
+    (1, 1)
     """
     limit = MAX_NODES if limit is None else limit
-    seen = set()
-    for k, inst in enumerate(instances):
-        stack = [s for s in inst.sides if isinstance(s, symengine.Basic)]
-        while stack:
-            e = stack.pop()
-            if e not in seen:
-                seen.add(e)
-                if len(seen) > limit:
-                    return instances[:k]
-                stack.extend(e.args)
-    return instances
+    small, large = [], []
+    for inst in instances:
+        (small if len(_new_nodes(inst, ())) <= limit else large).append(inst)
+    return small, large
+
+
+def size_chunks(instances, limit=None):
+    """``instances`` cut into consecutive chunks of at most ``limit`` distinct subexpressions in all.
+
+    An instance larger than ``limit`` on its own is a chunk by itself.
+
+    >>> x = symengine.Symbol("x")
+    >>> [len(c) for c in size_chunks([Instance("", [x, x + 1]), Instance("", [x, (x + 1) ** 2])], limit=4)]
+    [1, 1]
+    """
+    limit = MAX_NODES if limit is None else limit
+    chunks, seen = [[]], set()
+    for inst in instances:
+        new = _new_nodes(inst, seen)
+        if chunks[-1] and len(seen) + len(new) > limit:
+            chunks.append([])
+            seen, new = set(), _new_nodes(inst, ())
+        seen |= new
+        chunks[-1].append(inst)
+    return [c for c in chunks if c]
 
 
 def numeric_values(net, symbols, instances, points):
-    """Values of every side of every instance at ``points``: array (P, instances, sides)."""
-    if len(within_size(instances)) < len(instances):
-        raise TooLarge(f"more than {MAX_NODES} distinct subexpressions to evaluate")
-    args = _symbols_of(net, symbols)
+    """Values of every side of every instance at ``points``: array (P, instances, sides).
+
+    Instances are lambdified in chunks of at most ``MAX_NODES`` distinct subexpressions.
+    """
     width = max(len(i.sides) for i in instances)
+    chunks = size_chunks(instances)
+    if len(chunks) > 1:
+        return np.concatenate([_padded(numeric_values(net, symbols, c, points), width) for c in chunks], axis=1)
+    args = _symbols_of(net, symbols)
     exprs = []
     for inst in instances:
         sides = list(inst.sides) + [inst.sides[-1]] * (width - len(inst.sides))
@@ -345,6 +386,12 @@ def numeric_values(net, symbols, instances, points):
     with np.errstate(all="ignore"):
         vals = np.asarray(fn(points), dtype=float).reshape(points.shape[0], len(instances), width)
     return vals
+
+
+def _padded(values, width):
+    """``values`` (P, instances, sides) with its last side repeated up to ``width`` sides."""
+    extra = width - values.shape[2]
+    return values if extra <= 0 else np.concatenate([values] + [values[:, :, -1:]] * extra, axis=2)
 
 
 def relative_errors(values):
@@ -382,19 +429,49 @@ def refine_with_mpmath(net, symbols, instances, points, errors, digits=50, limit
 
 
 # -- one claim --------------------------------------------------------------------------------
+def claim_sweep(claim: Claim, derivation, sweep=None) -> list:
+    """The architectures ``[(sizes, m), ...]`` that ``claim`` is judged on, smallest first.
+
+    >>> from symbp.claims import Derivation, Claim
+    >>> from symbp.notation import Notation
+    >>> doc = Derivation("d", "D", "-", Notation())
+    >>> claim_sweep(Claim("(1)", "cost", "", lambda n: None, archs=lambda s, m: s[-1] == 1), doc)
+    [((3, 4, 1), 4), ((3, 2, 4, 3, 1), 3)]
+    """
+    sweep = [(tuple(s), m) for s, m in (sweep or derivation.sweep)]
+    if claim.archs is not None:
+        sweep = [(s, m) for s, m in sweep if claim.archs(tuple(s), m)]
+    return sorted(sweep, key=lambda a: (len(a[0]), sum(a[0]) * a[1]))
+
+
 def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.0, numeric_only=False,
                  points=20, seed=0):
-    """Verify ``claim`` of ``derivation`` over ``sweep``; returns an :class:`Outcome`."""
+    """Verify ``claim`` of ``derivation`` over ``sweep``; returns an :class:`Outcome` with its notes.
+
+    The notes say what a verdict that holds rests on: a lemma's unchecked
+    first side, and what the sweep cannot tell apart (:mod:`symbp.sweeps`).
+    """
+    outcome = _judge(claim, derivation, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
+                     points=points, seed=seed)
+    if outcome.status not in ("proven", "confirmed"):
+        return outcome
+    kind = claim.of if claim.kind == "chain" else claim.kind
+    notes = [LEMMA_NOTE] if kind == "lemma" else []
+    notes += weak_sweep_notes(claim_sweep(claim, derivation, sweep), batch=claim.scope == "batch")
+    for note in notes:
+        outcome = outcome.with_note(note)
+    return outcome
+
+
+def _judge(claim: Claim, derivation, *, cache, sweep, budget, numeric_only, points, seed) -> Outcome:
+    """The verdict on ``claim`` over its sweep: numeric check, exact check, diagnosis."""
     from .diagnose import diagnose
 
     cache = cache or NetworkCache()
-    sweep = list(sweep or derivation.sweep)
-    if claim.archs is not None:
-        sweep = [(s, m) for s, m in sweep if claim.archs(tuple(s), m)]
+    sweep = claim_sweep(claim, derivation, sweep)
     if not sweep:
         return Outcome("ill-formed", message="no architecture of the sweep fits the claim's archs= filter")
-    sweep.sort(key=lambda a: (len(a[0]), sum(a[0]) * a[1]))
-    runs, ill, skipped = [], [], []
+    runs, ill, oversized = [], [], []
     for sizes, m in sweep:
         try:
             spec = spec_for(derivation, claim, sizes, m)
@@ -403,21 +480,24 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
         net = cache.get(spec)
         symbols = {}
         try:
-            instances = instantiate(claim, net, derivation.notation, symbols)
+            instances = instantiate(claim, net, derivation.notation, symbols, truth_check=True)
+        except WrongTruth as e:
+            return Outcome("ill-formed", "symbolic", [list(sizes)], message=f"{e} on {list(sizes)} m={m}")
         except IllFormed as e:
             ill.append((sizes, m, str(e)))
             continue
-        kept = within_size(instances)
-        if len(kept) < len(instances):
-            skipped.append(f"{len(instances) - len(kept)} of {len(instances)} on {list(sizes)} m={m}")
-            if not kept:
-                continue
-        runs.append((sizes, m, net, symbols, kept))
+        small, large = split_by_size(instances)
+        if large:
+            oversized.append((sizes, m, large))
+        if small:
+            runs.append((sizes, m, net, symbols, small))
     archs = [list(s) for s, *_ in runs]
-    size_note = (f"judged on fewer instances: {', '.join(skipped)} skipped (more than {MAX_NODES} distinct "
-                 f"subexpressions)") if skipped else ""
-    if not runs and not ill:
-        return Outcome("error", "numeric", [], message="too large to check: " + size_note)
+    too_large = sum(len(large) for *_, large in oversized)
+    size_note = (f"{too_large} instance(s) with more than {MAX_NODES} distinct subexpressions each "
+                 f"({', '.join(f'{list(s)} m={m}' for s, m, _ in oversized)}) are too large for the numeric "
+                 f"check: they are judged by the exact check alone") if oversized else ""
+    if not runs and oversized and not ill:
+        return _judge_exactly(oversized, budget, numeric_only, size_note)
     if not runs:
         from .diagnose import explain_ill_formed, off_sweep_counterexample
         d = explain_ill_formed(claim, derivation, ill, cache)
@@ -454,8 +534,9 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
     holds_numeric = max_err <= RTOL and not ill
 
     # exact, within the budget
-    exact = [] if numeric_only else exact_with_budget([r[4] for r in runs], budget, runs[0][2].backend.name)
-    proven_all = len(exact) == len(runs) and all(all(all(x) for x in res) for res in exact)
+    jobs = [r[4] for r in runs] + [large for *_, large in oversized]
+    exact = [] if numeric_only else exact_with_budget(jobs, budget, runs[0][2].backend.name)
+    proven_all = len(exact) == len(jobs) and all(all(all(x) for x in res) for res in exact)
 
     steps = None
     if claim.kind == "chain":
@@ -465,18 +546,31 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
 
     if holds_numeric:
         if proven_all:
-            return Outcome("proven", "symbolic", archs, 0.0, message=size_note, steps=steps)
+            return Outcome("proven", "symbolic", archs, 0.0, message=size_note, steps=steps,
+                           notes=[size_note] if size_note else [])
+        if oversized:     # numeric agreement on the rest says nothing about the instances it could not evaluate
+            return Outcome("error", "numeric", archs, max_err, message="not judged: " + size_note
+                           + ", and the exact check did not prove them", notes=[size_note])
         note = ("symbolic budget of %gs ran out; checked numerically" % budget
                 if len(exact) < len(runs) and not numeric_only else
                 "numeric only" if numeric_only else "the exact difference did not expand to 0; numeric agreement")
         if used_mpmath:
             note += " (borderline float64 points re-evaluated with 50-digit mpmath)"
-        if size_note:
-            note += "; " + size_note
         return Outcome("confirmed", "numeric", archs, max_err, message=note, steps=steps)
-    if len(exact) == len(runs) and proven_all and not ill:
+    if proven_all and not ill:
         return Outcome("error", "symbolic", archs, max_err,
                        message="symbolic proof and numeric check disagree (numeric precision?)")
     diag, cex = diagnose(claim, derivation, runs, numeric, ill, cache)
     return Outcome("fails", "symbolic" if exact else "numeric", archs + [list(s) for s, _, _ in ill],
                    max_err if np.isfinite(max_err) else None, diag, cex, message=size_note, steps=steps)
+
+
+def _judge_exactly(oversized, budget, numeric_only, size_note) -> Outcome:
+    """The verdict on a claim whose every instance is too large to evaluate numerically: exact, or not judged."""
+    archs = [list(s) for s, _, _ in oversized]
+    jobs = [large for *_, large in oversized]
+    exact = [] if numeric_only else exact_with_budget(jobs, budget, _backend_of(jobs))
+    if len(exact) == len(jobs) and all(all(all(x) for x in res) for res in exact):
+        return Outcome("proven", "symbolic", archs, 0.0, message=size_note, notes=[size_note])
+    return Outcome("error", "symbolic", archs, message="not judged: " + size_note
+                   + ", and the exact check did not prove them", notes=[size_note])

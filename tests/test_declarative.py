@@ -27,7 +27,7 @@ def view():
 def test_the_toml_mirror_has_the_python_modules_verdicts_claim_by_claim():
     py, toml = load_derivation(PY), load_derivation(TOML)
     assert [c.label for c in toml.claims] == [c.label for c in py.claims]
-    assert toml.source == py.source and toml.sweep == py.sweep and toml.notation == py.notation
+    assert toml.source == py.source and toml.sweep == py.sweep and toml.one_example == py.one_example and toml.notation == py.notation
     assert toml.spec == {k: v for k, v in py.spec.items() if v is not None}   # TOML has no null: None = omitted
     a, b = check_derivation(py), check_derivation(toml)
     for e, f in zip(a.equations, b.equations):
@@ -124,7 +124,7 @@ def test_a_toml_claim_is_an_ordinary_claim(tmp_path):
                  '[[claim]]\nlabel = "index 0 only"\nkind = "grad_b"\nlayer = "L"\nargs = ["j"]\nwhere = "j == 1"\n'
                  'sides = ["dC_db[L][j]", "delta[L][j]"]\n')
     doc = load_derivation(p)
-    assert isinstance(doc, Derivation) and doc.sweep == (((2, 3, 2), 2),)
+    assert isinstance(doc, Derivation) and doc.sweep[-1] == ((2, 3, 2), 2) and doc.extra_sweep == (((2, 3, 2), 2),)
     assert doc.claims[0].takes_layer and doc.claims[1].indices == ("j",)
     result = check_derivation(doc)
     assert [e.status for e in result.equations][1] == "proven"
