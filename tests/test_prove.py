@@ -39,7 +39,7 @@ def bp2_sign(n, l):
     return n.delta[l], -(n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l])
 
 
-@doc.claim("BP2, square trick", kind="delta", layer="hidden",
+@doc.claim("BP2, square trick", kind="delta", layer="hidden", expect="fails", note="W for Wᵀ on square matrices",
            latex=r"\delta^l = (\tilde W \delta^{l+1}) \odot f'(z^l),\ \tilde W = W^{l+1} \text{ if square, else } "
                  r"(W^{l+1})^T")
 def bp2_square(n, l):
@@ -83,11 +83,16 @@ def test_wrong_recursion_is_not_proven_for_all_depths(verdicts):
     assert verdicts[("BP2, broken chain", "as-written")].status == "fails"
 
 
-def test_induction_step_catches_a_formula_that_holds_on_the_sweep_only(verdicts):
+def test_a_formula_that_reads_w_or_its_transpose_by_shape_fails_on_the_square_net_of_the_sweep(verdicts):
     e = verdicts[("BP2, square trick", "as-written")]
-    assert e.status == "proven"                           # every W of the sweep is non-square
-    assert "induction step does not hold in general" in e.message
-    assert re.search(r"step \[1, (\d), \1, \d\]", e.message) or re.search(r"step \[1, \d, (\d), \1\]", e.message)
+    assert e.status == "fails" and e.counterexample["architecture"] == [2, 2, 2]
+
+
+def test_induction_step_catches_a_formula_that_holds_on_the_sweep_only():
+    from symbp.induction import prove_all_depths
+    r = prove_all_depths(bp2_square, doc, bound=3)
+    assert r.status == "fails" and "induction step does not hold in general" in r.detail
+    assert re.search(r"step \[1, (\d), \1, \d\]", r.detail) or re.search(r"step \[1, \d, (\d), \1\]", r.detail)
 
 
 def test_induction_reports_what_it_does_not_cover():

@@ -12,7 +12,7 @@ def parts(n):
     return u, v
 
 
-@doc.claim("power", kind="cost", latex=r"(u + v)^{20} = (u^2 + 2uv + v^2)^{10}")
+@doc.claim("power", kind="lemma", latex=r"(u + v)^{20} = (u^2 + 2uv + v^2)^{10}")
 def power(n):
     u, v = parts(n)
     return (u + v) ** 20, (u ** 2 + 2 * u * v + v ** 2) ** 10

@@ -5,6 +5,6 @@ doc = Derivation("shape_mismatch", "shape_mismatch", "none", Notation(first_laye
                  sweep=(((2, 3, 2), 1),))
 
 
-@doc.claim("shapes", kind="delta", layer="output", latex="")
+@doc.claim("shapes", kind="delta", layer="output", latex="", archs=lambda s, m: s == (2, 3, 2))
 def out(n):
     return n.delta[n.L], n.W[n.L - 1] @ n.a[n.L - 2]
