@@ -340,3 +340,26 @@ def test_toml_args_and_grammar_words(tmp_path):
                     + '[[claim]]\nlabel = "x"\nkind = "lemma"\nsides = ["a[1]", "a[1]"]\n')
     with pytest.raises(DeclarativeError, match="'sum' is a word of the formula grammar"):
         load_toml(word)
+
+
+def test_the_views_own_code_is_never_renamed():
+    """Under a notation that renames every view quantity onto another, the view's own values do not move."""
+    from symbp.notation import PAGE_VALUES
+    cycle = [v for v in PAGE_VALUES if v != "net"]
+    names = {a: b for a, b in zip(cycle, cycle[1:] + cycle[:1])}
+    net = SymbolicNetwork(NetworkSpec((2, 2, 1), activation="f", batch_size=2, weight_decay=0.5))
+    plain, renamed = View(net, Notation()), View(net, Notation(names=names))
+    for q in ("A", "Z", "Delta", "step_W", "step_b", "dJ_dW", "dC_dW", "delta", "a", "z", "W", "b"):
+        for l in getattr(plain, q).valid:
+            assert getattr(renamed, q)[l].entries() == getattr(plain, q)[l].entries(), (q, l)
+    assert [ex.k for ex in renamed.examples] == [0, 1] and renamed.lr == plain.lr and renamed.lam == net.lam
+    page = PageView(renamed)
+    assert page.a[1].entries() == plain.z[1].entries() and page.lam == plain.lr and page.Delta == plain.C
+    assert [type(ex).__name__ for ex in page.weight_layers] == ["PageView", "PageView"]   # weight_layers → examples
+
+
+def test_a_python_keyword_is_a_page_name_in_toml():
+    from symbp.declarative import evaluate, parse_formula
+    v = View(SymbolicNetwork(NetworkSpec((1, 1), weight_decay=0.5)), Notation(names={"lambda": "lam"}))
+    assert evaluate(parse_formula("lambda * 2"), PageView(v)) == 2 * v.lam
+    assert getattr(PageView(v), "lambda") == v.lam
