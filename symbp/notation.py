@@ -5,7 +5,10 @@ A :class:`Notation` states a document's conventions (first layer 0 or 1,
 leaves or enters, bias as ``b`` or as weight 0 on a constant unit, examples
 as rows or columns, 0- or 1-based unit indices, and its own names for
 things).  A :class:`View` is one network seen through a notation: ``n.a[l][i]``
-is the page's ``a_i^{(l)}``.  Vectors and matrices are :class:`Tensor`
+is the page's ``a_i^{(l)}``.  The notation's renames apply once, at the
+boundary: a claim function reads a :class:`PageView`, whose every attribute
+is a page name looked up by :meth:`View.page`; the view's own code uses the
+view's names and is never renamed.  Vectors and matrices are :class:`Tensor`
 objects: ``*`` is element-wise (⊙), ``@`` is the matrix product, ``.T``
 transposes, and a shape mismatch raises :class:`IllFormed`.
 
@@ -63,7 +66,8 @@ _CHOICES = {
 class Notation:
     """A document's conventions, and its names for the canonical quantities.
 
-    ``names`` maps the page's names to the view's own (``{"h": "a", "t": "y"}``).
+    ``names`` maps the page's names to the view's own (``{"h": "a", "t": "y"}``), applied once: a page
+    name is an identifier, maps to a quantity of the view, and no two page names map to one.
 
     >>> Notation(first_layer=1, weight_index="to_from", weight_named_after="source").first_layer
     1
@@ -71,6 +75,10 @@ class Notation:
     Traceback (most recent call last):
     ...
     symbp.notation.NotationError: weight_index: 'ij' is not one of 'to_from', 'from_to'
+    >>> Notation(names={"h": "a", "o": "a"})
+    Traceback (most recent call last):
+    ...
+    symbp.notation.NotationError: names: 'h' and 'o' both name the view's 'a'
     """
     first_layer: int = 0
     weight_index: str = "to_from"
@@ -347,6 +355,12 @@ class View:
 
         A view name the page renamed away still names the view's quantity (``{"h": "a"}``: ``a`` is the
         view's a), unless the page uses that name for something else (Bishop's ``{"a": "z", "z": "a"}``).
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> v = View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"h": "a", "net": "z"}))
+        >>> v.resolve("h"), v.resolve("a"), v.resolve("net")
+        ('a', 'a', 'z')
         """
         canon = self.nt.canonical(name) if isinstance(name, str) else name
         if canon not in PAGE_VALUES + PAGE_FUNCTIONS:
@@ -354,7 +368,14 @@ class View:
         return canon
 
     def page(self, name):
-        """What the page's ``name`` denotes on this view (``n.page("h")`` is ``n.a`` under ``{"h": "a"}``)."""
+        """What the page's ``name`` denotes on this view (``n.page("h")`` is ``n.a`` under ``{"h": "a"}``).
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> v = View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"a": "z", "z": "a"}))
+        >>> v.page("a") is v.z, v.page("z") is v.a
+        (True, True)
+        """
         canon = self.resolve(name)
         if canon == "examples":
             return [PageView(ex) for ex in self.examples]
@@ -369,11 +390,23 @@ class View:
         return self.partial(self.resolve(of) if isinstance(of, str) else kind(of), kind(wrt))
 
     def shown(self, canon):
-        """How the page writes the view's ``canon`` (its page name, or ``canon`` itself)."""
+        """How the page writes the view's ``canon`` (its page name, or ``canon`` itself).
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"h": "a"})).shown("a")
+        'h'
+        """
         return self._page_of.get(canon, canon)
 
     def known(self):
-        """The names a claim can use in this notation."""
+        """The names a claim can use in this notation: the view's, and the page's own.
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> "h" in View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"h": "a"})).known()
+        True
+        """
         return set(PAGE_VALUES) | set(PAGE_FUNCTIONS) | set(self.nt.names)
 
     def _free(self, key):
@@ -387,6 +420,12 @@ class View:
 
         Its internal name carries a prefix no symbol of the network has, so a page's ``alpha`` or
         ``lambda`` is not the learning rate or the weight decay; it displays as the page writes it.
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> v = View(SymbolicNetwork(NetworkSpec((1, 1))), Notation())
+        >>> v.symbol("alpha") == v.lr, v.display_names()[str(v.symbol("alpha"))]
+        (False, 'alpha')
         """
         if not isinstance(name, str) or not name:
             raise IllFormed(f"symbol takes a name, got {name!r}")
