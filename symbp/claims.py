@@ -23,7 +23,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .notation import Notation
+from .notation import Notation, on_page
 
 __all__ = ["Derivation", "Claim", "ClaimError", "KINDS", "READINGS", "DEFAULT_SWEEP"]
 
@@ -170,7 +170,8 @@ class Derivation:
             raise ClaimError(f"{where_}: duplicate label (reading {reading!r}) in derivation {self.name!r}")
 
         def register(fn):
-            c = Claim(label, kind, latex, fn, self.name, layer, of, per, reading, expect, note,
+            lay = on_page(layer) if callable(layer) else layer
+            c = Claim(label, kind, latex, on_page(fn), self.name, lay, of, per, reading, expect, note,
                       dict(spec or {}), where, archs)
             if c.takes_layer and layer is None:
                 raise ClaimError(f"{where_}: takes a layer l, so it needs layer='output'|'hidden'|'all'")

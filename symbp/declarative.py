@@ -37,7 +37,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .claims import KINDS, LAYER_CHOICES, ClaimError, Derivation
-from .notation import IllFormed, Notation, NotationError, Tensor, _Layers
+from .notation import IllFormed, Notation, NotationError, Tensor, _Layers, view_of
 
 __all__ = ["load_toml", "parse_formula", "parse_condition", "evaluate", "FormulaError", "DeclarativeError",
            "GRAMMAR", "FUNCTIONS"]
@@ -208,10 +208,14 @@ class _Interpreter:
     """Evaluates parse trees against a view ``n`` (None in conditions) and the claim's variables."""
 
     def __init__(self, n, env):
-        self.n, self.env, self.steps = n, dict(env), 0
+        self.n, self.env, self.steps = view_of(n), dict(env), 0
 
     def canon(self, name):
-        return self.n.nt.names.get(name, name) if self.n is not None else name
+        """The view's name for the page's ``name`` (the notation's renames, applied once), or None."""
+        if self.n is None:
+            return None
+        canon = self.n.nt.canonical(name)
+        return canon if canon in VALUES or canon in FUNCTIONS else None
 
     def known(self):
         names = set(self.env)
@@ -237,8 +241,8 @@ class _Interpreter:
         if name in self.env:
             return self.env[name]
         canon = self.canon(name)
-        if self.n is None or canon not in VALUES:
-            if self.n is not None and canon in FUNCTIONS:
+        if canon not in VALUES:
+            if canon in FUNCTIONS:
                 raise IllFormed(f"{name} is a function: call it, e.g. {name}(...)")
             raise IllFormed(f"unknown symbol {name!r} (this notation knows: {self.known()})")
         return getattr(self.n, canon)
@@ -305,7 +309,7 @@ class _Interpreter:
     def ev_call(self, t):
         name, args = str(t.children[0]), t.children[1:]
         canon = self.canon(name)
-        if self.n is None or canon not in FUNCTIONS:
+        if canon not in FUNCTIONS:
             raise IllFormed(f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))}, sum)")
         if len(args) != FUNCTIONS[canon]:
             raise IllFormed(f"{name} takes {FUNCTIONS[canon]} argument(s), got {len(args)}")
@@ -366,7 +370,8 @@ _NOTATION = {"first_layer": int, "weight_index": str, "weight_named_after": str,
              "unit_base": int, "example_base": int, "names": dict}
 _TYPES = {str: "a string", list: "an array", dict: "a table", int: "an integer", bool: "true or false"}
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
-_RESERVED = set(VALUES) | set(FUNCTIONS) | {"sum", "and", "or", "not"}
+_GRAMMAR_WORDS = {"sum", "and", "or", "not"}
+_RESERVED = set(VALUES) | set(FUNCTIONS) | _GRAMMAR_WORDS
 
 
 def _check_table(table, schema, where):
@@ -415,6 +420,8 @@ def _add_claim(doc, i, c):
     for p in params:
         if not isinstance(p, str) or not _IDENT.match(p) or p in _RESERVED or p == "n":
             raise DeclarativeError(f"{where}: args: {p!r} is not a free variable name (a name not used by the view)")
+        if p in doc.notation.names:
+            raise DeclarativeError(f"{where}: args: {p!r} is the page's name for {doc.notation.names[p]!r}")
     if len(set(params)) != len(params):
         raise DeclarativeError(f"{where}: args: a variable is named twice")
     sides = c["sides"]
@@ -430,11 +437,10 @@ def _add_claim(doc, i, c):
             layer = lambda n, t=layer_tree: evaluate(t, n)   # noqa: E731
     except FormulaError as e:
         raise DeclarativeError(f"{where}: {e}") from None
-    names = doc.notation.names
     for tree in trees:
         for call in tree.find_data("call"):
             fname = str(call.children[0])
-            if names.get(fname, fname) not in FUNCTIONS:
+            if doc.notation.canonical(fname) not in FUNCTIONS:
                 raise DeclarativeError(f"{where}: unknown function {fname!r} (allowed: "
                                        f"{', '.join(sorted(FUNCTIONS))}, sum)")
     indices = params[1:] if params[:1] in (("l",), ("layer",)) else params
@@ -473,6 +479,9 @@ def load_toml(path) -> Derivation:
     names = nt.get("names", {})
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
         raise DeclarativeError("notation: names maps page names to view names (strings)")
+    grammar = sorted(set(names) & _GRAMMAR_WORDS)
+    if grammar:
+        raise DeclarativeError(f"notation: names: {grammar[0]!r} is a word of the formula grammar, not a name")
     try:
         notation = Notation(**nt)
     except NotationError as e:

@@ -5,7 +5,10 @@ A :class:`Notation` states a document's conventions (first layer 0 or 1,
 leaves or enters, bias as ``b`` or as weight 0 on a constant unit, examples
 as rows or columns, 0- or 1-based unit indices, and its own names for
 things).  A :class:`View` is one network seen through a notation: ``n.a[l][i]``
-is the page's ``a_i^{(l)}``.  Vectors and matrices are :class:`Tensor`
+is the page's ``a_i^{(l)}``.  The notation's renames apply once, at the
+boundary: a claim function reads a :class:`PageView`, whose every attribute
+is a page name looked up by :meth:`View.page`; the view's own code uses the
+view's names and is never renamed.  Vectors and matrices are :class:`Tensor`
 objects: ``*`` is element-wise (⊙), ``@`` is the matrix product, ``.T``
 transposes, and a shape mismatch raises :class:`IllFormed`.
 
@@ -15,12 +18,14 @@ the ground truth of :mod:`symbp.symbolic`, never a formula of a document.
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, wraps
 
 from .activations import ACTIVATIONS
 
-__all__ = ["Notation", "View", "Tensor", "IllFormed", "odot", "has_nan", "NotationError"]
+__all__ = ["Notation", "View", "PageView", "Tensor", "IllFormed", "odot", "has_nan", "NotationError",
+           "PAGE_VALUES", "PAGE_FUNCTIONS", "on_page", "view_of"]
 
 
 class IllFormed(ValueError):
@@ -36,6 +41,16 @@ class NotationError(ValueError):
     """A Notation field with a value outside its allowed set."""
 
 
+#: The view's quantities a page may name (through its ``names``, or as they are).
+PAGE_VALUES = ("a", "z", "x", "y", "W", "b", "delta", "dC_da", "X", "Y", "Z", "A", "Delta", "C", "J",
+               "dC_dW", "dC_db", "dJ_dW", "dJ_db", "step_W", "step_b", "lam", "lr", "L", "K", "m",
+               "layers", "hidden", "weight_layers", "examples", "net")
+#: The view's functions a page may call.
+PAGE_FUNCTIONS = ("f", "fp", "f_out", "fp_out", "size", "diff", "partial", "symbol")
+#: Prefix of the page's own free symbols (``symbol(u)``): no symbol of the network or the view has it.
+PAGE_SYMBOL = "page."
+
+_INTEGER_FIELDS = ("first_layer", "unit_base", "example_base")
 _CHOICES = {
     "first_layer": (0, 1),
     "weight_index": ("to_from", "from_to"),
@@ -51,7 +66,8 @@ _CHOICES = {
 class Notation:
     """A document's conventions, and its names for the canonical quantities.
 
-    ``names`` maps the page's names to the view's own (``{"h": "a", "t": "y"}``).
+    ``names`` maps the page's names to the view's own (``{"h": "a", "t": "y"}``), applied once: a page
+    name is an identifier, maps to a quantity of the view, and no two page names map to one.
 
     >>> Notation(first_layer=1, weight_index="to_from", weight_named_after="source").first_layer
     1
@@ -59,6 +75,10 @@ class Notation:
     Traceback (most recent call last):
     ...
     symbp.notation.NotationError: weight_index: 'ij' is not one of 'to_from', 'from_to'
+    >>> Notation(names={"h": "a", "o": "a"})
+    Traceback (most recent call last):
+    ...
+    symbp.notation.NotationError: names: 'h' and 'o' both name the view's 'a'
     """
     first_layer: int = 0
     weight_index: str = "to_from"
@@ -72,13 +92,25 @@ class Notation:
     def __post_init__(self):
         for name, allowed in _CHOICES.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or value not in allowed:     # False == 0, but is not a layer number
+            # False == 0 and 0.0 == 0, but neither is a layer number
+            wrong_type = isinstance(value, bool) or (name in _INTEGER_FIELDS and not isinstance(value, int))
+            if wrong_type or value not in allowed:
                 raise NotationError(f"{name}: {getattr(self, name)!r} is not one of "
                                     + ", ".join(map(repr, allowed)))
         if not isinstance(self.names, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                        for k, v in self.names.items()):
             raise NotationError(f"names: expected a dict of the page's names to the view's (strings), "
                                 f"got {self.names!r}"[:200])
+        _check_names(self.names)
+
+    def canonical(self, name: str) -> str:
+        """The view's name for the page's ``name``: its rename, or the name itself (applied once).
+
+        >>> bishop = Notation(names={"a": "z", "z": "a", "h": "f"})
+        >>> bishop.canonical("a"), bishop.canonical("z"), bishop.canonical("h"), bishop.canonical("W")
+        ('z', 'a', 'f', 'W')
+        """
+        return self.names.get(name, name)
 
     @property
     def bias_slot(self) -> bool:
@@ -90,6 +122,23 @@ class Notation:
         return (f"layers from {self.first_layer}; W {self.weight_index.replace('_', '-')}, "
                 f"W^(l) named after the layer it {'enters' if self.weight_named_after == 'target' else 'leaves'}; "
                 f"bias {self.bias}; examples as {self.samples}; units from {self.unit_base}")
+
+
+def _check_names(names):
+    """Every page name an identifier, mapped to a view quantity, no two page names onto one."""
+    targets = {}
+    for page, view in names.items():
+        if not page.isidentifier():
+            raise NotationError(f"names: {page!r} is not a name (letters, digits, _; not starting with a digit)")
+        if page.startswith("__") and page.endswith("__"):
+            raise NotationError(f"names: {page!r} is reserved by Python (a dunder name)")
+        if view not in PAGE_VALUES + PAGE_FUNCTIONS:
+            why = "a Python keyword" if keyword.iskeyword(view) else "not a quantity of the view"
+            raise NotationError(f"names: {page!r} → {view!r}: {view!r} is {why} (the view has: "
+                                f"{', '.join(sorted(PAGE_VALUES + PAGE_FUNCTIONS))})")
+        if view in targets:
+            raise NotationError(f"names: {targets[view]!r} and {page!r} both name the view's {view!r}")
+        targets[view] = page
 
 
 # -- tensors ----------------------------------------------------------------------
@@ -290,48 +339,103 @@ class View:
     def __init__(self, net, notation: Notation, k=0, symbols=None, perturb=None):
         self.net, self.nt, self.k = net, notation, k
         self.perturb = perturb or {}
-        self._renames = dict(notation.names)
         self._symbols = symbols if symbols is not None else {}
+        self._page_of = {v: p for p, v in notation.names.items()}     # view name -> the page's name
         self.B = net.backend.B
         self.L = net.L + notation.first_layer
         self.first = notation.first_layer
         self.K = net.sizes[-1]
         self.m = net.m
         self.lam = net.lam
-        self.lr = self.symbol("alpha")
+        self.lr = self._free("alpha")
 
-    # -- names ------------------------------------------------------------------
-    def __getattribute__(self, name):
-        if not name.startswith("_"):
-            names = object.__getattribute__(self, "__dict__").get("_renames")
-            if names and name in names:
-                return object.__getattribute__(self, names[name])
-        return object.__getattribute__(self, name)
+    # -- the page's names (the notation's renames apply here, once) --------------------------
+    def resolve(self, name):
+        """The view's name for what the page calls ``name``; :class:`IllFormed` if the view has none.
 
-    def __getattr__(self, name):
-        names = self.__dict__.get("nt").names if "nt" in self.__dict__ else {}
-        if name in names:
-            return getattr(self, names[name])
-        raise IllFormed(f"unknown symbol {name!r} (this notation knows: {', '.join(sorted(self.known()))})")
+        A view name the page renamed away still names the view's quantity (``{"h": "a"}``: ``a`` is the
+        view's a), unless the page uses that name for something else (Bishop's ``{"a": "z", "z": "a"}``).
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> v = View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"h": "a", "net": "z"}))
+        >>> v.resolve("h"), v.resolve("a"), v.resolve("net")
+        ('a', 'a', 'z')
+        """
+        canon = self.nt.canonical(name) if isinstance(name, str) else name
+        if canon not in PAGE_VALUES + PAGE_FUNCTIONS:
+            raise IllFormed(f"unknown symbol {name!r} (this notation knows: {', '.join(sorted(self.known()))})")
+        return canon
+
+    def page(self, name):
+        """What the page's ``name`` denotes on this view (``n.page("h")`` is ``n.a`` under ``{"h": "a"}``).
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> v = View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"a": "z", "z": "a"}))
+        >>> v.page("a") is v.z, v.page("z") is v.a
+        (True, True)
+        """
+        canon = self.resolve(name)
+        if canon == "examples":
+            return [PageView(ex) for ex in self.examples]
+        if canon == "partial":
+            return self._page_partial
+        return getattr(self, canon)
+
+    def _page_partial(self, of, wrt):
+        """``partial`` with its quantities (``"C"``, ``("z", l)``) in the page's names."""
+        def kind(q):
+            return (self.resolve(q[0]),) + tuple(q[1:]) if isinstance(q, tuple) and q else q
+        return self.partial(self.resolve(of) if isinstance(of, str) else kind(of), kind(wrt))
+
+    def shown(self, canon):
+        """How the page writes the view's ``canon`` (its page name, or ``canon`` itself).
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"h": "a"})).shown("a")
+        'h'
+        """
+        return self._page_of.get(canon, canon)
 
     def known(self):
-        """The names a claim can use in this notation."""
-        base = {"a", "z", "x", "y", "W", "b", "delta", "f", "fp", "f_out", "fp_out", "lam", "lr", "L", "K",
-                "m", "C", "J", "dC_dW", "dC_db", "dJ_dW", "dJ_db", "step_W", "step_b", "dC_da", "X", "Y",
-                "Z", "A", "Delta", "examples", "partial", "diff", "size", "hidden", "weight_layers", "symbol"}
-        return base | set(self.nt.names)
+        """The names a claim can use in this notation: the view's, and the page's own.
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> "h" in View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"h": "a"})).known()
+        True
+        """
+        return set(PAGE_VALUES) | set(PAGE_FUNCTIONS) | set(self.nt.names)
+
+    def _free(self, key):
+        """The free symbol ``key`` shared by every view of the same check."""
+        if key not in self._symbols:
+            self._symbols[key] = self.B.Symbol(key)
+        return self._symbols[key]
 
     def symbol(self, name):
-        """A free symbol (shared by every view of the same check), e.g. a learning rate or a lemma's ``u``."""
-        if name not in self._symbols:
-            self._symbols[name] = self.B.Symbol(name)
-        return self._symbols[name]
+        """A free symbol of the page (shared by every view of the same check), e.g. a lemma's ``u``.
+
+        Its internal name carries a prefix no symbol of the network has, so a page's ``alpha`` or
+        ``lambda`` is not the learning rate or the weight decay; it displays as the page writes it.
+
+        >>> from symbp.spec import NetworkSpec
+        >>> from symbp.symbolic import SymbolicNetwork
+        >>> v = View(SymbolicNetwork(NetworkSpec((1, 1))), Notation())
+        >>> v.symbol("alpha") == v.lr, v.display_names()[str(v.symbol("alpha"))]
+        (False, 'alpha')
+        """
+        if not isinstance(name, str) or not name:
+            raise IllFormed(f"symbol takes a name, got {name!r}")
+        return self._free(PAGE_SYMBOL + name)
 
     def display_names(self) -> dict:
         """Canonical symbol name -> how the page writes it (``W2_0_1`` -> ``W^(2)_{1,2}``)."""
         nt, net, u, e = self.nt, self.net, self.nt.unit_base, self.nt.example_base
         off = 1 if nt.weight_named_after == "source" else 0
-        out = {"lambda": "λ", "alpha": "α"}
+        out = _Shown({"lambda": self._page_of.get("lam", "λ"), "alpha": self._page_of.get("lr", "α")})
         for c in range(1, net.L + 1):
             d = c - off + self.first
             for j in range(net.sizes[c]):
@@ -396,10 +500,10 @@ class View:
         def build(l):
             c = self._canon_layer(family, l)
             if not lo <= c <= self.net.L:
-                raise IllFormed(f"{family}^({l}) does not exist")
-            return self._vec(values_of(c), f"{family}^({l})", slot_one)
+                raise IllFormed(f"{self.shown(family)}^({l}) does not exist")
+            return self._vec(values_of(c), f"{self.shown(family)}^({l})", slot_one)
         sh = self._shift(family)
-        return _Layers(family, [c + self.first - sh for c in range(lo, self.net.L + 1)], build)
+        return _Layers(self.shown(family), [c + self.first - sh for c in range(lo, self.net.L + 1)], build)
 
     @cached_property
     def a(self):
@@ -424,12 +528,12 @@ class View:
     @property
     def x(self):
         """The input of this example."""
-        return self._vec(self.net.x[self.k], "x", slot_one=True)
+        return self._vec(self.net.x[self.k], self.shown("x"), slot_one=True)
 
     @property
     def y(self):
         """The target of this example."""
-        return self._vec(self.net.y[self.k], "y")
+        return self._vec(self.net.y[self.k], self.shown("y"))
 
     # -- weights ---------------------------------------------------------------------
     def _weights(self, name, entry, bias_entry):
@@ -437,15 +541,15 @@ class View:
         def build(l):
             c = self._canon_weight(l)
             if not 1 <= c <= self.net.L:
-                raise IllFormed(f"{name}^({l}) does not exist")
+                raise IllFormed(f"{self.shown(name)}^({l}) does not exist")
             n_to, n_from = self.net.sizes[c], self.net.sizes[c - 1]
             rows = [[entry(c, j, i) for i in range(n_from)] for j in range(n_to)]
             b = self.nt.unit_base
             slots = {1: (lambda j: bias_entry(c, j))} if self.nt.bias_slot else {}
-            t = Tensor(rows, f"{name}^({l})", (b, b), slots)
+            t = Tensor(rows, f"{self.shown(name)}^({l})", (b, b), slots)
             flip = (self.nt.weight_index == "from_to") != bool(self.perturb.get("transpose_W") and name == "W")
             return t.T if flip else t
-        return _Layers(name, [l - self._shift("W") for l in self.weight_layers], build)
+        return _Layers(self.shown(name), [l - self._shift("W") for l in self.weight_layers], build)
 
     @cached_property
     def W(self):
@@ -456,9 +560,9 @@ class View:
         def build(l):
             c = self._canon_weight(l)
             if not 1 <= c <= self.net.L:
-                raise IllFormed(f"{name}^({l}) does not exist")
-            return self._vec([entry(c, j) for j in range(self.net.sizes[c])], f"{name}^({l})")
-        return _Layers(name, [l - self._shift("W") for l in self.weight_layers], build)
+                raise IllFormed(f"{self.shown(name)}^({l}) does not exist")
+            return self._vec([entry(c, j) for j in range(self.net.sizes[c])], f"{self.shown(name)}^({l})")
+        return _Layers(self.shown(name), [l - self._shift("W") for l in self.weight_layers], build)
 
     @cached_property
     def b(self):
@@ -543,12 +647,12 @@ class View:
     @cached_property
     def step_W(self):
         """``W^(l) − lr·∂J/∂W^(l)``: one true gradient-descent step."""
-        return _Layers("W", self.weight_layers, lambda l: self.W[l] - self.lr * self.dJ_dW[l])
+        return _Layers(self.shown("step_W"), self.weight_layers, lambda l: self.W[l] - self.lr * self.dJ_dW[l])
 
     @cached_property
     def step_b(self):
         """``b^(l) − lr·∂J/∂b^(l)``."""
-        return _Layers("b", self.weight_layers, lambda l: self.b[l] - self.lr * self.dJ_db[l])
+        return _Layers(self.shown("step_b"), self.weight_layers, lambda l: self.b[l] - self.lr * self.dJ_db[l])
 
     def diff(self, expr, wrt):
         """True derivative of a quantity of this network by a weight, bias, input or target entry.
@@ -600,24 +704,95 @@ class View:
     @property
     def X(self):
         """Inputs of the batch in the document's sample layout."""
-        return self._batch("X", lambda ex: self.net.x[ex.k])
+        return self._batch(self.shown("X"), lambda ex: self.net.x[ex.k])
 
     @property
     def Y(self):
         """Targets of the batch in the document's sample layout."""
-        return self._batch("Y", lambda ex: self.net.y[ex.k])
+        return self._batch(self.shown("Y"), lambda ex: self.net.y[ex.k])
 
     @cached_property
     def Z(self):
         """``Z^(l)``: pre-activations of the batch."""
-        return _Layers("Z", self.layers[1:], lambda l: self._batch(f"Z^({l})", lambda ex: ex.z[l].entries()))
+        name = self.shown("Z")
+        return _Layers(name, self.layers[1:], lambda l: self._batch(f"{name}^({l})",
+                                                                    lambda ex: ex.z[l].entries()))
 
     @cached_property
     def A(self):
         """``A^(l)``: activations of the batch."""
-        return _Layers("A", self.layers, lambda l: self._batch(f"A^({l})", lambda ex: ex.a[l].entries()))
+        name = self.shown("A")
+        return _Layers(name, self.layers, lambda l: self._batch(f"{name}^({l})", lambda ex: ex.a[l].entries()))
 
     @cached_property
     def Delta(self):
         """True δ^(l) of every example, in the sample layout."""
-        return _Layers("Delta", self.layers[1:], lambda l: self._batch(f"Δ^({l})", lambda ex: ex.delta[l].entries()))
+        name = self.shown("Delta")
+        return _Layers(name, self.layers[1:],
+                       lambda l: self._batch(f"{name if name != 'Delta' else 'Δ'}^({l})",
+                                             lambda ex: ex.delta[l].entries()))
+
+
+# -- the page's side of the boundary ------------------------------------------------------------
+class _Shown(dict):
+    """Symbol name -> display; a page's own symbol (``page.u``) displays as the page wrote it (``u``)."""
+
+    def __contains__(self, key):
+        return super().__contains__(key) or (isinstance(key, str) and key.startswith(PAGE_SYMBOL))
+
+    def __missing__(self, key):
+        if isinstance(key, str) and key.startswith(PAGE_SYMBOL):
+            return key[len(PAGE_SYMBOL):]
+        raise KeyError(key)
+
+
+class PageView:
+    """A :class:`View` as the page names it: every attribute is one of the page's names, renamed once.
+
+    Claim functions receive one (see :func:`on_page`).  Under Bishop's notation
+    (``names={"a": "z", "z": "a"}``) ``n.a`` is the view's ``z`` and ``n.z`` its ``a``; the view's own
+    attributes (its backend, notation, ...) are not reachable by a page name, so no name clashes with them.
+
+    >>> from symbp.spec import NetworkSpec
+    >>> from symbp.symbolic import SymbolicNetwork
+    >>> v = View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"a": "z", "z": "a", "B": "b"}))
+    >>> n = PageView(v)
+    >>> n.a[1].name, n.z[1][1] == v.a[1][1], n.B[1].name
+    ('a^(1)', True, 'B^(1)')
+    """
+    __slots__ = ("_view",)
+
+    def __init__(self, view):
+        object.__setattr__(self, "_view", view)
+
+    def __getattribute__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            return object.__getattribute__(self, name)
+        return object.__getattribute__(self, "_view").page(name)
+
+    def __setattr__(self, name, value):
+        raise IllFormed(f"cannot assign to {name!r}: the page's quantities are read-only")
+
+    def __repr__(self):
+        return f"PageView({object.__getattribute__(self, '_view').nt.describe()})"
+
+
+def view_of(n):
+    """The :class:`View` behind ``n`` (a :class:`PageView` or a view).
+
+    >>> view_of(None) is None
+    True
+    """
+    return object.__getattribute__(n, "_view") if isinstance(n, PageView) else n
+
+
+def on_page(fn):
+    """``fn(n, *args)`` called with the page's view of ``n``: the one place where page names are read.
+
+    >>> on_page(lambda n, l: l + 1)(None, 1)
+    2
+    """
+    @wraps(fn)
+    def call(n, *args):
+        return fn(PageView(n) if isinstance(n, View) else n, *args)
+    return call
