@@ -505,5 +505,6 @@ def _check_spec(spec, where):
     except SpecError as e:
         raise DeclarativeError(f"{where}: {e}") from None
     except TypeError:
-        known = "activation, output_activation, cost, average, weight_decay, decay_biases, decay_average, bias"
+        known = ("activation, output_activation, cost, average, weight_decay, decay_biases, decay_average, bias, "
+                 "targets")
         raise DeclarativeError(f"{where}: unknown key among {sorted(fields)} (allowed: {known})") from None

@@ -26,7 +26,8 @@ from .spec import NetworkSpec, SpecError
 from .symbolic import SymbolicNetwork, closed_form
 
 __all__ = ["Instance", "Outcome", "instantiate", "verify_claim", "NetworkCache", "RTOL", "refine_with_mpmath",
-           "run_forked", "call_with_budget", "within_size", "TooLarge", "MAX_NODES"]
+           "run_forked", "call_with_budget", "within_size", "TooLarge", "MAX_NODES", "sample_targets",
+           "on_target_domain", "target_note", "NOTHING_HERE"]
 
 #: Relative error under which two numeric values agree.
 RTOL = 1e-9
@@ -130,6 +131,9 @@ def _flatten(sides, where):
             except Exception:
                 raise IllFormed(f"side {i + 1} is a {type(side).__name__}, not a formula") from None
     shapes = [s.shape if isinstance(s, Tensor) else None for s in sides]
+    if None in shapes and set(shapes) <= {None, (1, 1)}:   # a 1×1 tensor (e.g. uᵀv) is a scalar
+        sides = [s.rows[0][0] if isinstance(s, Tensor) else s for s in sides]
+        shapes = [None] * len(sides)
     if len(set(shapes)) > 1:
         shown = ", ".join("scalar" if s is None else f"{s[0]}×{s[1]}" for s in shapes)
         raise IllFormed(f"shape mismatch between the sides ({shown})")
@@ -168,8 +172,55 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None):
                 for w, s, pos in _flatten(list(sides), where.strip()):
                     out.append(Instance(w, s, (n.k, l, idx, pos)))
     if not out:
-        raise IllFormed("the claim states nothing on this architecture (no layer or index in range)")
+        raise IllFormed(NOTHING_HERE + " (no layer or index in range)")
+    return on_target_domain(out, net, notation)
+
+
+#: What :func:`instantiate` says of an architecture where the claim has no layer or index.
+NOTHING_HERE = "the claim states nothing on this architecture"
+
+
+def on_target_domain(instances, net, notation):
+    """``instances`` read on the spec's target domain: y substituted case by case (:meth:`~SymbolicNetwork.target_cases`).
+
+    >>> from symbp.notation import Notation
+    >>> net = SymbolicNetwork(NetworkSpec([1, 2], cost="softmax_cross_entropy", targets="one_hot"))
+    >>> y = net.y[0]
+    >>> [i.sides for i in on_target_domain([Instance("", [y[0], 0])], net, Notation())]
+    [[1, 0], [0, 0]]
+    """
+    _, cases = net.target_cases()
+    if len(cases) == 1 and not cases[0][1]:
+        return instances
+    ys = {s for row in net.y for s in row}
+    out = []
+    for inst in instances:
+        if not any(getattr(s, "free_symbols", set()) & ys for s in inst.sides):
+            out.append(inst)
+            continue
+        for case, mapping in cases:
+            sides = [s.xreplace(mapping) if hasattr(s, "xreplace") else s for s in inst.sides]
+            label = "" if case is None else "y = " + "; ".join(_target_row(row, notation) for row in case)
+            where = f"{inst.where} ({label})" if inst.where and label else inst.where or label
+            out.append(Instance(where, sides, inst.key + ((case,) if case else ())))
     return out
+
+
+def _target_row(row, notation):
+    """A one-hot row as e_c (the page's unit base), any other 0/1 row as (0, 1, ...)."""
+    if sum(row) == 1 and set(row) <= {0, 1}:
+        return f"e_{row.index(1) + notation.unit_base}"
+    return "(" + ", ".join(map(str, row)) + ")"
+
+
+def target_note(spec: NetworkSpec) -> str:
+    """The note every verdict carries: the target domain, and how the exact check reads it.
+
+    >>> target_note(NetworkSpec([2, 2], cost="softmax_cross_entropy"))
+    'targets: probability (y_k in [0, 1], and summing to 1 over the outputs for a softmax output)'
+    """
+    from .costs import TARGETS
+    return f"targets: {spec.targets} ({TARGETS[spec.targets]})"
 
 
 # -- exact check, in a forked process with a time budget ---------------------------------------
@@ -274,10 +325,36 @@ def sample_points(net, symbols, count, seed):
     rng = np.random.default_rng(seed)
     cols = [rng.normal(0, 0.5, count) for _ in net.params]
     cols += [rng.normal(0, 1, count) for k in range(net.m) for _ in net.x[k]]
-    cols += [rng.uniform(0.05, 0.95, count) for k in range(net.m) for _ in net.y[k]]
+    cols += sample_targets(net, rng, count)
     cols += [rng.uniform(0.1, 1, count)]
     cols += [rng.uniform(0.1, 1, count) for _ in symbols]
     return np.stack(cols, axis=1)
+
+
+def sample_targets(net, rng, count):
+    """Target columns on the spec's domain, one per y symbol (``net.data_symbols`` order).
+
+    free: N(0, 2²) (signed and wide); probability: U(0, 1), or a flat Dirichlet
+    per example for a softmax output (rows on the simplex); one_hot: e_c for a
+    uniform class c; binary: 0 or 1.
+
+    >>> net = SymbolicNetwork(NetworkSpec([1, 3], cost="softmax_cross_entropy", batch_size=2))
+    >>> cols = sample_targets(net, np.random.default_rng(0), 5)
+    >>> len(cols), np.allclose(sum(cols[:3]), 1), np.allclose(sum(cols[3:]), 1)
+    (6, True, True)
+    """
+    K, m, domain = net.sizes[-1], net.m, net.spec.targets
+    if domain == "free":
+        rows = [rng.normal(0, 2, (count, K)) for _ in range(m)]
+    elif domain == "probability" and net.spec.output_activation == "softmax":
+        rows = [rng.dirichlet(np.ones(K), count) for _ in range(m)]
+    elif domain == "probability":
+        rows = [rng.uniform(0, 1, (count, K)) for _ in range(m)]
+    elif domain == "one_hot":
+        rows = [np.eye(K)[rng.integers(0, K, count)] for _ in range(m)]
+    else:
+        rows = [rng.integers(0, 2, (count, K)).astype(float) for _ in range(m)]
+    return [row[:, j] for row in rows for j in range(K)]
 
 
 def _closed_symengine(net, expr):
@@ -384,7 +461,17 @@ def refine_with_mpmath(net, symbols, instances, points, errors, digits=50, limit
 # -- one claim --------------------------------------------------------------------------------
 def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.0, numeric_only=False,
                  points=20, seed=0):
-    """Verify ``claim`` of ``derivation`` over ``sweep``; returns an :class:`Outcome`."""
+    """Verify ``claim`` of ``derivation`` over ``sweep``; returns an :class:`Outcome` (with its notes)."""
+    notes = []
+    outcome = _verify(claim, derivation, notes, cache=cache, sweep=sweep, budget=budget,
+                      numeric_only=numeric_only, points=points, seed=seed)
+    for note in notes:
+        outcome = outcome.with_note(note)
+    return outcome
+
+
+def _verify(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_only, points, seed):
+    """:func:`verify_claim`, with the notes the verdict rests on appended to ``notes``."""
     from .diagnose import diagnose
 
     cache = cache or NetworkCache()
@@ -394,7 +481,7 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
     if not sweep:
         return Outcome("ill-formed", message="no architecture of the sweep fits the claim's archs= filter")
     sweep.sort(key=lambda a: (len(a[0]), sum(a[0]) * a[1]))
-    runs, ill, skipped = [], [], []
+    runs, ill, skipped, nothing = [], [], [], []
     for sizes, m in sweep:
         try:
             spec = spec_for(derivation, claim, sizes, m)
@@ -405,7 +492,10 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
         try:
             instances = instantiate(claim, net, derivation.notation, symbols)
         except IllFormed as e:
-            ill.append((sizes, m, str(e)))
+            if str(e).startswith(NOTHING_HERE):
+                nothing.append(f"{list(sizes)} m={m}")
+            else:
+                ill.append((sizes, m, str(e)))
             continue
         kept = within_size(instances)
         if len(kept) < len(instances):
@@ -413,6 +503,12 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
             if not kept:
                 continue
         runs.append((sizes, m, net, symbols, kept))
+    how = ", ".join(dict.fromkeys(r[2].target_cases()[0] for r in runs))
+    notes.append(target_note(spec_for(derivation, claim, *sweep[0])) + (f"; exact check {how}" if how else ""))
+    if nothing:
+        notes.append(f"not judged on {', '.join(nothing)}: {NOTHING_HERE}")
+        if not runs and not ill:
+            return Outcome("ill-formed", message=f"{NOTHING_HERE} (on no architecture of the sweep)")
     archs = [list(s) for s, *_ in runs]
     size_note = (f"judged on fewer instances: {', '.join(skipped)} skipped (more than {MAX_NODES} distinct "
                  f"subexpressions)") if skipped else ""
