@@ -78,9 +78,6 @@ OPAQUE = {o.name: o for o in [
     OpaqueFunction("softplus", lambda u, B: B.log(1 + B.exp(u)),                lambda u: np.logaddexp(0.0, u), "softplus"),
     OpaqueFunction("relu",     lambda u, B: B.Max(u, 0),                        lambda u: np.maximum(u, 0.0), "relu"),
     OpaqueFunction("step",     lambda u, B: B.Piecewise((1, u > 0), (0, True)), lambda u: (np.asarray(u) > 0).astype(float), "H"),
-    # softmax a_k = expo(z_k) * recip(Σ_j expo(z_j)): polynomial in these atoms, so δ stays exact under expand
-    OpaqueFunction("expo",     lambda u, B: B.exp(u),                           np.exp,               "exp"),
-    OpaqueFunction("recip",    lambda u, B: 1 / u,                              lambda u: 1.0 / np.asarray(u, dtype=float), "1/"),
 ]}
 
 

@@ -401,7 +401,7 @@ def _index_mixup(runs, numeric, side):
     return ("entries of the wrong index: " + "; ".join(shown)) if shown else None
 
 
-_PRINTED = {"fp": "f'", "gp": "g'", "sigma": "σ", "step": "H"}
+_PRINTED = {"fp": "f'", "gp": "g'", "sigma": "σ", "step": "H", "expo": "exp"}
 
 
 def in_page_notation(expr, names):

@@ -19,11 +19,15 @@ from .backends import Backend, get_backend
 from .costs import AVERAGES, COSTS
 from .spec import NetworkSpec
 
-__all__ = ["SymbolicNetwork", "canonical", "closed_form", "TARGET_CASES"]
+__all__ = ["SymbolicNetwork", "canonical", "closed_form", "TARGET_CASES", "SOFTMAX_IDENTITIES", "SOFTMAX_CLOSED"]
 
-#: Derivative identities of the atoms softmax is built from: expo' = expo, recip'(u) = −recip(u)².
+#: Derivative identities of the atoms softmax is built from, ``a_k = expo(z_k) · recip(Σ_j expo(z_j))``:
+#: expo' = expo, recip'(u) = −recip(u)².  Expressions stay polynomial in these atoms, so softmax's δ is
+#: exact under expand (a closed-form quotient of exponentials would not cancel without simplify).
 SOFTMAX_IDENTITIES = {"expo": lambda u, B: B.Function("expo")(u),
                       "recip": lambda u, B: -B.Function("recip")(u) ** 2}
+#: Their closed forms (for numerics).
+SOFTMAX_CLOSED = {"expo": lambda u, B: B.exp(u), "recip": lambda u, B: 1 / u}
 
 #: Most target cases (one-hot classes or binary patterns of a batch) an exact check enumerates.
 TARGET_CASES = 64
@@ -57,14 +61,15 @@ def closed_form(expr, backend: Backend, keep=()):
     (1 + exp(-u))**(-1)
     """
     B = backend.B
-    atoms = [(a, n, arg) for a, n, arg in backend.function_atoms(expr) if n in OPAQUE and n not in keep]
+    closed = {**{n: o.closed for n, o in OPAQUE.items()}, **SOFTMAX_CLOSED}
+    atoms = [(a, n, arg) for a, n, arg in backend.function_atoms(expr) if n in closed and n not in keep]
     if not atoms:
         return expr
     # innermost first, so that each replacement already holds its arguments' replacements
     atoms.sort(key=lambda t: len(str(t[0])))
     mapping = {}
     for atom, name, arg in atoms:
-        mapping[atom] = OPAQUE[name].closed(arg.xreplace(mapping) if mapping else arg, B)
+        mapping[atom] = closed[name](arg.xreplace(mapping) if mapping else arg, B)
     return expr.xreplace(mapping)
 
 

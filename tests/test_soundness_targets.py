@@ -296,3 +296,13 @@ def test_toml_claim_with_a_long_flat_sum(tmp_path):
     eqs = {e.label: e for e in check_derivation(load_derivation(p)).equations}
     assert eqs["right"].status == "proven", eqs["right"].verdict_text
     assert eqs["wrong"].status == "fails"
+
+
+def test_strategies_draw_targets_on_the_spec_domain():
+    from hypothesis import find
+    from symbp.strategies import parameters
+    spec = NetworkSpec((2, 3), cost="softmax_cross_entropy", targets="one_hot", batch_size=3)
+    Y = find(parameters(spec), lambda p: True)[3]
+    assert set(np.unique(Y)) <= {0, 1} and np.allclose(Y.sum(axis=1), 1)
+    Y = find(parameters(NetworkSpec((2, 2), targets="binary", batch_size=2)), lambda p: p[3].sum() > 0)[3]
+    assert set(np.unique(Y)) <= {0, 1}
