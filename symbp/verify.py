@@ -88,8 +88,10 @@ def spec_for(derivation, claim, sizes, m, overrides=None) -> NetworkSpec:
 # -- instantiation -------------------------------------------------------------------
 def _layers(claim: Claim, n: View):
     lay = claim.layer
-    if callable(lay):
-        return [lay(n)]
+    if callable(lay):   # a layer this architecture lacks (W^(0) of a net without hidden layer): nothing stated here
+        l = lay(n)
+        valid = {"weights": n.weight_layers, "biases": n.weight_layers, "units": n.layers[1:]}.get(claim.family)
+        return [l] if valid is None or l in valid else []
     if claim.family in ("weights", "biases"):
         ws = n.weight_layers
         return {"output": ws[-1:], "hidden": ws[:-1], "all": ws, None: [None]}[lay]

@@ -306,3 +306,22 @@ def test_strategies_draw_targets_on_the_spec_domain():
     assert set(np.unique(Y)) <= {0, 1} and np.allclose(Y.sum(axis=1), 1)
     Y = find(parameters(NetworkSpec((2, 2), targets="binary", batch_size=2)), lambda p: p[3].sum() > 0)[3]
     assert set(np.unique(Y)) <= {0, 1}
+
+
+def test_a_layer_function_pointing_past_the_architecture_is_skipped_not_failed():
+    doc = Derivation("nh", "nh", "-", Notation(), {"activation": "f", "average": "none"},
+                     sweep=(((1, 1), 2), ((2, 3, 2), 1), ((3, 2, 4, 1), 2)))
+
+    @doc.claim("nearest hidden", kind="grad_W", layer=lambda n: n.L - 1, latex="")
+    def right(n, j, i):
+        l = n.L - 1
+        return n.dC_dW[l][j, i], n.delta[l][j] * n.a[l - 1][i]
+
+    @doc.claim("nearest hidden, a of the wrong layer", kind="grad_W", layer=lambda n: n.L - 1, latex="")
+    def wrong(n, j, i):
+        l = n.L - 1
+        return n.dC_dW[l][j, i], n.delta[l][j] * n.a[l][j]
+    right_o, wrong_o = (verify_claim(c, doc) for c in doc.claims)
+    assert right_o.status == "proven", right_o
+    assert any("not judged on [1, 1] m=2" in n for n in right_o.notes)
+    assert wrong_o.status in ("fails", "ill-formed")
