@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Cost", "COSTS", "AVERAGES"]
+__all__ = ["Cost", "COSTS", "AVERAGES", "TARGETS"]
 
 
 def _np_cross_entropy(a, y):
@@ -26,6 +26,15 @@ def _np_softmax_cross_entropy(a, y):
         return -np.where(y != 0, y * np.log(a), 0.0).sum(axis=-1)
 
 
+#: Target domains: where the targets y of one example live (a spec names one; each cost has a default).
+TARGETS = {
+    "free": "y real, unconstrained",
+    "one_hot": "y a one-hot class vector e_c",
+    "probability": "y_k in [0, 1], and summing to 1 over the outputs for a softmax output",
+    "binary": "y_k in {0, 1}",
+}
+
+
 @dataclass(frozen=True)
 class Cost:
     """A per-example cost C(a, y) of the output activations a and targets y."""
@@ -34,6 +43,7 @@ class Cost:
     numpy: Callable             # numpy(A, Y) -> per-example costs, A and Y of shape (m, K)
     output_activations: tuple | None  # output activations it is defined for (None: any)
     formula: str
+    targets: str = "free"       # default target domain (a key of TARGETS)
 
 
 #: Per-example costs.
@@ -47,12 +57,14 @@ COSTS = {c.name: c for c in [
          lambda a, y, B: -sum((yk * B.log(ak) + (1 - yk) * B.log(1 - ak) for ak, yk in zip(a, y)), B.Integer(0)),
          _np_cross_entropy,
          ("sigmoid", "f", "g"),
-         "C = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)]"),
+         "C = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)]",
+         "probability"),
     Cost("softmax_cross_entropy",
          lambda a, y, B: -sum((yk * B.log(ak) for ak, yk in zip(a, y)), B.Integer(0)),
          _np_softmax_cross_entropy,
          ("softmax",),
-         "C = −Σ_k y_k ln a_k,  a = softmax(z)"),
+         "C = −Σ_k y_k ln a_k,  a = softmax(z)",
+         "probability"),
 ]}
 
 #: Scaling S(m, K) of the summed per-example costs.

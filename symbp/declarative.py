@@ -133,8 +133,18 @@ def _parse(text, start):
         depth = max(depth, d)
         if depth > MAX_DEPTH:
             raise FormulaError(f"{what} {shown!r}: nested more than {MAX_DEPTH} deep")
-        stack += [(c, d + 1) for c in node.children if isinstance(c, Tree)]
+        stack += [(c, d + (0 if k == 0 and _chained(node, c) else 1))
+                  for k, c in enumerate(node.children) if isinstance(c, Tree)]
     return tree.children[0]
+
+
+#: Left-associative operators that chain without nesting: ``a + b - c + …`` is one level, not one per term.
+_CHAINS = ({"add", "sub"}, {"mul", "div", "matmul"})
+
+
+def _chained(node, left):
+    """Whether ``left`` (the first child of ``node``) continues the same flat chain of operators."""
+    return any(node.data in g and left.data in g for g in _CHAINS)
 
 
 def parse_formula(text: str) -> Tree:
@@ -248,8 +258,14 @@ class _Interpreter:
         return getattr(self.n, canon)
 
     def _arith(self, t):
-        a, b = (_value(self.ev(c), "an operand") for c in t.children)
-        return _ARITH[t.data](a, b)
+        chain = [t]   # a flat chain a + b - c + … (nested to the left by the parser) is folded in a loop
+        while isinstance(chain[-1].children[0], Tree) and _chained(chain[-1], chain[-1].children[0]):
+            chain.append(chain[-1].children[0])
+            self.steps += 1
+        value = _value(self.ev(chain[-1].children[0]), "an operand")
+        for node in reversed(chain):
+            value = _ARITH[node.data](value, _value(self.ev(node.children[1]), "an operand"))
+        return value
 
     ev_add = ev_sub = ev_mul = ev_div = ev_pow = ev_matmul = _arith
 
@@ -516,5 +532,6 @@ def _check_spec(spec, where):
     except SpecError as e:
         raise DeclarativeError(f"{where}: {e}") from None
     except TypeError:
-        known = "activation, output_activation, cost, average, weight_decay, decay_biases, decay_average, bias"
+        known = ("activation, output_activation, cost, average, weight_decay, decay_biases, decay_average, bias, "
+                 "targets")
         raise DeclarativeError(f"{where}: unknown key among {sorted(fields)} (allowed: {known})") from None

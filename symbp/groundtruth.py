@@ -19,7 +19,7 @@ from sympy.core.function import AppliedUndef
 from .activations import OPAQUE
 
 from .spec import NetworkSpec
-from .symbolic import SymbolicNetwork
+from .symbolic import SOFTMAX_CLOSED, SymbolicNetwork
 
 __all__ = ["GroundTruth"]
 
@@ -219,4 +219,6 @@ def _closed_sympy(expr, keep):
         name = a.func.__name__
         if name in OPAQUE and name not in keep:
             mapping[a] = OPAQUE[name].closed(a.args[0].xreplace(mapping), sympy)
+        elif name in SOFTMAX_CLOSED:
+            mapping[a] = SOFTMAX_CLOSED[name](a.args[0].xreplace(mapping), sympy)
     return expr.xreplace(mapping)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 from .activations import ACTIVATIONS, VECTOR_ACTIVATIONS
-from .costs import AVERAGES, COSTS
+from .costs import AVERAGES, COSTS, TARGETS
 
 __all__ = ["NetworkSpec", "SpecError", "BIAS_LAYOUTS"]
 
@@ -41,6 +41,8 @@ class NetworkSpec:
     >>> spec = NetworkSpec([2, 3, 1], activation="sigmoid", batch_size=2)
     >>> spec.depth, spec.n_outputs, spec.output_activation
     (2, 1, 'sigmoid')
+    >>> NetworkSpec([2, 2], cost="softmax_cross_entropy").targets
+    'probability'
     >>> NetworkSpec([2, 0, 1])
     Traceback (most recent call last):
     ...
@@ -57,6 +59,7 @@ class NetworkSpec:
     decay_average: bool = False
     batch_size: int = 1
     bias: str = "vector"
+    targets: str | None = None   # None: the cost's default domain
 
     def __post_init__(self):
         sizes = self.sizes
@@ -104,6 +107,10 @@ class NetworkSpec:
             raise SpecError(f"batch_size: expected an integer >= 1, got {m!r}")
         if not _one_of(self.bias, BIAS_LAYOUTS):
             raise SpecError(f"bias: {self.bias!r} is not one of {_allowed(BIAS_LAYOUTS)}")
+        if self.targets is None:
+            object.__setattr__(self, "targets", COSTS[self.cost].targets)
+        if not _one_of(self.targets, TARGETS):
+            raise SpecError(f"targets: {self.targets!r} is not one of {_allowed(TARGETS)}")
 
     # -- derived facts -------------------------------------------------------
     @property
@@ -128,9 +135,11 @@ class NetworkSpec:
         """
         fields = {k: getattr(self, k) for k in (
             "sizes", "activation", "output_activation", "cost", "average", "weight_decay",
-            "decay_biases", "decay_average", "batch_size", "bias")}
+            "decay_biases", "decay_average", "batch_size", "bias", "targets")}
         if "activation" in changes and "output_activation" not in changes \
                 and self.output_activation == self.activation:
             fields["output_activation"] = None
+        if "cost" in changes and "targets" not in changes and self.targets == COSTS[self.cost].targets:
+            fields["targets"] = None
         fields.update(changes)
         return NetworkSpec(**fields)

@@ -75,7 +75,7 @@ def parameters(draw, spec, *, scale=2.0):
 
     Canonical layout: ``W[l]`` of shape ``(n_l, n_{l-1})`` (plus a bias column 0 with
     ``bias="weight0"``, where ``b`` is None), rows of ``X`` and ``Y`` are examples;
-    softmax targets are rows that sum to 1.
+    softmax targets are rows that sum to 1; one-hot or 0/1 rows when the spec's ``targets`` say so.
 
     >>> from hypothesis import find
     >>> W, b, X, Y = find(parameters(NetworkSpec([2, 3, 1], batch_size=2)), lambda p: True)
@@ -88,6 +88,10 @@ def parameters(draw, spec, *, scale=2.0):
     b = None if w0 else [draw(arrays(np.float64, (n[l],), elements=val)) for l in range(1, len(n))]
     X = draw(arrays(np.float64, (m, n[0]), elements=val))
     Y = draw(arrays(np.float64, (m, n[-1]), elements=_finite(0.05, 0.95)))
-    if spec.cost == "softmax_cross_entropy":
+    if spec.targets == "one_hot":
+        Y = np.eye(n[-1])[draw(st.lists(st.integers(0, n[-1] - 1), min_size=m, max_size=m))]
+    elif spec.targets == "binary":
+        Y = draw(arrays(np.float64, (m, n[-1]), elements=st.sampled_from((0.0, 1.0))))
+    elif spec.cost == "softmax_cross_entropy":
         Y = Y / Y.sum(axis=1, keepdims=True)
     return W, b, X, Y

@@ -19,7 +19,18 @@ from .backends import Backend, get_backend
 from .costs import AVERAGES, COSTS
 from .spec import NetworkSpec
 
-__all__ = ["SymbolicNetwork", "canonical", "closed_form"]
+__all__ = ["SymbolicNetwork", "canonical", "closed_form", "TARGET_CASES", "SOFTMAX_IDENTITIES", "SOFTMAX_CLOSED"]
+
+#: Derivative identities of the atoms softmax is built from, ``a_k = expo(z_k) · recip(Σ_j expo(z_j))``:
+#: expo' = expo, recip'(u) = −recip(u)².  Expressions stay polynomial in these atoms, so softmax's δ is
+#: exact under expand (a closed-form quotient of exponentials would not cancel without simplify).
+SOFTMAX_IDENTITIES = {"expo": lambda u, B: B.Function("expo")(u),
+                      "recip": lambda u, B: -B.Function("recip")(u) ** 2}
+#: Their closed forms (for numerics).
+SOFTMAX_CLOSED = {"expo": lambda u, B: B.exp(u), "recip": lambda u, B: 1 / u}
+
+#: Most target cases (one-hot classes or binary patterns of a batch) an exact check enumerates.
+TARGET_CASES = 64
 
 
 def canonical(expr, backend: Backend):
@@ -33,6 +44,9 @@ def canonical(expr, backend: Backend):
     B = backend.B
     mapping = {}
     for atom, name, point in backend.derivative_atoms(expr):
+        if name in SOFTMAX_IDENTITIES:
+            mapping[atom] = SOFTMAX_IDENTITIES[name](point, B)
+            continue
         if name not in DERIVATIVE_OF_OPAQUE:
             raise ValueError(f"no derivative identity for {name!r} (second derivatives are not supported)")
         mapping[atom] = ACTIVATIONS[DERIVATIVE_OF_OPAQUE[name]].derivative(point, B)
@@ -47,15 +61,35 @@ def closed_form(expr, backend: Backend, keep=()):
     (1 + exp(-u))**(-1)
     """
     B = backend.B
-    atoms = [(a, n, arg) for a, n, arg in backend.function_atoms(expr) if n in OPAQUE and n not in keep]
+    closed = {**{n: o.closed for n, o in OPAQUE.items()}, **SOFTMAX_CLOSED}
+    atoms = [(a, n, arg) for a, n, arg in backend.function_atoms(expr) if n in closed and n not in keep]
     if not atoms:
         return expr
     # innermost first, so that each replacement already holds its arguments' replacements
     atoms.sort(key=lambda t: len(str(t[0])))
     mapping = {}
     for atom, name, arg in atoms:
-        mapping[atom] = OPAQUE[name].closed(arg.xreplace(mapping) if mapping else arg, B)
+        mapping[atom] = closed[name](arg.xreplace(mapping) if mapping else arg, B)
     return expr.xreplace(mapping)
+
+
+def _nodes(name, zs, handles):
+    """The nodes of one layer: one per unit, or one for the whole layer under softmax."""
+    if name == "softmax":
+        return [(name, tuple(zs), tuple(handles))]
+    return [(name, zj, h) for zj, h in zip(zs, handles)]
+
+
+def _softmax_rules(zs, handles, backend):
+    """Derivative atom -> identity for the atoms of one softmax layer (``handles[j]`` enters ``zs[j]`` alone)."""
+    B = backend.B
+    E = [B.Function("expo")(v) for v in zs]
+    rules = {e.diff(h): e for e, h in zip(E, handles)}
+    S = sum(E[1:], E[0])
+    for atom, name, point in backend.derivative_atoms(B.Function("recip")(S).diff(handles[0])):
+        if name == "recip":
+            rules[atom] = -B.Function("recip")(S) ** 2
+    return rules
 
 
 class Forward:
@@ -73,6 +107,9 @@ class Forward:
         B = backend.B
         self.rules = {}
         for name, zj, handle in nodes:
+            if name == "softmax":   # zj, handle: the layer's z and handles; expo(z_j) and recip(Σ expo(z))
+                self.rules.update(_softmax_rules(zj, handle, backend))
+                continue
             act = ACTIVATIONS[name]
             if act.opaque:
                 self.rules[act.symbolic(zj, B).diff(handle)] = act.derivative(zj, B)
@@ -86,6 +123,12 @@ class Forward:
         B = self.backend.B
         mapping = {}
         for name, zj, _ in self.nodes:
+            if name == "softmax":
+                E = [B.Function("expo")(v) for v in zj]
+                S = sum(E[1:], E[0])
+                mapping.update({e: B.exp(v.xreplace(mapping) if mapping else v) for e, v in zip(E, zj)})
+                mapping[B.Function("recip")(S)] = 1 / S.xreplace(mapping)
+                continue
             act = ACTIVATIONS[name]
             if not act.opaque:
                 continue
@@ -129,10 +172,10 @@ class SymbolicNetwork:
         """Activations of canonical layer ``l`` for pre-activations ``zs``."""
         B = self.backend.B
         name = self.spec.activation_of(l)
-        if name == "softmax":
-            exps = [B.exp(v) for v in zs]
-            total = sum(exps[1:], exps[0])
-            return [e / total for e in exps]
+        if name == "softmax":   # a_k = expo(z_k) · recip(Σ_j expo(z_j)), see SOFTMAX_IDENTITIES
+            exps = [B.Function("expo")(v) for v in zs]
+            total = B.Function("recip")(sum(exps[1:], exps[0]))
+            return [e * total for e in exps]
         return [ACTIVATIONS[name].symbolic(v, B) for v in zs]
 
     def forward(self, x, cut=None) -> Forward:
@@ -150,7 +193,7 @@ class SymbolicNetwork:
             kind, lc, symbols = cut
             if kind == "z":
                 z[lc], a[lc] = list(symbols), self.activate(lc, symbols)
-                nodes += [(self.spec.activation_of(lc), s, s) for s in symbols]
+                nodes += _nodes(self.spec.activation_of(lc), symbols, symbols)
             else:
                 a[lc] = list(symbols)
             start = lc + 1
@@ -158,8 +201,8 @@ class SymbolicNetwork:
             W, b, prev = self.W[l], self.b[l], a[l - 1]
             z[l] = [sum((w * p for w, p in zip(row, prev)), bj) for row, bj in zip(W, b)]
             a[l] = self.activate(l, z[l])
-            nodes += [(self.spec.activation_of(l), zj, bj) for zj, bj in zip(z[l], b)]
-        return Forward(z, a, [nd for nd in nodes if nd[0] != "softmax"], self.backend)
+            nodes += _nodes(self.spec.activation_of(l), z[l], b)
+        return Forward(z, a, nodes, self.backend)
 
     def example_cost(self, a_out, y):
         """Per-example cost ``C(a[L], y)`` (no scaling, no weight decay)."""
@@ -210,6 +253,47 @@ class SymbolicNetwork:
     def data_symbols(self):
         """Input and target symbols, example by example."""
         return [s for k in range(self.m) for s in self.x[k]] + [s for k in range(self.m) for s in self.y[k]]
+
+    # -- target domain ----------------------------------------------------------
+    def target_cases(self, limit=TARGET_CASES):
+        """The spec's target domain as substitutions of the y symbols: ``(how, [(case, mapping)])``.
+
+        An exact check that holds after each substitution holds on the whole
+        domain: ``free`` and a box ``[0, 1]`` keep y symbolic (one case, no
+        substitution); ``probability`` with a softmax output puts
+        ``y_K = 1 − Σ_{k<K} y_k`` (the simplex); ``one_hot`` and ``binary``
+        enumerate every class (``K^m`` cases) or pattern (``2^(mK)``).  Past
+        ``limit`` cases they fall back to a superset (the simplex, free y),
+        which may reject but never wrongly accepts.  ``case`` is a tuple of
+        per-example target rows (or None).
+
+        >>> net = SymbolicNetwork(NetworkSpec([1, 2], cost="softmax_cross_entropy", targets="one_hot"))
+        >>> how, cases = net.target_cases()
+        >>> how, [c for c, _ in cases]
+        ('enumerating every class of every example', [((1, 0),), ((0, 1),)])
+        >>> SymbolicNetwork(NetworkSpec([1, 2], cost="softmax_cross_entropy")).target_cases()[1][0][1]
+        {y0_1: 1 - y0_0}
+        """
+        from itertools import product
+        B, K, m, domain = self.backend.B, self.sizes[-1], self.m, self.spec.targets
+        simplex = domain == "one_hot" or (domain == "probability" and self.spec.output_activation == "softmax")
+        if domain in ("one_hot", "binary"):
+            rows = ([tuple(int(i == c) for i in range(K)) for c in range(K)] if domain == "one_hot"
+                    else list(product((0, 1), repeat=K)))
+            if len(rows) ** m <= limit:
+                cases = [(case, {s: B.Integer(v) for k in range(m) for s, v in zip(self.y[k], case[k])})
+                         for case in product(rows, repeat=m)]
+                what = "class" if domain == "one_hot" else "0/1 pattern"
+                return f"enumerating every {what} of every example", cases
+        if simplex:
+            mapping = {self.y[k][-1]: 1 - sum(self.y[k][:-1], B.Integer(0)) for k in range(m)}
+            how = "on the simplex (y_K = 1 − Σ_{k<K} y_k)"
+            return (how if domain == "probability" else how + f", a superset of the one-hot vectors "
+                    f"(more than {limit} cases)"), [(None, mapping)]
+        if domain == "binary":
+            return f"with y free, a superset of {{0,1}} (more than {limit} cases)", [(None, {})]
+        return ("with y free" if domain == "free" else "with y free (an identity on [0, 1] holds everywhere)"), \
+            [(None, {})]
 
     # -- derivatives by the CAS -------------------------------------------------
     def diff(self, expr, symbol):

@@ -64,14 +64,19 @@ def _sweep(spec, archs):
 
 
 def _point(spec, seed):
-    """Seeded random W, b, X, Y: weights ~ N(0, 0.5²), x ~ N(0, 1), targets in (0.05, 0.95)."""
+    """Seeded random W, b, X, Y: weights ~ N(0, 0.5²), x ~ N(0, 1), targets in (0.05, 0.95) (one-hot or 0/1 rows
+    when the spec's targets say so)."""
     rng = np.random.default_rng(seed)
     n, m, w0 = spec.sizes, spec.batch_size, spec.bias == "weight0"
     W = [rng.normal(0, 0.5, (n[l], n[l - 1] + w0)) for l in range(1, len(n))]
     b = None if w0 else [rng.normal(0, 0.5, n[l]) for l in range(1, len(n))]
     X = rng.normal(0, 1, (m, n[0]))
     Y = rng.uniform(0.05, 0.95, (m, n[-1]))
-    if spec.cost == "softmax_cross_entropy":
+    if spec.targets == "one_hot":
+        Y = np.eye(n[-1])[rng.integers(0, n[-1], m)]
+    elif spec.targets == "binary":
+        Y = rng.integers(0, 2, (m, n[-1])).astype(float)
+    elif spec.cost == "softmax_cross_entropy":
         Y /= Y.sum(axis=1, keepdims=True)
     return W, b, X, Y
 

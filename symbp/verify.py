@@ -28,8 +28,8 @@ from .sweeps import weak_sweep_notes
 from .truth import LEMMA_NOTE, WrongTruth, check_truth_side
 
 __all__ = ["Instance", "Outcome", "instantiate", "verify_claim", "NetworkCache", "RTOL", "refine_with_mpmath",
-           "run_forked", "call_with_budget", "split_by_size", "size_chunks", "MAX_NODES",
-           "claim_sweep"]
+           "run_forked", "call_with_budget", "split_by_size", "size_chunks", "MAX_NODES", "claim_sweep",
+           "sample_targets", "on_target_domain", "target_note", "NOTHING_HERE"]
 
 #: Relative error under which two numeric values agree.
 RTOL = 1e-9
@@ -90,8 +90,10 @@ def spec_for(derivation, claim, sizes, m, overrides=None) -> NetworkSpec:
 # -- instantiation -------------------------------------------------------------------
 def _layers(claim: Claim, n: View):
     lay = claim.layer
-    if callable(lay):
-        return [lay(n)]
+    if callable(lay):   # a layer this architecture lacks (W^(0) of a net without hidden layer): nothing stated here
+        l = lay(n)
+        valid = {"weights": n.weight_layers, "biases": n.weight_layers, "units": n.layers[1:]}.get(claim.family)
+        return [l] if valid is None or l in valid else []
     if claim.family in ("weights", "biases"):
         ws = n.weight_layers
         return {"output": ws[-1:], "hidden": ws[:-1], "all": ws, None: [None]}[lay]
@@ -133,6 +135,9 @@ def _flatten(sides, where):
             except Exception:
                 raise IllFormed(f"side {i + 1} is a {type(side).__name__}, not a formula") from None
     shapes = [s.shape if isinstance(s, Tensor) else None for s in sides]
+    if None in shapes and set(shapes) <= {None, (1, 1)}:   # a 1×1 tensor (e.g. uᵀv) is a scalar
+        sides = [s.rows[0][0] if isinstance(s, Tensor) else s for s in sides]
+        shapes = [None] * len(sides)
     if len(set(shapes)) > 1:
         shown = ", ".join("scalar" if s is None else f"{s[0]}×{s[1]}" for s in shapes)
         raise IllFormed(f"shape mismatch between the sides ({shown})")
@@ -177,8 +182,55 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, trut
                 for w, s, pos in _flatten(list(sides), where.strip()):
                     out.append(Instance(w, s, (n.k, l, idx, pos)))
     if not out:
-        raise IllFormed("the claim states nothing on this architecture (no layer or index in range)")
+        raise IllFormed(NOTHING_HERE + " (no layer or index in range)")
+    return on_target_domain(out, net, notation)
+
+
+#: What :func:`instantiate` says of an architecture where the claim has no layer or index.
+NOTHING_HERE = "the claim states nothing on this architecture"
+
+
+def on_target_domain(instances, net, notation):
+    """``instances`` read on the spec's target domain: y substituted case by case (:meth:`~SymbolicNetwork.target_cases`).
+
+    >>> from symbp.notation import Notation
+    >>> net = SymbolicNetwork(NetworkSpec([1, 2], cost="softmax_cross_entropy", targets="one_hot"))
+    >>> y = net.y[0]
+    >>> [i.sides for i in on_target_domain([Instance("", [y[0], 0])], net, Notation())]
+    [[1, 0], [0, 0]]
+    """
+    _, cases = net.target_cases()
+    if len(cases) == 1 and not cases[0][1]:
+        return instances
+    ys = {s for row in net.y for s in row}
+    out = []
+    for inst in instances:
+        if not any(getattr(s, "free_symbols", set()) & ys for s in inst.sides):
+            out.append(inst)
+            continue
+        for case, mapping in cases:
+            sides = [s.xreplace(mapping) if hasattr(s, "xreplace") else s for s in inst.sides]
+            label = "" if case is None else "y = " + "; ".join(_target_row(row, notation) for row in case)
+            where = f"{inst.where} ({label})" if inst.where and label else inst.where or label
+            out.append(Instance(where, sides, inst.key + ((case,) if case else ())))
     return out
+
+
+def _target_row(row, notation):
+    """A one-hot row as e_c (the page's unit base), any other 0/1 row as (0, 1, ...)."""
+    if sum(row) == 1 and set(row) <= {0, 1}:
+        return f"e_{row.index(1) + notation.unit_base}"
+    return "(" + ", ".join(map(str, row)) + ")"
+
+
+def target_note(spec: NetworkSpec) -> str:
+    """The note every verdict carries: the target domain, and how the exact check reads it.
+
+    >>> target_note(NetworkSpec([2, 2], cost="softmax_cross_entropy"))
+    'targets: probability (y_k in [0, 1], and summing to 1 over the outputs for a softmax output)'
+    """
+    from .costs import TARGETS
+    return f"targets: {spec.targets} ({TARGETS[spec.targets]})"
 
 
 # -- exact check, in a forked process with a time budget ---------------------------------------
@@ -283,10 +335,36 @@ def sample_points(net, symbols, count, seed):
     rng = np.random.default_rng(seed)
     cols = [rng.normal(0, 0.5, count) for _ in net.params]
     cols += [rng.normal(0, 1, count) for k in range(net.m) for _ in net.x[k]]
-    cols += [rng.uniform(0.05, 0.95, count) for k in range(net.m) for _ in net.y[k]]
+    cols += sample_targets(net, rng, count)
     cols += [rng.uniform(0.1, 1, count)]
     cols += [rng.uniform(0.1, 1, count) for _ in symbols]
     return np.stack(cols, axis=1)
+
+
+def sample_targets(net, rng, count):
+    """Target columns on the spec's domain, one per y symbol (``net.data_symbols`` order).
+
+    free: N(0, 2²) (signed and wide); probability: U(0, 1), or a flat Dirichlet
+    per example for a softmax output (rows on the simplex); one_hot: e_c for a
+    uniform class c; binary: 0 or 1.
+
+    >>> net = SymbolicNetwork(NetworkSpec([1, 3], cost="softmax_cross_entropy", batch_size=2))
+    >>> cols = sample_targets(net, np.random.default_rng(0), 5)
+    >>> len(cols), np.allclose(sum(cols[:3]), 1), np.allclose(sum(cols[3:]), 1)
+    (6, True, True)
+    """
+    K, m, domain = net.sizes[-1], net.m, net.spec.targets
+    if domain == "free":
+        rows = [rng.normal(0, 2, (count, K)) for _ in range(m)]
+    elif domain == "probability" and net.spec.output_activation == "softmax":
+        rows = [rng.dirichlet(np.ones(K), count) for _ in range(m)]
+    elif domain == "probability":
+        rows = [rng.uniform(0, 1, (count, K)) for _ in range(m)]
+    elif domain == "one_hot":
+        rows = [np.eye(K)[rng.integers(0, K, count)] for _ in range(m)]
+    else:
+        rows = [rng.integers(0, 2, (count, K)).astype(float) for _ in range(m)]
+    return [row[:, j] for row in rows for j in range(K)]
 
 
 def _closed_symengine(net, expr):
@@ -448,30 +526,32 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
                  points=20, seed=0):
     """Verify ``claim`` of ``derivation`` over ``sweep``; returns an :class:`Outcome` with its notes.
 
-    The notes say what a verdict that holds rests on: a lemma's unchecked
-    first side, and what the sweep cannot tell apart (:mod:`symbp.sweeps`).
+    The notes say what the verdict rests on: the target domain, architectures
+    on which the claim states nothing, instances judged exactly only, and for
+    a verdict that holds, a lemma's unchecked first side and what the sweep
+    cannot tell apart (:mod:`symbp.sweeps`).
     """
-    outcome = _judge(claim, derivation, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
-                     points=points, seed=seed)
-    if outcome.status not in ("proven", "confirmed"):
-        return outcome
-    kind = claim.of if claim.kind == "chain" else claim.kind
-    notes = [LEMMA_NOTE] if kind == "lemma" else []
-    notes += weak_sweep_notes(claim_sweep(claim, derivation, sweep), batch=claim.scope == "batch")
+    notes = []
+    outcome = _judge(claim, derivation, notes, cache=cache, sweep=sweep, budget=budget,
+                     numeric_only=numeric_only, points=points, seed=seed)
+    if outcome.status in ("proven", "confirmed"):
+        kind = claim.of if claim.kind == "chain" else claim.kind
+        notes += [LEMMA_NOTE] if kind == "lemma" else []
+        notes += weak_sweep_notes(claim_sweep(claim, derivation, sweep), batch=claim.scope == "batch")
     for note in notes:
         outcome = outcome.with_note(note)
     return outcome
 
 
-def _judge(claim: Claim, derivation, *, cache, sweep, budget, numeric_only, points, seed) -> Outcome:
-    """The verdict on ``claim`` over its sweep: numeric check, exact check, diagnosis."""
+def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_only, points, seed) -> Outcome:
+    """The verdict on ``claim`` over its sweep (numeric, exact, diagnosis); appends what it rests on to ``notes``."""
     from .diagnose import diagnose
 
     cache = cache or NetworkCache()
     sweep = claim_sweep(claim, derivation, sweep)
     if not sweep:
         return Outcome("ill-formed", message="no architecture of the sweep fits the claim's archs= filter")
-    runs, ill, oversized = [], [], []
+    runs, ill, oversized, nothing = [], [], [], []
     for sizes, m in sweep:
         try:
             spec = spec_for(derivation, claim, sizes, m)
@@ -484,17 +564,27 @@ def _judge(claim: Claim, derivation, *, cache, sweep, budget, numeric_only, poin
         except WrongTruth as e:
             return Outcome("ill-formed", "symbolic", [list(sizes)], message=f"{e} on {list(sizes)} m={m}")
         except IllFormed as e:
-            ill.append((sizes, m, str(e)))
+            if str(e).startswith(NOTHING_HERE):
+                nothing.append(f"{list(sizes)} m={m}")
+            else:
+                ill.append((sizes, m, str(e)))
             continue
         small, large = split_by_size(instances)
         if large:
-            oversized.append((sizes, m, large))
+            oversized.append((sizes, m, large, net))
         if small:
             runs.append((sizes, m, net, symbols, small))
+    nets = [r[2] for r in runs] + [o[3] for o in oversized]
+    how = ", ".join(dict.fromkeys(net.target_cases()[0] for net in nets))
+    notes.append(target_note(spec_for(derivation, claim, *sweep[0])) + (f"; exact check {how}" if how else ""))
+    if nothing:
+        notes.append(f"not judged on {', '.join(nothing)}: {NOTHING_HERE}")
+        if not runs and not ill and not oversized:
+            return Outcome("ill-formed", message=f"{NOTHING_HERE} (on no architecture of the sweep)")
     archs = [list(s) for s, *_ in runs]
-    too_large = sum(len(large) for *_, large in oversized)
+    too_large = sum(len(large) for _, _, large, _ in oversized)
     size_note = (f"{too_large} instance(s) with more than {MAX_NODES} distinct subexpressions each "
-                 f"({', '.join(f'{list(s)} m={m}' for s, m, _ in oversized)}) are too large for the numeric "
+                 f"({', '.join(f'{list(s)} m={m}' for s, m, _, _ in oversized)}) are too large for the numeric "
                  f"check: they are judged by the exact check alone") if oversized else ""
     if not runs and oversized and not ill:
         return _judge_exactly(oversized, budget, numeric_only, size_note)
@@ -534,7 +624,7 @@ def _judge(claim: Claim, derivation, *, cache, sweep, budget, numeric_only, poin
     holds_numeric = max_err <= RTOL and not ill
 
     # exact, within the budget
-    jobs = [r[4] for r in runs] + [large for *_, large in oversized]
+    jobs = [r[4] for r in runs] + [large for _, _, large, _ in oversized]
     exact = [] if numeric_only else exact_with_budget(jobs, budget, runs[0][2].backend.name)
     proven_all = len(exact) == len(jobs) and all(all(all(x) for x in res) for res in exact)
 
@@ -567,8 +657,8 @@ def _judge(claim: Claim, derivation, *, cache, sweep, budget, numeric_only, poin
 
 def _judge_exactly(oversized, budget, numeric_only, size_note) -> Outcome:
     """The verdict on a claim whose every instance is too large to evaluate numerically: exact, or not judged."""
-    archs = [list(s) for s, _, _ in oversized]
-    jobs = [large for *_, large in oversized]
+    archs = [list(s) for s, _, _, _ in oversized]
+    jobs = [large for _, _, large, _ in oversized]
     exact = [] if numeric_only else exact_with_budget(jobs, budget, _backend_of(jobs))
     if len(exact) == len(jobs) and all(all(all(x) for x in res) for res in exact):
         return Outcome("proven", "symbolic", archs, 0.0, message=size_note, notes=[size_note])
