@@ -221,7 +221,7 @@ def test_a_net_without_hidden_layer_is_skipped_with_a_note():
 
 def test_a_claim_with_nothing_on_any_architecture_is_ill_formed():
     doc = _hidden_doc((((1, 1), 2), ((3, 2), 1)))
-    o = verify_claim(doc.claims[0], doc)
+    o = verify_claim(doc.claims[0], doc, sweep=[((1, 1), 2), ((3, 2), 1)])
     assert o.status == "ill-formed" and "states nothing" in o.message
 
 
