@@ -94,7 +94,7 @@ _DEEPER_STEP = ((1, 2, 2, 3, 2), (1, 3, 1, 2, 3, 2))
 #: Real networks (depth 3–6, widths up to 5) searched for a counterexample when the step fails under G.
 STEP_SEARCH = (((1, 2, 3, 2), 1), ((2, 3, 4, 5, 2), 1), ((2, 5, 4, 3, 2, 3), 1), ((1, 2, 3, 2, 3, 2, 2), 1))
 #: Real networks read numerically before ``proven for all depths``: wider (5) and deeper (6) than the cases.
-WIDE_CHECK = (((2, 5, 5, 3), 1), ((1, 2, 2, 2, 2, 2, 5), 1))
+WIDE_CHECK = (((1, 5, 2, 5), 1), ((1, 2, 2, 2, 2, 2, 5), 1))
 
 
 def applies_to(claim) -> str | None:

@@ -85,14 +85,15 @@ def test_wrong_recursion_is_not_proven_for_all_depths(verdicts):
 
 def test_induction_step_catches_a_formula_that_holds_on_the_sweep_only(verdicts):
     e = verdicts[("BP2, square trick", "as-written")]
-    assert e.status == "proven"                           # every W of the sweep is non-square
-    assert "induction step does not hold in general" in e.message
+    assert e.status == "fails"      # every W of the sweep is non-square; the step's search finds a square one
+    assert e.counterexample is not None
+    assert "induction step does not hold in general" in e.message and "real network" in e.message
     assert re.search(r"step \[1, (\d), \1, \d\]", e.message) or re.search(r"step \[1, \d, (\d), \1\]", e.message)
 
 
 def test_induction_reports_what_it_does_not_cover():
     r = prove_all_depths(doc.claims[0], doc, bound=1)
-    assert r.status == "proven" and r.total == {"base": 1}
+    assert r.status == "proven" and r.total == {"base": 3}    # [1, 1, 1] and two deeper placements
     from symbp.claims import Claim
     lemma = Claim("x", "lemma", "", lambda n: None)
     assert prove_all_depths(lemma, doc).status == "not-applicable"
