@@ -163,7 +163,7 @@ class Tracked(int):
     def __index__(self):
         return int.__int__(self)
 
-    def _compare(op, sym):
+    def _compare(op):
         def method(self, o):
             if _caller_is_claim():
                 other = o.name if isinstance(o, Tracked) else repr(o)
@@ -171,12 +171,12 @@ class Tracked(int):
             return getattr(int, op)(self, o)
         return method
 
-    __eq__ = _compare("__eq__", "==")
-    __ne__ = _compare("__ne__", "!=")
-    __lt__ = _compare("__lt__", "<")
-    __le__ = _compare("__le__", "<=")
-    __gt__ = _compare("__gt__", ">")
-    __ge__ = _compare("__ge__", ">=")
+    __eq__ = _compare("__eq__")
+    __ne__ = _compare("__ne__")
+    __lt__ = _compare("__lt__")
+    __le__ = _compare("__le__")
+    __gt__ = _compare("__gt__")
+    __ge__ = _compare("__ge__")
     del _compare
 
     def __bool__(self):
