@@ -25,7 +25,7 @@ from functools import cached_property, wraps
 from .activations import ACTIVATIONS
 
 __all__ = ["Notation", "View", "PageView", "Tensor", "IllFormed", "odot", "has_nan", "NotationError",
-           "PAGE_VALUES", "PAGE_FUNCTIONS", "on_page", "view_of"]
+           "PAGE_VALUES", "PAGE_FUNCTIONS", "on_page", "view_of", "LAYER_READS"]
 
 
 class IllFormed(ValueError):
@@ -35,6 +35,9 @@ class IllFormed(ValueError):
 #: While True, an index out of range or a shape mismatch reads as NaN instead of raising (used by
 #: the diagnosis, which re-reads formulas counterfactually and must not stop at the truth side).
 LENIENT = [False]
+
+#: Callbacks ``hook(name, l)`` told of every layer read through a view (used by :mod:`symbp.locality`).
+LAYER_READS: list = []
 
 
 class NotationError(ValueError):
@@ -316,6 +319,8 @@ class _Layers:
         self.name, self.valid, self.build, self.cache = name, list(valid), build, {}
 
     def __getitem__(self, l):
+        for hook in LAYER_READS:
+            hook(self.name, l)
         if not isinstance(l, int) or isinstance(l, bool) or l not in self.valid:
             if LENIENT[0]:  # a layer that does not exist reads as NaN (see LENIENT)
                 import symengine

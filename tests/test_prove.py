@@ -97,7 +97,7 @@ def test_induction_step_catches_a_formula_that_holds_on_the_sweep_only():
 
 def test_induction_reports_what_it_does_not_cover():
     r = prove_all_depths(doc.claims[0], doc, bound=1)
-    assert r.status == "proven" and r.total == {"base": 1}
+    assert r.status == "proven" and r.total == {"base": 3}    # [1, 1, 1] and two deeper placements
     from symbp.claims import Claim
     lemma = Claim("x", "lemma", "", lambda n: None)
     assert prove_all_depths(lemma, doc).status == "not-applicable"
