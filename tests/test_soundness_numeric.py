@@ -11,17 +11,18 @@ import pytest
 import symengine
 
 from symbp import Derivation, Notation, check
-from symbp.identity import RandomOracle, check_exactly, draw_functions, exact_value, random_closed
 from symbp.runner import check_derivation, load_derivation
 
 NOTATION = Notation(first_layer=1, weight_index="to_from", weight_named_after="source")
 HOLDS = ("proven", "proven for all depths", "confirmed")
+#: one and two hidden layers, unequal widths, a batch: small enough to diagnose every failure quickly
+SWEEP = (((2, 3, 2), 1), ((3, 4, 1), 3), ((2, 3, 1, 2), 1))
 
 
 def doc_with(**spec):
     fields = {"activation": "f", "cost": "half_sse", "average": "none"}
     fields.update(spec)
-    return Derivation("adversary", "Adversary", source="test", notation=NOTATION, spec=fields)
+    return Derivation("adversary", "Adversary", source="test", notation=NOTATION, spec=fields, sweep=SWEEP)
 
 
 def statuses(doc, **kw):
@@ -226,8 +227,8 @@ def test_a_confirmed_verdict_states_its_bound_where_one_can_be_given():
 
 # -- the machinery ----------------------------------------------------------------------------------------
 def test_random_functions_are_neither_odd_nor_even_and_f_prime_is_independent():
+    from symbp.identity import draw_functions, oracle_symbols, random_closed
     u = symengine.Symbol("u")
-    from symbp.identity import oracle_symbols
     args = [u] + oracle_symbols()
     fn = symengine.Lambdify(args, [random_closed(symengine.Function(n)(u)) for n in ("f", "fp")], backend="lambda")
     coef = draw_functions(np.random.default_rng(5), 3)
@@ -240,9 +241,11 @@ def test_random_functions_are_neither_odd_nor_even_and_f_prime_is_independent():
 
 
 def test_the_oracle_gives_one_value_per_exact_argument():
+    from fractions import Fraction
+
+    from symbp.identity import RandomOracle, check_exactly, exact_value
     x, f = symengine.Symbol("x"), symengine.Function("f")
     o = RandomOracle(3)
-    from fractions import Fraction
     assert exact_value(f(2 * x) - f(x + x), {x: Fraction(2, 7)}, o) == 0
     assert exact_value(f(x) - f(-x), {x: Fraction(2, 7)}, o) != 0
     assert check_exactly([("odd", f(x), -f(-x))], 3, 0)["failure"] is not None
@@ -250,7 +253,7 @@ def test_the_oracle_gives_one_value_per_exact_argument():
 
 # -- a TOML twin --------------------------------------------------------------------------------------------
 TOML = '''name = "adversary_toml"
-sweep = [[[2, 3, 2], 1], [[3, 4, 1], 3], [[2, 3, 1, 4, 2], 1]]
+sweep = [[[2, 3, 2], 1], [[3, 4, 1], 3], [[2, 3, 1, 2], 1]]
 [notation]
 first_layer = 1
 [spec]
@@ -290,3 +293,23 @@ def test_toml_twins_fail_and_the_right_one_holds(tmp_path):
     got = {e.label: e.status for e in result.equations}
     assert got["right: hidden recursion"] in HOLDS, got
     assert all(got[k] == "fails" for k in got if not k.startswith("right")), got
+
+
+def test_numeric_only_still_sees_through_the_symmetries():
+    doc = doc_with()
+
+    @doc.claim("f'(-z)", kind="delta", layer="output", latex="")
+    def fp_minus(n, i):
+        return n.delta[n.L][i], out_delta(n, i, fp=lambda u: n.fp(-u))
+
+    @doc.claim("-f(-z)", kind="delta", layer="output", latex="")
+    def odd(n, i):
+        return n.delta[n.L][i], out_delta(n, i, a=-n.f(-n.z[n.L][i]))
+
+    @doc.claim("right", kind="delta", layer="output", latex="")
+    def right(n, i):
+        return n.delta[n.L][i], out_delta(n, i)
+
+    got = statuses(doc, numeric_only=True)
+    assert got["f'(-z)"].status == "fails" and got["-f(-z)"].status == "fails"
+    assert got["right"].status == "confirmed" and any("random draws" in note for note in got["right"].notes)
