@@ -66,8 +66,8 @@ class OpaqueFunction:
 
 
 #: Every opaque function that can appear in a canonical expression.
-#: The generic ``f``/``g`` get a numeric stand-in (used only for numeric checks),
-#: chosen so that ``f'`` is no function of ``f``.
+#: The generic ``f``/``g`` get a fixed numeric stand-in here (for trainers and closed forms); the
+#: numeric identity check replaces them by independent random functions (:mod:`symbp.identity`).
 OPAQUE = {o.name: o for o in [
     #              name        closed form (backend B)                          numpy                 printed
     OpaqueFunction("f",        lambda u, B: B.sin(u) + u / 3,                   _generic_f,           "f"),

@@ -244,7 +244,7 @@ class Transcript:
                     f"On {cex['architecture']} (m = {cex['batch_size']}) at {cex['where'] or 'the claim'}, with "
                     + ", ".join(f"{k} = {v}" for k, v in cex["point"].items()) + ":", "",
                     f"* truth: `{cex['truth']}`", f"* formula: `{cex['formula']}`",
-                    f"* numerically (f(u) = sin u + u/3 standing in for a generic f): {cex['truth_float'] + 0.0:.6g} "
+                    f"* numerically (f and f' standing in as fixed random functions, independent of each other): {cex['truth_float'] + 0.0:.6g} "
                     f"≠ {cex['formula_float'] + 0.0:.6g}"]
             if cex.get("note"):
                 out.append(f"* {cex['note']}")
@@ -289,7 +289,7 @@ class Transcript:
                          + ", ".join(f"{k} = {v}" for k, v in cex["point"].items()) + ":"),
                     r"\begin{itemize}", r"\item truth: \texttt{" + _tex(cex["truth"]) + "}",
                     r"\item formula: \texttt{" + _tex(cex["formula"]) + "}",
-                    r"\item " + _tex(f"numerically (f(u) = sin u + u/3 standing in for a generic f): "
+                    r"\item " + _tex(f"numerically (f and f' standing in as fixed random functions, independent of each other): "
                                      f"{cex['truth_float'] + 0.0:.6g} ≠ {cex['formula_float'] + 0.0:.6g}"),
                     r"\end{itemize}"]
         out += [r"\subsection*{Verdict}", r"\textbf{" + _tex(r.status) + "}"

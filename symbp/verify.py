@@ -16,11 +16,14 @@ import select
 import signal
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 
+import mpmath
 import numpy as np
 import symengine
 
 from .claims import Claim
+from .identity import DIGITS, MP_TOL, check_exactly, default_draws, draw_functions, oracle_symbols, random_closed
 from .notation import IllFormed, Tensor, View
 from .spec import NetworkSpec, SpecError
 from .symbolic import SymbolicNetwork, closed_form
@@ -29,10 +32,15 @@ from .truth import LEMMA_NOTE, WrongTruth, check_truth_side
 
 __all__ = ["Instance", "Outcome", "instantiate", "verify_claim", "NetworkCache", "RTOL", "refine_with_mpmath",
            "run_forked", "call_with_budget", "split_by_size", "size_chunks", "MAX_NODES", "claim_sweep",
-           "sample_targets", "on_target_domain", "target_note", "NOTHING_HERE"]
+           "sample_points", "sample_targets", "on_target_domain", "target_note", "NOTHING_HERE",
+           "numeric_values", "relative_errors", "suspect_errors", "DRAWS", "EXACT_POINTS"]
 
 #: Relative error under which two numeric values agree.
 RTOL = 1e-9
+#: Independent random draws of the generic functions in the numeric check (each over ``points`` points).
+DRAWS = 3
+#: Random rational points at which a residual left by expansion is evaluated exactly.
+EXACT_POINTS = 3
 #: Seconds (at least) for re-deciding borderline float64 errors in mpmath precision; past it float64 stands.
 REFINE_BUDGET = 10.0
 
@@ -331,13 +339,22 @@ def _symbols_of(net, symbols):
 
 
 def sample_points(net, symbols, count, seed):
-    """Seeded random points: weights ~ N(0, 0.5²), x ~ N(0, 1), y ~ U(0.05, 0.95), λ, α ~ U(0.1, 1)."""
+    """Seeded random points, every free symbol signed: weights ~ N(0, 1), x ~ N(0, 2²), targets by
+    :func:`sample_targets`, λ, the learning rate and every other symbol ~ N(0, 2²).
+
+    λ is signed too: every cost is polynomial in λ, so agreement for λ of either sign is no weaker
+    (and ``|λ|`` for ``λ`` is caught).
+
+    >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="identity"))
+    >>> bool((sample_points(net, {}, 50, 0) < 0).any(axis=0).all())
+    True
+    """
     rng = np.random.default_rng(seed)
-    cols = [rng.normal(0, 0.5, count) for _ in net.params]
-    cols += [rng.normal(0, 1, count) for k in range(net.m) for _ in net.x[k]]
+    cols = [rng.normal(0, 1, count) for _ in net.params]
+    cols += [rng.normal(0, 2, count) for k in range(net.m) for _ in net.x[k]]
     cols += sample_targets(net, rng, count)
-    cols += [rng.uniform(0.1, 1, count)]
-    cols += [rng.uniform(0.1, 1, count) for _ in symbols]
+    cols += [rng.normal(0, 2, count)]
+    cols += [rng.normal(0, 2, count) for _ in symbols]
     return np.stack(cols, axis=1)
 
 
@@ -436,24 +453,29 @@ def size_chunks(instances, limit=None):
     return [c for c in chunks if c]
 
 
-def numeric_values(net, symbols, instances, points):
+def numeric_values(net, symbols, instances, points, draws=None):
     """Values of every side of every instance at ``points``: array (P, instances, sides).
 
-    Instances are lambdified in chunks of at most ``MAX_NODES`` distinct subexpressions.
+    ``draws`` (array (P, n), from :func:`symbp.identity.draw_functions`) makes each row's generic
+    ``f``, ``f'``, ``g``, ``g'`` a random function of its own, independent of each other; without it
+    the rows take :func:`symbp.identity.default_draws` (three fixed random functions).  Instances are
+    lambdified in chunks of at most ``MAX_NODES`` distinct subexpressions.
     """
     width = max(len(i.sides) for i in instances)
     chunks = size_chunks(instances)
     if len(chunks) > 1:
-        return np.concatenate([_padded(numeric_values(net, symbols, c, points), width) for c in chunks], axis=1)
-    args = _symbols_of(net, symbols)
+        return np.concatenate([_padded(numeric_values(net, symbols, c, points, draws), width) for c in chunks],
+                              axis=1)
+    args = _symbols_of(net, symbols) + oracle_symbols()
+    points = np.hstack([points, default_draws(points.shape[0]) if draws is None else draws])
     exprs = []
     for inst in instances:
         sides = list(inst.sides) + [inst.sides[-1]] * (width - len(inst.sides))
-        exprs += [_closed_symengine(net, s) for s in sides]
+        exprs += [random_closed(s, net) for s in sides]
     try:
         fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
     except RuntimeError:  # an opaque function the network's passes do not know (a lemma's own variable)
-        exprs = [closed_form(e, net.backend) for e in exprs]
+        exprs = [random_closed(e) for e in exprs]
         try:
             fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
         except RuntimeError as e:   # e.g. a division by zero left a complex infinity in a side
@@ -483,27 +505,90 @@ def relative_errors(values):
     return err
 
 
-def refine_with_mpmath(net, symbols, instances, points, errors, digits=50, limit=60):
-    """Re-decide borderline errors (between RTOL and 1e-4) in ``digits``-digit arithmetic (sympy/mpmath).
+def suspect_errors(values, errors):
+    """Where float64 may be wrong: errors above RTOL that are small (< 1e-4), or at a point where both
+    sides are a millionth of the instance's typical size (cancellation, e.g. a saturated softmax's a − 1).
+
+    >>> v = np.array([[[1.0, 1.0]], [[1e-12, 1.1e-12]], [[2.0, 3.0]]])
+    >>> suspect_errors(v, relative_errors(v))[:, 0, 0].tolist()
+    [False, True, False]
+    """
+    with np.errstate(all="ignore"):
+        size = np.maximum(np.abs(values[..., :1]), np.abs(values[..., 1:]))
+        typical = np.median(np.abs(values[..., :1]), axis=0, keepdims=True)
+        tiny = size < 1e-6 * typical
+    return (errors > RTOL) & ((errors < 1e-4) | tiny) & np.isfinite(errors)
+
+
+def refine_with_mpmath(net, symbols, instances, points, errors, digits=50, limit=60, draws=None, suspect=None):
+    """Re-decide suspect float64 errors (:func:`suspect_errors`) in ``digits``-digit arithmetic (sympy/mpmath).
 
     float64 can lose a few digits in a long composition; the same point is
     evaluated again with mpmath precision, and the error there replaces the
     float64 one.  Returns the corrected errors and how many entries were re-evaluated.
     """
     import sympy
-    borderline = np.argwhere((errors > RTOL) & (errors < 1e-4))[:limit]
+    suspect = (errors > RTOL) & (errors < 1e-4) if suspect is None else suspect
+    borderline = np.argwhere(suspect)[:limit]
     if not len(borderline):
         return errors, 0
     errors = errors.copy()
-    args = [sympy.Symbol(str(a)) for a in _symbols_of(net, symbols)]
+    args = [sympy.Symbol(str(a)) for a in _symbols_of(net, symbols) + oracle_symbols()]
+    points = np.hstack([points, default_draws(points.shape[0]) if draws is None else draws])
     for p, i, s in borderline:
         subs = {a: sympy.Float(float(v), digits) for a, v in zip(args, points[p])}
         inst = instances[i]
-        t, c = (sympy.sympify(_closed_symengine(net, e)).evalf(digits, subs=subs)
+        t, c = (sympy.sympify(random_closed(e, net)).evalf(digits, subs=subs)
                 for e in (inst.sides[0], inst.sides[min(s + 1, len(inst.sides) - 1)]))
         scale = max(abs(t), abs(c), sympy.Float(1e-12))
         errors[p, i, s] = float(abs(t - c) / scale)
     return errors, len(borderline)
+
+
+# -- exact evaluation of what expansion left ----------------------------------------------------
+def _unexpanded(runs, exact):
+    """``(tag, truth, formula)`` for every instance side whose difference did not expand to 0 (or was not
+    expanded in time)."""
+    out = []
+    for r, (sizes, m, net, symbols, instances) in enumerate(runs):
+        res = exact[r] if r < len(exact) else [[False] * (len(i.sides) - 1) for i in instances]
+        for i, (inst, zeros) in enumerate(zip(instances, res)):
+            out += [((r, i, s + 1), inst.sides[0], inst.sides[s + 1]) for s, z in enumerate(zeros) if not z]
+    return out
+
+
+def _exact_note(found, total):
+    """What an exact evaluation that found no difference rests on."""
+    if not found["pairs"]:
+        return (f"exact: none of the {total} residual(s) left by expansion could be evaluated exactly "
+                f"({found['unevaluable']}); the numeric check alone stands")
+    text = (f"exact: {found['pairs']} of {total} residual(s) left by expansion evaluated at {found['points']} "
+            f"random rational points each (generic functions through a random oracle keyed by the exact "
+            f"argument) and 0 everywhere")
+    if found["mpmath"]:
+        text += f"; concrete transcendental functions in {DIGITS}-digit mpmath (relative tolerance {float(MP_TOL):.0e})"
+    elif found["bound"] is not None:
+        text += f"; chance that a wrong formula passes ≤ {found['bound']:.1e} (Schwartz–Zippel)"
+    if found["unevaluable"]:
+        text += f"; not evaluable exactly: {found['unevaluable']}"
+    return text
+
+
+def _exact_failure(claim, derivation, runs, failure, archs, max_err, steps, evidence):
+    """A ``fails`` outcome from a difference found by exact evaluation (the floats agreed)."""
+    (r, i, side), point, t, f = failure
+    sizes, m, net, symbols, instances = runs[r]
+    names = View(net, derivation.notation).display_names()
+    show = {names.get(str(a), str(a)): str(v) for a, v in point.items()}
+    tv, fv = (str(v) if isinstance(v, Fraction) else mpmath.nstr(v, 20) for v in (t, f))
+    cex = {"architecture": list(sizes), "batch_size": m, "where": instances[i].where, "point": show,
+           "truth": tv, "formula": fv, "truth_float": float(t), "formula_float": float(f)}
+    detail = (f"exact evaluation at a random rational point differs ({tv} ≠ {fv}) where float64 agreed "
+              f"to {RTOL:g}; generic functions took random values keyed by their exact arguments")
+    if steps is not None:
+        steps = [dict(st, holds=st["holds"] and st["step"] != side) for st in steps]
+    return Outcome("fails", "symbolic", archs, max_err, {"kind": "unknown", "factor": None, "detail": detail},
+                   cex, message=detail, steps=steps, notes=[*evidence, "exact: " + detail])
 
 
 # -- one claim --------------------------------------------------------------------------------
@@ -597,16 +682,20 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
                        message=ill[0][2])
 
     # numeric on every architecture (borderline points again in mpmath precision)
+    # (each of DRAWS independent random functions for f, f', g, g' over its own ``points`` points)
     numeric, used_mpmath = [], False
     for i, (sizes, m, net, symbols, instances) in enumerate(runs):
-        pts = sample_points(net, symbols, points, seed + 7919 * i)
+        pts = sample_points(net, symbols, points * DRAWS, seed + 7919 * i)
+        draws = np.repeat(draw_functions(np.random.default_rng(seed + 7919 * i + 1), DRAWS), points, axis=0)
         try:
-            vals = numeric_values(net, symbols, instances, pts)
+            vals = numeric_values(net, symbols, instances, pts, draws)
         except IllFormed as e:
             return Outcome("ill-formed", "numeric", [list(sizes)], message=f"{e} on {list(sizes)} m={m}")
         errors, refined = relative_errors(vals), 0
-        if np.any((errors > RTOL) & (errors < 1e-4)):   # 50-digit evaluation of a big tree can take minutes
-            done, res = call_with_budget(lambda: refine_with_mpmath(net, symbols, instances, pts, errors),
+        suspect = suspect_errors(vals, errors)
+        if np.any(suspect) and suspect.sum() <= 60:   # 50-digit evaluation of a big tree can take minutes
+            done, res = call_with_budget(lambda: refine_with_mpmath(net, symbols, instances, pts, errors,
+                                                                    draws=draws, suspect=suspect),
                                          max(budget, REFINE_BUDGET))
             errors, refined = res if done else (errors, 0)
         used_mpmath = used_mpmath or refined > 0
@@ -638,15 +727,35 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         if proven_all:
             return Outcome("proven", "symbolic", archs, 0.0, message=size_note, steps=steps,
                            notes=[size_note] if size_note else [])
-        if oversized:     # numeric agreement on the rest says nothing about the instances it could not evaluate
+        if oversized and numeric_only:   # numeric agreement on the rest says nothing about the instances it could not evaluate
             return Outcome("error", "numeric", archs, max_err, message="not judged: " + size_note
-                           + ", and the exact check did not prove them", notes=[size_note])
+                           + ", and --numeric-only skips the exact check", notes=[size_note])
         note = ("symbolic budget of %gs ran out; checked numerically" % budget
-                if len(exact) < len(runs) and not numeric_only else
+                if len(exact) < len(jobs) and not numeric_only else
                 "numeric only" if numeric_only else "the exact difference did not expand to 0; numeric agreement")
         if used_mpmath:
             note += " (borderline float64 points re-evaluated with 50-digit mpmath)"
-        return Outcome("confirmed", "numeric", archs, max_err, message=note, steps=steps)
+        evidence = (f"numeric: {DRAWS} independent random draws of the generic "
+                    f"f, f', g, g' (sums of sinusoids, independent of each other), {points} random points each, "
+                    f"on every architecture; signed samples "
+                    f"(weights N(0, 1), inputs, free targets, λ, learning rate and other symbols N(0, 2²)); "
+                    f"relative error ≤ {RTOL:g}")
+        evidence = [evidence] + ([size_note] if size_note else [])
+        every_run = runs + [(s, m, net, {}, large) for s, m, large, net in oversized]
+        residual = [] if numeric_only else _unexpanded(every_run, exact)
+        if not residual:
+            return Outcome("confirmed", "numeric", archs, max_err, message=note, steps=steps, notes=evidence)
+        done, found = call_with_budget(lambda: check_exactly(residual, EXACT_POINTS, seed + 104729),
+                                       max(budget, REFINE_BUDGET))
+        if done and found["failure"] is not None:
+            return _exact_failure(claim, derivation, every_run, found["failure"], archs, max_err, steps, evidence)
+        if oversized and not (done and found["pairs"] and not found["unevaluable"]):
+            return Outcome("error", "numeric", archs, max_err, message="not judged: " + size_note
+                           + ", and neither the exact check nor an exact evaluation settled them", notes=evidence)
+        out = Outcome("confirmed", "numeric", archs, max_err, message=note, steps=steps, notes=evidence)
+        return out.with_note(_exact_note(found, len(residual)) if done else
+                             f"the exact evaluation of {len(residual)} residual(s) at rational points did not "
+                             f"finish within {max(budget, REFINE_BUDGET):g}s; the numeric check alone stands")
     if proven_all and not ill:
         return Outcome("error", "symbolic", archs, max_err,
                        message="symbolic proof and numeric check disagree (numeric precision?)")

@@ -132,11 +132,14 @@ def test_single_formula_transcript_has_its_step(verdicts):
 
 
 def _evaluate_printed(text):
-    """A counterexample side as printed, evaluated with the numeric stand-ins of the generic f and g."""
+    """A counterexample side as printed, evaluated with the fixed random functions of the generic f, f', g, g'."""
+    import symengine
+    from symbp.identity import GENERIC_FUNCTIONS, default_draws, oracle_symbols, random_closed
     u = sympy.Symbol("u")
-    names = {"f": sympy.Lambda(u, sympy.sin(u) + u / 3), "fp": sympy.Lambda(u, sympy.cos(u) + sympy.Rational(1, 3)),
-             "g": sympy.Lambda(u, u + sympy.cos(u) / 2), "gp": sympy.Lambda(u, 1 - sympy.sin(u) / 2),
-             "sigma": sympy.Lambda(u, 1 / (1 + sympy.exp(-u)))}
+    coefficients = {sympy.Symbol(str(s)): float(v) for s, v in zip(oracle_symbols(), default_draws(1)[0])}
+    names = {g: sympy.Lambda(u, sympy.sympify(random_closed(symengine.Function(g)(symengine.Symbol("u"))))
+                             .xreplace(coefficients)) for g in GENERIC_FUNCTIONS}
+    names["sigma"] = sympy.Lambda(u, 1 / (1 + sympy.exp(-u)))
     assert "…" not in text, "the printed value was cut"
     expr = sympy.sympify(text.replace("f'(", "fp(").replace("g'(", "gp(").replace("σ(", "sigma("), locals=names)
     return sympy.N(expr, 30)
