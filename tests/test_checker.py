@@ -337,7 +337,7 @@ def test_json_follows_the_contract(tmp_path, capsys):
     assert set(d) == {"name", "title", "source", "equations"}
     e = d["equations"][0]
     assert set(e) == {"label", "kind", "reading", "latex", "status", "method", "architectures", "max_rel_error",
-                      "expected", "diagnosis", "counterexample"}
+                      "expected", "diagnosis", "counterexample", "notes"}
     assert e["status"] == "proven for all depths" and e["expected"] == "holds"
     assert set(data["summary"]) == {"equations", "proven", "confirmed", "fails", "ill_formed", "error", "unexpected"}
 
