@@ -21,6 +21,7 @@ import numpy as np
 import symengine
 
 from .claims import Claim
+from .exact import exact_value
 from .notation import IllFormed, Tensor, View
 from .spec import NetworkSpec, SpecError
 from .symbolic import SymbolicNetwork, closed_form
@@ -129,6 +130,7 @@ def _flatten(sides, where):
                 sides[i] = symengine.sympify(side)
             except Exception:
                 raise IllFormed(f"side {i + 1} is a {type(side).__name__}, not a formula") from None
+    sides = [exact_value(s) for s in sides]   # floats -> the rationals of their decimals: no cancellation by rounding
     shapes = [s.shape if isinstance(s, Tensor) else None for s in sides]
     if len(set(shapes)) > 1:
         shown = ", ".join("scalar" if s is None else f"{s[0]}×{s[1]}" for s in shapes)
