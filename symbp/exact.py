@@ -54,11 +54,33 @@ def exact_value(side):
         return Tensor([[exact_value(v) for v in r] for r in side.rows], side.name, side.base, side.slots)
     if isinstance(side, float):
         return rational(side)
-    if isinstance(side, symengine.Basic):
-        floats = side.atoms(symengine.RealNumber)
+    if isinstance(side, symengine.RealNumber):
+        return rational(float(side))
+    if isinstance(side, symengine.Basic) and side not in _EXACT:
+        floats = _floats(side)
         if floats:
             return side.xreplace({f: rational(float(f)) for f in floats})
+        if len(_EXACT) > 20000:
+            _EXACT.clear()
+        _EXACT.add(side)
     return side
+
+
+#: Sides already found free of floats (the same truth quantities pass again and again).
+_EXACT = set()
+
+
+def _floats(expr) -> set:
+    """The float atoms of ``expr``, each shared subexpression visited once (``atoms`` walks the whole tree)."""
+    found, seen, todo = set(), set(), [expr]
+    while todo:
+        e = todo.pop()
+        if isinstance(e, symengine.RealNumber):
+            found.add(e)
+        elif e not in seen:
+            seen.add(e)
+            todo += e.args
+    return found
 
 
 def exact_function(fn):
