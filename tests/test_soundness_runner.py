@@ -109,6 +109,16 @@ def test_a_claim_that_ends_its_process_is_an_error_naming_claim_and_status(tmp_p
     assert msg == f"dies.py: claim '(2)': ended the checking process ({how})"
 
 
+def test_with_jobs_a_dying_claim_costs_only_itself(tmp_path):
+    paths = [module(tmp_path, f"d{k}", ("right", "(1)"), ("body", "(2)", "os._exit(3)"), ("right", "(3)"))
+             for k in range(3)]
+    code, report, _ = run_cli("--jobs", "2", *paths)
+    assert code == 1
+    assert statuses(report) == {(f"d{k}", lab): st for k in range(3)
+                                for lab, st in (("(1)", "proven for all depths"), ("(2)", "error"),
+                                                ("(3)", "proven for all depths"))}
+
+
 def test_keyboard_interrupt_raised_by_a_claim_is_that_claims_error(tmp_path):
     """Claims run in a child: a KeyboardInterrupt there is the claim's; a real Ctrl-C reaches the parent too."""
     path = module(tmp_path, "ctrl_c", ("body", "(1)", "raise KeyboardInterrupt"), ("right", "(2)"))
@@ -176,6 +186,16 @@ def test_a_float_module_constant_and_a_helper_cannot_hide_a_term():
 
     def hidden(n, i):
         return n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i]) + pad(n.y[i])
+    e = check_derivation(_doc(("(1)", hidden))).equations[0]
+    assert e.status == "fails"
+
+
+def test_a_float_in_the_claims_closure_cannot_hide_a_term():
+    big = 1e16
+
+    def hidden(n, i):
+        y = n.y[i]
+        return n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i]) + big * y + y - big * y
     e = check_derivation(_doc(("(1)", hidden))).equations[0]
     assert e.status == "fails"
 
