@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from . import __version__
@@ -31,14 +32,22 @@ def _positive_float(text):
     return v
 
 
-def _positive_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+def _whole(text, minimum):
+    """``text`` as an integer >= ``minimum``: ASCII digits only (``2.0``, ``1_000``, ``True`` are not whole numbers)."""
+    if not isinstance(text, str) or not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    v = int(text)
+    if v < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}")
     return v
+
+
+def _positive_int(text):
+    return _whole(text, 1)
+
+
+def _seed(text):
+    return _whole(text, 0)
 
 
 def _arch(text):
@@ -75,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check derivations in N processes (default: 1)")
     c.add_argument("--points", type=_positive_int, default=20, metavar="P",
                    help="random points per architecture for the numeric check (default: 20)")
-    c.add_argument("--seed", type=int, default=0, help="seed of the random points (default: 0)")
+    c.add_argument("--seed", type=_seed, default=0, help="seed of the random points (default: 0)")
     c.add_argument("--claim", action="append", metavar="LABEL", help="check only the claim(s) with this label")
     c.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     c.add_argument("--debug", action="store_true", help="print tracebacks of claims that raise")
@@ -117,7 +126,11 @@ def main(argv=None) -> int:
     """Run the ``symbp`` command; returns its exit code."""
     args = build_parser().parse_args(argv)
     if args.command == "check":
-        return _run_check(args)
+        try:
+            return _run_check(args)
+        except KeyboardInterrupt:   # the user's Ctrl-C: the run stops, and never as a pass
+            print("symbp: interrupted", file=sys.stderr)
+            return 130
     if args.command in SUBCOMMANDS:
         return importlib.import_module(f".{args.command}_cli", __package__).run(args)
     build_parser().print_help()

@@ -23,6 +23,7 @@ import numpy as np
 import symengine
 
 from .claims import Claim
+from .exact import exact_value
 from .identity import DIGITS, MP_TOL, check_exactly, default_draws, draw_functions, oracle_symbols, random_closed
 from .notation import IllFormed, Tensor, View
 from .spec import NetworkSpec, SpecError
@@ -142,6 +143,7 @@ def _flatten(sides, where):
                 sides[i] = symengine.sympify(side)
             except Exception:
                 raise IllFormed(f"side {i + 1} is a {type(side).__name__}, not a formula") from None
+    sides = [exact_value(s) for s in sides]   # floats -> the rationals of their decimals: no cancellation by rounding
     shapes = [s.shape if isinstance(s, Tensor) else None for s in sides]
     if None in shapes and set(shapes) <= {None, (1, 1)}:   # a 1×1 tensor (e.g. uᵀv) is a scalar
         sides = [s.rows[0][0] if isinstance(s, Tensor) else s for s in sides]

@@ -1,0 +1,18 @@
+"""Hypothesis profiles: reproducible by default (and in CI), randomised and longer on request.
+
+* ``ci`` (the default, and whenever ``CI`` is set): derandomised, no example database, the reproduction blob
+  printed on failure, so a run on a fresh clone passes or fails the same way every time;
+* ``dev`` (``HYPOTHESIS_PROFILE=dev``): random examples, five times as many where a test sets no count of its own, the local database kept, to find
+  new counterexamples (then pin them with ``@example`` in the test).
+
+Tests set only ``max_examples``/``deadline``/health checks; none sets ``derandomize``, so the profile decides.
+"""
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", derandomize=False, print_blob=True,
+                          max_examples=5 * settings.get_profile("default").max_examples)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")
