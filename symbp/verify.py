@@ -341,8 +341,11 @@ def _symbols_of(net, symbols):
 
 
 def sample_points(net, symbols, count, seed):
-    """Seeded random points, every free symbol signed: weights ~ N(0, 1), x ~ N(0, 2²), targets by
-    :func:`sample_targets`, λ, the learning rate and every other symbol ~ N(0, 2²).
+    """Seeded random points, every free symbol signed: weights ~ N(0, 0.5²), x ~ N(0, 1), targets by
+    :func:`sample_targets`, λ, the learning rate and every other symbol ~ N(0, 1).
+
+    Signed so that no formula true only for positive values (``|u|`` for ``u``, ``relu(u) = u``) passes;
+    not wider, so that deep compositions do not saturate (``a − 1`` of a saturated softmax cancels in float64).
 
     λ is signed too: every cost is polynomial in λ, so agreement for λ of either sign is no weaker
     (and ``|λ|`` for ``λ`` is caught).
@@ -352,11 +355,11 @@ def sample_points(net, symbols, count, seed):
     True
     """
     rng = np.random.default_rng(seed)
-    cols = [rng.normal(0, 1, count) for _ in net.params]
-    cols += [rng.normal(0, 2, count) for k in range(net.m) for _ in net.x[k]]
+    cols = [rng.normal(0, 0.5, count) for _ in net.params]
+    cols += [rng.normal(0, 1, count) for k in range(net.m) for _ in net.x[k]]
     cols += sample_targets(net, rng, count)
-    cols += [rng.normal(0, 2, count)]
-    cols += [rng.normal(0, 2, count) for _ in symbols]
+    cols += [rng.normal(0, 1, count)]
+    cols += [rng.normal(0, 1, count) for _ in symbols]
     return np.stack(cols, axis=1)
 
 
@@ -740,7 +743,7 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         evidence = (f"numeric: {DRAWS} independent random draws of the generic "
                     f"f, f', g, g' (sums of sinusoids, independent of each other), {points} random points each, "
                     f"on every architecture; signed samples "
-                    f"(weights N(0, 1), inputs, free targets, λ, learning rate and other symbols N(0, 2²)); "
+                    f"(weights N(0, 0.5²); inputs, λ, learning rate and other symbols N(0, 1); free targets N(0, 2²)); "
                     f"relative error ≤ {RTOL:g}")
         evidence = [evidence] + ([size_note] if size_note else [])
         every_run = runs + [(s, m, net, {}, large) for s, m, large, net in oversized]
