@@ -22,7 +22,7 @@ from pathlib import Path
 from .claims import ClaimError, Derivation
 from .exact import exact_function
 from .induction import extend_to_all_depths
-from .notation import NotationError
+from .notation import NotationError, on_page
 from .report import DerivationResult, EquationResult, Report
 from .verify import NetworkCache, verify_claim
 
@@ -166,6 +166,12 @@ def _whole(text: str) -> int:
     return int(text)
 
 
+def _exact_claim_function(fn):
+    """``fn`` with exact rationals for its float literals; through the page-view wrapper of :func:`on_page`."""
+    inner = getattr(fn, "__wrapped__", None)
+    return on_page(exact_function(inner)) if inner is not None else exact_function(fn)
+
+
 def check_derivation(doc: Derivation, *, sweep=None, backend="symengine", budget=10.0, numeric_only=False,
                      points=20, seed=0, only=None, progress=None, debug=False) -> DerivationResult:
     """Verify every claim of ``doc`` in a forked child; a claim that raises or ends the process is an ``error``.
@@ -197,7 +203,7 @@ def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", 
                                        None, claim.expect, None, None, f"{file}: claim {claim.label!r}", claim.note))
         t0 = time.monotonic()
         try:
-            claim = dataclasses.replace(claim, fn=exact_function(claim.fn))   # float literals -> exact rationals
+            claim = dataclasses.replace(claim, fn=_exact_claim_function(claim.fn))   # float literals -> rationals
             o = verify_claim(claim, doc, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
                              points=points, seed=seed)
             if not numeric_only:   # proven on the sweep: base case + induction step with what is left of the budget

@@ -216,7 +216,8 @@ def test_a_float_computed_at_run_time_is_never_proven_by_rounding():
     def third(n, i):   # 1/3 in floats is not 1/3: right numerically, not an exact identity
         return n.delta[n.L][i], (1 / 3) * (3 * (n.a[n.L][i] - n.y[i])) * n.fp(n.z[n.L][i])
     e = check_derivation(_doc(("(1)", third))).equations[0]
-    assert e.status == "confirmed"
+    # never proven; the exact evaluation may see that 3 × 0.3333333333333333 is not 1 and call it a failure
+    assert e.status in ("confirmed", "fails")
 
 
 TOML = '''
