@@ -27,7 +27,7 @@ from .exact import exact_value
 from .identity import DIGITS, MP_TOL, check_exactly, default_draws, draw_functions, oracle_symbols, random_closed
 from .notation import IllFormed, Tensor, View
 from .spec import NetworkSpec, SpecError
-from .symbolic import SymbolicNetwork, closed_form
+from .symbolic import SymbolicNetwork
 from .sweeps import weak_sweep_notes
 from .truth import LEMMA_NOTE, WrongTruth, check_truth_side
 
