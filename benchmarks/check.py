@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 
 from symbp import check
-from symbp.runner import bundled_derivations
+from symbp.run.load import bundled_derivations
 
 TARGET = 60.0
 

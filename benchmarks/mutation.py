@@ -2,7 +2,7 @@
 
     python benchmarks/mutation.py [--archs 50] [--seed 0] [--numeric-only] [--json FILE]
 
-Prints mutants per fault kind, killed %, diagnosed-correctly % (symbp.mutate), and
+Prints mutants per fault kind, killed %, diagnosed-correctly % (symbp.judge.mutate), and
 false alarms: unmutated claims that hold on the derivation's sweep but not on
 random architectures (widths 1..4, 1..3 hidden layers, m in {1, 3}; m = 1 for a
 document whose sweep has only m = 1, as it states its formulas for one example).
@@ -20,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from symbp.mutate import holding_claims, mutate, summarize  # noqa: E402
-from symbp.mutate_cli import render_table  # noqa: E402
-from symbp.runner import derivation_files, load_derivation  # noqa: E402
-from symbp.verify import NetworkCache, verify_claim  # noqa: E402
+from symbp.judge.mutate import holding_claims, mutate, summarize   # noqa: E402
+from symbp.cli.mutate import render_table   # noqa: E402
+from symbp.run.load import derivation_files, load_derivation   # noqa: E402
+from symbp.judge.evaluate import NetworkCache
+from symbp.judge.verify import verify_claim   # noqa: E402
 
 HOLDS = ("proven", "proven for all depths", "confirmed")
 

@@ -14,8 +14,7 @@ Notation (encoded in ``Notation`` below):
 Cost: per-example squared error e = ½(g(s_1^(L)) − y_n)² for a single output (half_sse, no averaging, m = 1:
 the page speaks of one example); generic activation g for every layer.
 """
-from symbp.claims import Derivation
-from symbp.notation import Notation
+from symbp import Derivation, Notation
 
 doc = Derivation(
     name="abu_mostafa_backprop",

@@ -27,8 +27,7 @@ other scalings are checked against it, and symbp names the convention each holds
 """
 from symengine import diff
 
-from symbp.claims import Derivation
-from symbp.notation import Notation, Tensor
+from symbp import Derivation, Notation, Tensor
 
 doc = Derivation(
     name="columns_regression_backprop",

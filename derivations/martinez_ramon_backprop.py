@@ -20,8 +20,7 @@ of one example, so the sweep has m = 1).
 """
 from symengine import diff
 
-from symbp.claims import Derivation
-from symbp.notation import Notation, Tensor
+from symbp import Derivation, Notation, Tensor
 
 doc = Derivation(
     name="martinez_ramon_backprop",

@@ -14,8 +14,7 @@ Cost: C, one example's cost, a function of a^L only; the page never fixes it, so
 C = ½‖a^L − y‖² (half_sse) with no averaging and m = 1 (every update is one example's step w ← w − β ∂C/∂w);
 the formulas written with ∇_{a^L} C hold for any such C. Generic activation f in every layer.
 """
-from symbp.claims import Derivation
-from symbp.notation import Notation, Tensor
+from symbp import Derivation, Notation, Tensor
 
 doc = Derivation(
     name="reynoso_backprop",

@@ -30,8 +30,7 @@ biases). Encoded in ``spec``: cost half_sse, average examples, weight_decay (λ 
 API note: ``n.partial`` cannot differentiate with respect to a parameter; the page's ∂a_k/∂W_kj and ∂z_k/∂W_ji
 are taken by the network's own CAS derivative (``n.net.diff``, canonical f′), see ``_d``.
 """
-from symbp.claims import Derivation
-from symbp.notation import Notation, Tensor
+from symbp import Derivation, Notation, Tensor
 
 doc = Derivation(
     name="ufldl_backprop",

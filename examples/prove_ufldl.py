@@ -11,8 +11,7 @@ In Jupyter, each transcript renders by itself (``_repr_markdown_``): put ``t`` l
 import argparse
 from pathlib import Path
 
-from symbp.prove import render, transcripts
-from symbp.runner import load_derivation
+from symbp import load_derivation, prove, render_proofs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,13 +21,11 @@ def main(argv=None):
     p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown")
     args = p.parse_args(argv)
     doc = load_derivation(ROOT / "derivations" / "ufldl_backprop.py")
-    shown = []
-    for label in ("algorithm step 3", "matrix step 3"):
-        for t in transcripts(doc, label):
-            print(f"# {t.claim.label} ({t.claim.reading}): {t.result.status}"
-                  + (f", broken step(s) {t.broken}" if t.broken else ""), flush=True)
-            shown.append(t)
-    print(render(shown, args.format))
+    shown = prove(doc, ["algorithm step 3", "matrix step 3"])
+    for t in shown:
+        print(f"# {t.claim.label} ({t.claim.reading}): {t.result.status}"
+              + (f", broken step(s) {t.broken}" if t.broken else ""), flush=True)
+    print(render_proofs(shown, args.format))
     return shown
 
 

@@ -1,21 +1,58 @@
-"""symbp: check the mathematics of backpropagation against a computer-algebra ground truth."""
+"""symbp: check the mathematics of backpropagation against a computer-algebra ground truth.
 
-from .spec import NetworkSpec, SpecError
-from .symbolic import SymbolicNetwork
-from .groundtruth import GroundTruth
-from .notation import Notation, odot
-from .claims import Derivation
-from .runner import check
-from .trainer import Trainer
+Everything a derivation author and a test writer need is importable from here; importing
+``symbp`` itself is light (each name is loaded on first use), so the pytest plugin costs
+nothing in projects that do not use it.
 
-__version__ = "0.1.0"
+>>> from symbp import Derivation, Notation, Tensor, check
+>>> Notation(first_layer=1).first_layer
+1
+"""
+
+import importlib
+
+from . import moved
+from .version import __version__
 
 __all__ = [
-    # model
-    "NetworkSpec", "SpecError", "SymbolicNetwork", "GroundTruth",
-    # checker
-    "Notation", "odot", "Derivation", "check",
+    # writing a derivation: a document's formulas in its own notation
+    "Derivation", "Claim", "Notation", "Tensor", "odot",
+    # checking it
+    "check", "check_derivation", "load_derivation", "prove", "render_proofs", "Report",
+    # the network and its ground truth
+    "NetworkSpec", "SymbolicNetwork", "GroundTruth", "parse_arch",
     # training
-    "Trainer",
+    "Trainer", "DocumentRule",
+    # errors
+    "SpecError", "NotationError", "ClaimError", "IllFormed", "LoadError", "DeclarativeError", "FormulaError",
+    "RuleError",
     "__version__",
 ]
+
+#: public name -> the module that defines it (``module:name`` where the name differs)
+_HOME = {
+    "Derivation": "claims.derivation", "Claim": "claims.derivation", "ClaimError": "claims.derivation",
+    "Notation": "claims.notation", "NotationError": "claims.notation",
+    "Tensor": "claims.tensor", "odot": "claims.tensor", "IllFormed": "claims.tensor",
+    "check": "run.runner", "check_derivation": "run.runner", "load_derivation": "run.load", "LoadError": "run.load",
+    "prove": "run.prove", "render_proofs": "run.prove:render", "Report": "report.results",
+    "NetworkSpec": "model.spec", "SpecError": "model.spec", "parse_arch": "model.arch",
+    "SymbolicNetwork": "oracle.symbolic", "GroundTruth": "oracle.groundtruth",
+    "Trainer": "train.trainer", "DocumentRule": "train.rule", "RuleError": "train.rule",
+    "DeclarativeError": "formula.reader", "FormulaError": "formula.grammar",
+}
+
+moved.install()
+
+
+def __getattr__(name):
+    if name in _HOME:
+        module, _, attr = _HOME[name].partition(":")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), attr or name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

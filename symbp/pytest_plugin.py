@@ -22,7 +22,8 @@ import itertools
 
 import pytest
 
-__all__ = ["DEFAULT_SPECS", "MARKER"]
+__all__ = ['DEFAULT_SPECS', 'MARKER']
+
 
 #: The default sweep of ``symbp_spec``: NetworkSpec fields, one dict per spec.
 DEFAULT_SPECS = (
@@ -34,6 +35,7 @@ DEFAULT_SPECS = (
     {"sizes": (3, 2, 3), "activation": "tanh", "cost": "softmax_cross_entropy", "average": "examples",
      "batch_size": 3},
 )
+
 
 MARKER = ("symbp(**fields): a test of backpropagation code against symbp's ground truth; fields "
           "(NetworkSpec fields such as activation=, cost=, average=, weight_decay=, sizes=, batch_size=; "
@@ -59,7 +61,7 @@ def _archs(config):
     texts = config.getoption("symbp_arch", None)
     if not texts:
         return None
-    from symbp.runner import parse_arch
+    from symbp.model.arch import parse_arch
     try:
         return [parse_arch(t) for t in texts]
     except ValueError as e:
@@ -68,7 +70,7 @@ def _archs(config):
 
 def _specs(fields_list, archs):
     """Valid NetworkSpecs from field dicts (list values expand to every combination), on ``archs`` if given."""
-    from symbp import NetworkSpec, SpecError
+    from symbp.model.spec import NetworkSpec, SpecError
     out = []
     for fields in fields_list:
         keys = list(fields)

@@ -18,11 +18,12 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from .activations import ACTIVATIONS, GENERIC, VECTOR_ACTIVATIONS
-from .costs import AVERAGES, COSTS
-from .spec import BIAS_LAYOUTS, NetworkSpec, SpecError
+from .model.activations import ACTIVATIONS, GENERIC, VECTOR_ACTIVATIONS
+from .model.costs import AVERAGES, COSTS
+from .model.spec import BIAS_LAYOUTS, NetworkSpec, SpecError
 
-__all__ = ["specs", "parameters"]
+__all__ = ['specs', 'parameters']
+
 
 #: Concrete element-wise activations (the generic ``f``, ``g`` have no numeric meaning of their own).
 HIDDEN = tuple(a for a in ACTIVATIONS if a not in VECTOR_ACTIVATIONS and a not in GENERIC)

@@ -3,7 +3,7 @@
 ``assert_gradients_match(fn, spec)`` calls the user's ``fn(W, b, X, Y) -> (dW, db)``
 (canonical layout: ``W[l]`` of shape ``(n_l, n_{l-1})``, rows of ``X`` and ``Y``
 are examples) at seeded random points on a sweep of architectures and compares
-it with :class:`~symbp.groundtruth.GroundTruth`.  A mismatch raises
+it with :class:`~symbp.oracle.groundtruth.GroundTruth`.  A mismatch raises
 :class:`GradientMismatch` (an ``AssertionError``) naming the worst parameter
 entry, both values, the relative error and a diagnosis found by measurement:
 each hypothesis (sign, a constant factor, the truth transposed or permuted,
@@ -16,18 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .diagnose import _FACTORS, _ratio, fit_factor
-from .groundtruth import GroundTruth
-from .runner import parse_arch
-from .spec import NetworkSpec
-from .verify import RTOL
+from .judge.factors import FACTORS, fit_factor, ratio
+from .model.arch import parse_arch
+from .model.spec import NetworkSpec
+from .oracle.groundtruth import GroundTruth
 
-__all__ = [
-    # assertions
-    "assert_gradients_match", "assert_delta_matches", "assert_update_matches",
-    # what they raise
-    "GradientMismatch",
-]
+__all__ = ['assert_gradients_match', 'assert_delta_matches', 'assert_update_matches', 'GradientMismatch']
+
 
 _TRUTHS: dict = {}
 
@@ -240,7 +235,7 @@ def _constant_ratio(cases, truth_of, got_of):
     ratios = []
     for c, bad in cases:
         t, g = truth_of(c), got_of(c)
-        r = _ratio(np.concatenate([t[i].ravel() for i in bad]), np.concatenate([g[i].ravel() for i in bad]))
+        r = ratio(np.concatenate([t[i].ravel() for i in bad]), np.concatenate([g[i].ravel() for i in bad]))
         if r is None:
             return None
         ratios.append((r, c[0].batch_size, c[0].n_outputs))
@@ -292,7 +287,7 @@ def _diagnose(check, cases, rtol):
             return _d("sign", f"{which} is the negative of the truth{part}", "-1")
         factor = fit_factor(ratios)
         if factor is not None:
-            named = [n for n, f in _FACTORS if all(abs(r - f(m, K)) <= 1e-7 * abs(r) for r, m, K in ratios)]
+            named = [n for n, f in FACTORS if all(abs(r - f(m, K)) <= 1e-7 * abs(r) for r, m, K in ratios)]
             detail = f"{which} is {factor} × the truth{part}"
             if named and factor not in named:
                 detail += f" (here that is {' = '.join(named)})"

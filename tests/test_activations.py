@@ -14,7 +14,7 @@ import symengine
 import sympy
 from sympy.core.function import AppliedUndef
 
-from symbp.activations import ACTIVATIONS, DERIVATIVE_OF_OPAQUE, OPAQUE, VECTOR_ACTIVATIONS, np_softmax
+from symbp.model.activations import ACTIVATIONS, DERIVATIVE_OF_OPAQUE, OPAQUE, VECTOR_ACTIVATIONS, np_softmax
 
 ELEMENTWISE = [name for name in ACTIVATIONS if name not in VECTOR_ACTIVATIONS]
 SMOOTH = [name for name in ELEMENTWISE if ACTIVATIONS[name].smooth]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from symbp.cli import main
+from symbp.cli.main import main
 
 HERE = Path(__file__).resolve().parent / "bad_inputs"
 CASES = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))["case"]

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from symbp import Derivation, Notation, check
-from symbp.cli import main
+from symbp.cli.main import main
 
 NOTATION = Notation(first_layer=1, weight_index="to_from", weight_named_after="source", bias="both")
 SPEC = {"activation": "f", "cost": "half_sse", "average": "examples", "weight_decay": True}

@@ -6,12 +6,16 @@ from pathlib import Path
 import pytest
 import symengine
 
-from symbp.claims import Derivation
-from symbp.declarative import FormulaError, evaluate, parse_condition, parse_formula
-from symbp.notation import IllFormed, Notation, View
-from symbp.runner import check_derivation, derivation_files, load_derivation
-from symbp.spec import NetworkSpec
-from symbp.symbolic import SymbolicNetwork
+from symbp.claims.derivation import Derivation
+from symbp.formula.grammar import FormulaError, parse_condition, parse_formula
+from symbp.formula.interpret import evaluate
+from symbp.claims.tensor import IllFormed
+from symbp.claims.notation import Notation
+from symbp.claims.view import View
+from symbp.run.runner import check_derivation
+from symbp.run.load import derivation_files, load_derivation
+from symbp.model.spec import NetworkSpec
+from symbp.oracle.symbolic import SymbolicNetwork
 
 ROOT = Path(__file__).resolve().parent.parent
 TOML = ROOT / "derivations" / "declarative" / "abu_mostafa_backprop.toml"

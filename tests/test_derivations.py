@@ -2,8 +2,9 @@
 
 import pytest
 
-from symbp.report import HOLDS
-from symbp.runner import bundled_derivations, check_derivation, derivation_files, load_derivation
+from symbp.report.results import HOLDS
+from symbp.run.load import bundled_derivations, derivation_files, load_derivation
+from symbp.run.runner import check_derivation
 
 FILES = derivation_files([bundled_derivations()])
 

@@ -12,12 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symbp.claims import Derivation
-from symbp.declarative import FormulaError, evaluate, parse_formula
-from symbp.notation import IllFormed, Notation, NotationError, View
-from symbp.runner import LoadError, load_derivation
-from symbp.spec import NetworkSpec, SpecError
-from symbp.symbolic import SymbolicNetwork
+from symbp.claims.derivation import Derivation
+from symbp.formula.grammar import FormulaError, parse_formula
+from symbp.formula.interpret import evaluate
+from symbp.claims.tensor import IllFormed
+from symbp.claims.notation import Notation, NotationError
+from symbp.claims.view import View
+from symbp.run.load import LoadError, load_derivation
+from symbp.model.spec import NetworkSpec, SpecError
+from symbp.oracle.symbolic import SymbolicNetwork
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 TOKENS = ["a", "z", "W", "b", "delta", "x", "y", "L", "l", "i", "j", "f", "fp", "size", "sum", "partial", "diff",
@@ -134,7 +137,7 @@ def test_random_notations_work_or_give_notation_error(fields):
 def test_numeric_checks_never_warn_on_overflow():
     import symengine
 
-    from symbp.runner import check
+    from symbp.run.runner import check
     doc = Derivation("overflow", "Overflow", "-", Notation(first_layer=1), {"activation": "f"},
                      sweep=(((2, 3, 2), 1),))
 

@@ -17,7 +17,7 @@ import sympy
 from sympy.core.function import AppliedUndef
 
 from symbp import GroundTruth, NetworkSpec
-from symbp.activations import OPAQUE
+from symbp.model.activations import OPAQUE
 
 HIDDEN = ["f", "g", "sigmoid", "tanh", "identity", "relu", "softplus"]
 COST_OUTPUT = {"half_sse": None, "cross_entropy": "sigmoid", "softmax_cross_entropy": "softmax"}

@@ -1,12 +1,13 @@
-"""symbp.mutate: each single fault is injected into the formula side only, killed, and diagnosed right."""
+"""symbp.judge.mutate: each single fault is injected into the formula side only, killed, and diagnosed right."""
 
 import json
 
 import pytest
 
 from symbp import Derivation, Notation
-from symbp.mutate import EXPECTED, FAULTS, mutants, mutate, summarize
-from symbp.verify import NetworkCache, verify_claim
+from symbp.judge.mutate import EXPECTED, FAULTS, mutants, mutate, summarize
+from symbp.judge.evaluate import NetworkCache
+from symbp.judge.verify import verify_claim
 
 SWEEP = (((2, 3, 2), 1), ((3, 2, 4, 1), 3))
 
@@ -48,7 +49,7 @@ def test_the_truth_side_is_untouched_and_the_original_still_holds():
     for claim in doc.claims:
         assert verify_claim(claim, doc, cache=cache, budget=20).status == "proven"
         for name, mut, how in mutants(claim, doc, cache=cache, faults=["sign"]):
-            from symbp.verify import instantiate
+            from symbp.judge.evaluate import instantiate
             net = cache.get(next(iter(cache.nets)))
             a = instantiate(claim, net, doc.notation, {})
             b = instantiate(mut, net, doc.notation, {})
@@ -82,7 +83,7 @@ def test_expected_kinds_are_one_table():
 
 def test_mutate_cli_json(capsys):
     import argparse
-    from symbp import mutate_cli
+    from symbp.cli import mutate
     p = argparse.ArgumentParser()
     mutate_cli.add_parser(p.add_subparsers(dest="command"))
     args = p.parse_args(["mutate", "examples/four_equations.py", "--claim", "BP1", "--fault", "sign",
@@ -95,7 +96,7 @@ def test_mutate_cli_json(capsys):
 
 
 def test_a_wrong_layer_counts_as_diagnosed_only_when_the_quantity_and_direction_are_named():
-    from symbp.mutate import MutantResult
+    from symbp.judge.mutate import MutantResult
     made = dict(derivation="d", claim="c", reading="as-written", fault="layer", how="delta read one layer up",
                 status="fails", diagnosis="layer")
     right = "delta of the wrong layer: one layer too high (as if delta^(l+1) stood where delta^(l) belongs)"

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 import sympy
 
-from symbp import prove_cli
-from symbp.claims import Derivation
-from symbp.induction import ALL_DEPTHS, prove_all_depths
-from symbp.notation import Notation
-from symbp.prove import render, transcripts
-from symbp.runner import check, check_derivation, load_derivation
+from symbp.cli import prove
+from symbp.claims.derivation import Derivation
+from symbp.judge.induction import ALL_DEPTHS, prove_all_depths
+from symbp.claims.notation import Notation
+from symbp.run.prove import render, transcripts
+from symbp.run.runner import check, check_derivation
+from symbp.run.load import load_derivation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +90,7 @@ def test_a_formula_that_reads_w_or_its_transpose_by_shape_fails_on_the_square_ne
 
 
 def test_induction_step_catches_a_formula_that_holds_on_the_sweep_only():
-    from symbp.induction import prove_all_depths
+    from symbp.judge.induction import prove_all_depths
     r = prove_all_depths(bp2_square, doc, bound=3)
     assert r.status == "fails" and "induction step does not hold in general" in r.detail
     assert re.search(r"step \[1, (\d), \1, \d\]", r.detail) or re.search(r"step \[1, \d, (\d), \1\]", r.detail)
@@ -98,14 +99,14 @@ def test_induction_step_catches_a_formula_that_holds_on_the_sweep_only():
 def test_induction_reports_what_it_does_not_cover():
     r = prove_all_depths(doc.claims[0], doc, bound=1)
     assert r.status == "proven" and r.total == {"base": 3}    # [1, 1, 1] and two deeper placements
-    from symbp.claims import Claim
+    from symbp.claims.derivation import Claim
     lemma = Claim("x", "lemma", "", lambda n: None)
     assert prove_all_depths(lemma, doc).status == "not-applicable"
 
 
 def test_induction_budget_falls_back_to_proven():
-    from symbp.induction import extend_to_all_depths
-    from symbp.verify import Outcome
+    from symbp.judge.induction import extend_to_all_depths
+    from symbp.judge.verify import Outcome
     o = extend_to_all_depths(Outcome("proven"), doc.claims[1], doc, budget=1e-6)
     assert o.status == "proven" and "budget" in o.message
 
@@ -134,7 +135,7 @@ def test_single_formula_transcript_has_its_step(verdicts):
 def _evaluate_printed(text):
     """A counterexample side as printed, evaluated with the fixed random functions of the generic f, f', g, g'."""
     import symengine
-    from symbp.identity import GENERIC_FUNCTIONS, default_draws, oracle_symbols, random_closed
+    from symbp.judge.identity import GENERIC_FUNCTIONS, default_draws, oracle_symbols, random_closed
     u = sympy.Symbol("u")
     coefficients = {sympy.Symbol(str(s)): float(v) for s, v in zip(oracle_symbols(), default_draws(1)[0])}
     names = {g: sympy.Lambda(u, sympy.sympify(random_closed(symengine.Function(g)(symengine.Symbol("u"))))

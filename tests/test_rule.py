@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from symbp import Derivation, GroundTruth, NetworkSpec, Notation, Trainer
-from symbp.rule import DocumentRule, RuleError
-from symbp.runner import load_derivation
-from symbp.train_cli import add_parser, run
+from symbp.train.rule import DocumentRule, RuleError
+from symbp.run.load import load_derivation
+from symbp.cli.train import add_parser, run
 
 SPEC = NetworkSpec([2, 3, 2], activation="sigmoid", batch_size=4, weight_decay=0.01)
 

@@ -7,11 +7,11 @@ routes have files of their own: tests/test_soundness_*.py.
 """
 
 from symbp import Derivation, Notation, check
-from symbp import verify
-from symbp.claims import DEFAULT_SWEEP
-from symbp.declarative import load_toml
-from symbp.report import HOLDS
-from symbp.truth import LEMMA_NOTE
+from symbp.judge import evaluate as verify
+from symbp.claims.derivation import DEFAULT_SWEEP
+from symbp.formula.reader import load_toml
+from symbp.report.results import HOLDS
+from symbp.judge.truth import LEMMA_NOTE
 
 NOTATION = Notation(first_layer=1)
 SPEC = {"activation": "f", "cost": "half_sse", "average": "examples"}

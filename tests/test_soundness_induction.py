@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from symbp.claims import Derivation
-from symbp.induction import ALL_DEPTHS
-from symbp.notation import Notation
-from symbp.runner import check_derivation, load_derivation
+from symbp.claims.derivation import Derivation
+from symbp.judge.induction import ALL_DEPTHS
+from symbp.claims.notation import Notation
+from symbp.run.runner import check_derivation
+from symbp.run.load import load_derivation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,7 +141,7 @@ def test_a_claim_reading_two_layers_down_is_not_local():
     def c(n, l):
         return n.delta[l], _bp2(n, l) + (n.a[l - 2][1] - n.a[l - 2][1] if l >= 3 else 0)
 
-    from symbp.induction import locality
+    from symbp.judge.induction import locality
     assert locality(c, doc, "step", (1, 2, 2, 2, 2))[-1] == "it reads a^(l-2)"
 
 
@@ -250,7 +251,7 @@ def test_toml_claims_are_tracked_too(tmp_path):
 
 @pytest.mark.parametrize("bad", ["int", "float", "hash", "bool"])
 def test_every_use_of_a_tracked_value_is_recorded(bad):
-    from symbp.locality import Recorder, Tracked
+    from symbp.judge.locality import Recorder, Tracked
     uses = {"int": lambda i: int(i), "float": lambda i: float(i), "hash": lambda i: {1: 0}.get(i),
             "bool": lambda i: 1 if i else 0}
     with Recorder() as rec:

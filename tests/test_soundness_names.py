@@ -11,10 +11,12 @@ pre-activation, ``z`` the activation, ``h`` the activation function, so
 import pytest
 
 from symbp import Derivation, Notation, check
-from symbp.declarative import DeclarativeError, load_toml
-from symbp.notation import IllFormed, NotationError, PageView, View
-from symbp.spec import NetworkSpec
-from symbp.symbolic import SymbolicNetwork
+from symbp.formula.reader import DeclarativeError, load_toml
+from symbp.claims.tensor import IllFormed
+from symbp.claims.notation import NotationError
+from symbp.claims.view import PageView, View
+from symbp.model.spec import NetworkSpec
+from symbp.oracle.symbolic import SymbolicNetwork
 
 SPEC = {"activation": "f", "cost": "half_sse", "average": "none"}
 HOLDS = ("proven", "proven for all depths")
@@ -344,7 +346,7 @@ def test_toml_args_and_grammar_words(tmp_path):
 
 def test_the_views_own_code_is_never_renamed():
     """Under a notation that renames every view quantity onto another, the view's own values do not move."""
-    from symbp.notation import PAGE_VALUES
+    from symbp.claims.notation import PAGE_VALUES
     cycle = [v for v in PAGE_VALUES if v != "net"]
     names = {a: b for a, b in zip(cycle, cycle[1:] + cycle[:1])}
     net = SymbolicNetwork(NetworkSpec((2, 2, 1), activation="f", batch_size=2, weight_decay=0.5))
@@ -359,7 +361,8 @@ def test_the_views_own_code_is_never_renamed():
 
 
 def test_a_python_keyword_is_a_page_name_in_toml():
-    from symbp.declarative import evaluate, parse_formula
+    from symbp.formula.interpret import evaluate
+    from symbp.formula.grammar import parse_formula
     v = View(SymbolicNetwork(NetworkSpec((1, 1), weight_decay=0.5)), Notation(names={"lambda": "lam"}))
     assert evaluate(parse_formula("lambda * 2"), PageView(v)) == 2 * v.lam
     assert getattr(PageView(v), "lambda") == v.lam

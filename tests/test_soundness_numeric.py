@@ -11,7 +11,8 @@ import pytest
 import symengine
 
 from symbp import Derivation, Notation, check
-from symbp.runner import check_derivation, load_derivation
+from symbp.run.runner import check_derivation
+from symbp.run.load import load_derivation
 
 NOTATION = Notation(first_layer=1, weight_index="to_from", weight_named_after="source")
 HOLDS = ("proven", "proven for all depths", "confirmed")
@@ -227,7 +228,7 @@ def test_a_confirmed_verdict_states_its_bound_where_one_can_be_given():
 
 # -- the machinery ----------------------------------------------------------------------------------------
 def test_random_functions_are_neither_odd_nor_even_and_f_prime_is_independent():
-    from symbp.identity import draw_functions, oracle_symbols, random_closed
+    from symbp.judge.identity import draw_functions, oracle_symbols, random_closed
     u = symengine.Symbol("u")
     args = [u] + oracle_symbols()
     fn = symengine.Lambdify(args, [random_closed(symengine.Function(n)(u)) for n in ("f", "fp")], backend="lambda")
@@ -243,7 +244,7 @@ def test_random_functions_are_neither_odd_nor_even_and_f_prime_is_independent():
 def test_the_oracle_gives_one_value_per_exact_argument():
     from fractions import Fraction
 
-    from symbp.identity import RandomOracle, check_exactly, exact_value
+    from symbp.judge.identity import RandomOracle, check_exactly, exact_value
     x, f = symengine.Symbol("x"), symengine.Function("f")
     o = RandomOracle(3)
     assert exact_value(f(2 * x) - f(x + x), {x: Fraction(2, 7)}, o) == 0

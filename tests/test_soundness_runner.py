@@ -12,18 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from symbp.claims import Derivation
-from symbp.notation import Notation
-from symbp.runner import LoadError, check, check_derivation, load_derivation, parse_arch
-from symbp.spec import NetworkSpec, SpecError
+from symbp.claims.derivation import Derivation
+from symbp.claims.notation import Notation
+from symbp.run.load import LoadError, load_derivation
+from symbp.run.runner import check, check_derivation
+from symbp.model.arch import parse_arch
+from symbp.model.spec import NetworkSpec, SpecError
 
 HOLDS = ("proven", "proven for all depths", "confirmed")
 PROVEN = ("proven", "proven for all depths")
 
 HEADER = '''
 import os, sys
-from symbp.claims import Derivation
-from symbp.notation import Notation
+from symbp.claims.derivation import Derivation
+from symbp.claims.notation import Notation
 doc = Derivation("{name}", "{name}", "-", Notation(), {{"activation": "f"}})
 '''
 RIGHT = '''

@@ -8,13 +8,16 @@ import numpy as np
 import pytest
 import symengine
 
-from symbp.claims import Derivation
-from symbp.declarative import DeclarativeError, FormulaError, evaluate, load_toml, parse_formula
-from symbp.notation import Notation
-from symbp.runner import check_derivation, load_derivation
-from symbp.spec import NetworkSpec, SpecError
-from symbp.symbolic import SymbolicNetwork
-from symbp.verify import verify_claim
+from symbp.claims.derivation import Derivation
+from symbp.formula.reader import DeclarativeError, load_toml
+from symbp.formula.grammar import FormulaError, parse_formula
+from symbp.formula.interpret import evaluate
+from symbp.claims.notation import Notation
+from symbp.run.runner import check_derivation
+from symbp.run.load import load_derivation
+from symbp.model.spec import NetworkSpec, SpecError
+from symbp.oracle.symbolic import SymbolicNetwork
+from symbp.judge.verify import verify_claim
 
 SOFTMAX_SWEEP = (((2, 3), 1), ((2, 3, 3), 2), ((3, 2, 4), 1), ((2, 4, 2), 3))
 
@@ -130,7 +133,7 @@ def test_free_targets_are_signed_and_wide_so_sqrt_y_squared_is_not_y():
 
 
 def test_sample_targets_lie_on_the_domain():
-    from symbp.verify import sample_targets
+    from symbp.judge.evaluate import sample_targets
     rng = np.random.default_rng(1)
     for targets, check in [
             ("free", lambda Y: (Y < 0).any() and (np.abs(Y) > 1).any()),

@@ -1,4 +1,4 @@
-"""``symbp train`` (symbp.train_cli) and the data sets it trains on."""
+"""``symbp train`` (symbp.cli.train) and the data sets it trains on."""
 
 import argparse
 import builtins
@@ -9,8 +9,8 @@ import tomllib
 import numpy as np
 import pytest
 
-from symbp import datasets
-from symbp.train_cli import accuracy, add_parser, run
+from symbp.train import datasets
+from symbp.cli.train import accuracy, add_parser, run
 
 
 def parse(*argv):

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symbp import GroundTruth, NetworkSpec, Trainer
-from symbp.activations import ACTIVATIONS
-from symbp.trainer import KERNELS, kernel
+from symbp.model.activations import ACTIVATIONS
+from symbp.train.trainer import KERNELS, kernel
 
 HIDDEN = ["f", "g", "sigmoid", "tanh", "identity", "relu", "softplus"]
 #: cost -> output activations it is run with

@@ -1,0 +1,185 @@
+"""Tensor: the small matrix type of claims, with ⊙ (``*``), ``@``, ``.T`` and shape checks.
+
+A shape mismatch raises :class:`IllFormed`: the formula is not a formula of this network.
+"""
+
+from __future__ import annotations
+
+__all__ = ['Tensor', 'IllFormed', 'odot', 'has_nan', 'is_tensor']
+
+
+class IllFormed(ValueError):
+    """A formula that cannot be evaluated as written: shape mismatch, bad index, unknown symbol."""
+
+
+#: While True, an index out of range or a shape mismatch reads as NaN instead of raising (used by
+#: the diagnosis, which re-reads formulas counterfactually and must not stop at the truth side).
+LENIENT = [False]
+
+
+# -- tensors ----------------------------------------------------------------------
+def is_tensor(v):
+    return isinstance(v, Tensor)
+
+
+class Tensor:
+    """A matrix (or column/row vector) of expressions, indexed in a document's bases.
+
+    >>> import symengine as se
+    >>> a = Tensor([[se.Symbol("p")], [se.Symbol("q")]], name="a", base=(1, 1))
+    >>> a[2], (a * a).shape, (a.T @ a)[1, 1]
+    (q, (2, 1), p**2 + q**2)
+    >>> a @ a
+    Traceback (most recent call last):
+    ...
+    symbp.claims.tensor.IllFormed: shape mismatch: a (2×1) @ a (2×1)
+    """
+
+    def __init__(self, rows, name="?", base=(1, 1), slots=None):
+        self.rows = [list(r) for r in rows]
+        self.name = name
+        self.base = tuple(base)
+        self.slots = slots or {}   # axis -> function(other index, 0-based) giving the value at index 0
+
+    @property
+    def shape(self):
+        """(rows, columns)."""
+        return (len(self.rows), len(self.rows[0]) if self.rows else 0)
+
+    def entries(self):
+        """Every entry, row-major."""
+        return [v for r in self.rows for v in r]
+
+    def _index(self, axis, i):
+        if not isinstance(i, int) or isinstance(i, bool):
+            raise IllFormed(f"index {i!r} of {self.name} is not an integer")
+        n, base = self.shape[axis], self.base[axis]
+        if axis in self.slots and i == base - 1:
+            return None
+        if not base <= i < base + n:
+            if LENIENT[0]:
+                return "nan"
+            extra = f" (or {base - 1} for the bias)" if axis in self.slots else ""
+            raise IllFormed(f"index {i} out of range {base}..{base + n - 1}{extra} for {self.name}")
+        return i - base
+
+    def __getitem__(self, idx):
+        rows, cols = self.shape
+        if not isinstance(idx, tuple):
+            if cols == 1:
+                idx = (idx, self.base[1])
+            elif rows == 1:
+                idx = (self.base[0], idx)
+            else:
+                raise IllFormed(f"{self.name} is a {rows}×{cols} matrix: index it with two indices")
+        if len(idx) != 2:
+            raise IllFormed(f"{self.name} takes at most two indices, got {len(idx)}")
+        r, c = self._index(0, idx[0]), self._index(1, idx[1])
+        if "nan" in (r, c):
+            import symengine
+            return symengine.nan
+        if r is None:
+            return self.slots[0](c)
+        if c is None:
+            return self.slots[1](r)
+        return self.rows[r][c]
+
+    # arithmetic ------------------------------------------------------------------
+    def _nan(self, shape, name):
+        """A NaN tensor: what a shape mismatch reads as while LENIENT."""
+        import symengine
+        return Tensor([[symengine.nan] * shape[1] for _ in range(shape[0])], name, self.base)
+
+    def _map(self, fn, name):
+        slots = {ax: (lambda c, g=g: fn(g(c))) for ax, g in self.slots.items()}
+        return Tensor([[fn(v) for v in r] for r in self.rows], name, self.base, slots)
+
+    def _zip(self, other, fn, op):
+        if is_tensor(other):
+            if other.shape != self.shape:
+                if LENIENT[0]:
+                    return self._nan(self.shape, f"({self.name} {op} {other.name})")
+                raise IllFormed(f"shape mismatch: {self.name} ({self.shape[0]}×{self.shape[1]}) {op} "
+                                f"{other.name} ({other.shape[0]}×{other.shape[1]})")
+            slots = {ax: (lambda c, g=g, h=other.slots[ax]: fn(g(c), h(c)))
+                     for ax, g in self.slots.items() if ax in other.slots}
+            return Tensor([[fn(u, v) for u, v in zip(r, s)] for r, s in zip(self.rows, other.rows)],
+                          f"({self.name} {op} {other.name})", self.base, slots)
+        return self._map(lambda u: fn(u, other), f"({self.name} {op} {other})")
+
+    def __add__(self, o):
+        return self._zip(o, lambda u, v: u + v, "+")
+
+    def __radd__(self, o):
+        return self._map(lambda u: o + u, f"({o} + {self.name})")
+
+    def __sub__(self, o):
+        return self._zip(o, lambda u, v: u - v, "-")
+
+    def __rsub__(self, o):
+        return self._map(lambda u: o - u, f"({o} - {self.name})")
+
+    def __mul__(self, o):
+        return self._zip(o, lambda u, v: u * v, "⊙")
+
+    def __rmul__(self, o):
+        return self._map(lambda u: o * u, f"({o}·{self.name})")
+
+    def __truediv__(self, o):
+        if is_tensor(o):
+            raise IllFormed(f"cannot divide {self.name} by the matrix {o.name}")
+        return self._map(lambda u: u / o, f"({self.name}/{o})")
+
+    def __neg__(self):
+        return self._map(lambda u: -u, f"-{self.name}")
+
+    def __pow__(self, p):
+        return self._map(lambda u: u ** p, f"{self.name}^{p}")
+
+    def __matmul__(self, o):
+        if not is_tensor(o):
+            raise IllFormed(f"@ needs two matrices, got {self.name} @ {o!r}")
+        (r, k), (k2, c) = self.shape, o.shape
+        if k != k2:
+            if LENIENT[0]:
+                return self._nan((r, c), f"{self.name}{o.name}")
+            raise IllFormed(f"shape mismatch: {self.name} ({r}×{k}) @ {o.name} ({k2}×{c})")
+        rows = [[sum((self.rows[i][t] * o.rows[t][j] for t in range(1, k)), self.rows[i][0] * o.rows[0][j])
+                 for j in range(c)] for i in range(r)]
+        return Tensor(rows, f"{self.name}{o.name}", (self.base[0], o.base[1]))
+
+    @property
+    def T(self):
+        """The transpose."""
+        slots = {1 - ax: fn for ax, fn in self.slots.items()}
+        return Tensor([list(c) for c in zip(*self.rows)], f"{self.name}ᵀ", self.base[::-1], slots)
+
+    def __repr__(self):
+        return f"Tensor({self.name}, {self.shape[0]}×{self.shape[1]})"
+
+
+def has_nan(side):
+    """Whether a side (a Tensor or a scalar) has a NaN entry: something read out of range while LENIENT.
+
+    >>> import symengine as se
+    >>> has_nan(Tensor([[se.nan], [se.Symbol("p")]])), has_nan(se.Symbol("p"))
+    (True, False)
+    """
+    import symengine
+    entries = side.entries() if is_tensor(side) else [side]
+    return any(getattr(e, "has", lambda x: False)(symengine.nan) or str(e) == "nan" for e in entries)
+
+
+def odot(a, b):
+    """Element-wise (Hadamard) product ``a ⊙ b``; same as ``a * b`` for tensors.
+
+    >>> import symengine as se
+    >>> p = se.Symbol("p")
+    >>> odot(Tensor([[p]]), Tensor([[2]]))[1]
+    2*p
+    """
+    if is_tensor(a):
+        return a * b
+    if is_tensor(b):
+        return b * a
+    return a * b

@@ -1,0 +1,53 @@
+"""``symbp prove``: write the proof transcript of a derivation's claims (Markdown, LaTeX or HTML).
+
+Exit codes as ``symbp check``: 0 when every transcribed verdict is the pinned
+one, 1 when any is not, 2 on bad input (a file that does not load, a label
+that does not exist).
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ['add_parser', 'run']
+
+
+def add_parser(subparsers):
+    """Register the ``prove`` command on an argparse ``subparsers`` object; returns its parser."""
+    p = subparsers.add_parser(
+        "prove", help="write the proof transcript of a derivation's claims",
+        description="Write the chain of reasoning behind each verdict: the cost, the chain rule as the CAS derives "
+                    "it (output layer and the generic induction step), each step the document writes with a check "
+                    "mark or a cross, and for a broken step the residual and an exact counterexample.")
+    p.add_argument("derivation", metavar="DERIVATION", help="a derivation file (.py) or module name")
+    p.add_argument("--claim", metavar="LABEL", help="only the claim(s) with this label (default: every claim)")
+    p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown",
+                   help="output format (default: markdown; latex is a standalone document for pdflatex)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the transcript to FILE instead of stdout")
+    p.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+                   help="time budget of the exact checks per claim (default: 10)")
+    p.add_argument("--backend", choices=("symengine", "sympy"), default="symengine",
+                   help="computer algebra backend for the ground truth (default: symengine)")
+    return p
+
+
+def run(args) -> int:
+    """Run ``symbp prove`` with parsed ``args``; returns the exit code."""
+    from ..run.load import LoadError, load_derivation
+    from ..run.prove import render, transcripts
+    try:
+        doc = load_derivation(args.derivation)
+        ts = transcripts(doc, args.claim, budget=args.budget, backend=args.backend)
+    except LoadError as e:
+        print(f"symbp: error: {e}", file=sys.stderr)
+        return 2
+    except KeyError as e:
+        print(f"symbp: error: {e.args[0]}", file=sys.stderr)
+        return 2
+    text = render(ts, args.format)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 1 if any(t.result.unexpected for t in ts) else 0

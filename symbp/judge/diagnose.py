@@ -1,0 +1,443 @@
+"""Diagnosis of a failing claim, computed from the claim itself, never looked up.
+
+Each hypothesis is tested by measurement: a constant ratio to the truth
+(fitted across architectures against expressions in m, K and the widths),
+another cost convention (the truth rebuilt under it), a counterfactual
+reading of the formula (``f`` and ``f'`` exchanged, a quantity one layer
+off, ``W`` transposed, the unit indices swapped), and otherwise the
+symbolic residual.  Every failure also gets an exact counterexample.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import weakref
+
+import numpy as np
+import sympy
+
+from ..claims.tensor import LENIENT, IllFormed, has_nan
+from ..claims.view import View
+from .budget import call_with_budget
+from .evaluate import RTOL, instantiate, numeric_values, relative_errors, spec_for
+from .factors import fit_factor, ratio, vanishes
+
+__all__ = ['diagnose', 'explain_ill_formed', 'counterexample', 'in_page_notation', 'off_sweep_counterexample']
+
+
+#: Seconds to expand and print a failing claim's residual.
+RESIDUAL_BUDGET = 5.0
+
+
+#: What reading a formula counterfactually may raise: each means "this reading does not fit".
+_READ_ERRORS = (IllFormed, IndexError, KeyError, ValueError, TypeError, ZeroDivisionError, RuntimeError)
+
+
+def _d(kind, detail, factor=None):
+    return {"kind": kind, "factor": factor, "detail": detail}
+
+
+# -- counterfactual readings -------------------------------------------------------------------
+def _counterfactual(claim, perturb=None, swap_indices=False):
+    """The claim with only its formula sides re-read: through a view perturbed by ``perturb``, or with its
+    last two unit indices exchanged; the truth side is still read as written.
+
+    Where the truth cannot be read as written (NaN, while LENIENT) and the
+    reading does not move the true quantities (``f``↔``f'``, ``W`` transposed),
+    the truth side of the counterfactual call stands in for it.
+    """
+    moves_truth = swap_indices or "shift" in (perturb or {})
+    views = weakref.WeakKeyDictionary()     # one perturbed view per view the verifier passes in
+
+    @functools.wraps(claim.fn)
+    def fn(n, *args):
+        truth = claim.fn(n, *args)[0]
+        if perturb and n not in views:
+            views[n] = View(n.net, n.nt, n.k, n._symbols, perturb)
+        alt_view = views[n] if perturb else n
+        if swap_indices:
+            args = args[:len(args) - 2] + args[len(args) - 2:][::-1]
+        sides = claim.fn(alt_view, *args)
+        if not moves_truth and has_nan(truth):
+            truth = sides[0]
+        return (truth, *sides[1:])
+    return dataclasses.replace(claim, fn=fn)
+
+
+def _holds_when(claim, derivation, runs, side, **how):
+    """Whether the claim's side ``side`` equals the truth on every run when read as ``how`` says
+    (see :func:`_counterfactual`); while reading, an index out of range or a shape mismatch reads as NaN."""
+    reading = _counterfactual(claim, **how)
+    LENIENT[0] = True
+    try:
+        for sizes, m, net, symbols, *_ in runs:
+            syms = dict(symbols)
+            try:
+                alt = instantiate(reading, net, derivation.notation, syms)
+                vals = numeric_values(net, syms, alt, _points(net, syms))
+            except _READ_ERRORS:
+                return False
+            if not np.all(np.isfinite(vals[:, :, [0, side]])):
+                return False
+            err = relative_errors(vals[:, :, [0, side]])
+            if not np.all(err <= RTOL):
+                return False
+        return True
+    finally:
+        LENIENT[0] = False
+
+
+def _readings(claim, derivation, runs, side, step=""):
+    """The first counterfactual reading under which the claim holds, as a diagnosis (or None)."""
+    if _holds_when(claim, derivation, runs, side, perturb={"swap_f": True}):
+        return _d("derivative", "f where f' belongs (or f' where f belongs)" + step)
+    for family in ("z", "a", "delta", "W", "b"):
+        for shift in (-1, 1):
+            if _holds_when(claim, derivation, runs, side, perturb={"shift": (family, shift)}):
+                how = ("one layer too high (as if {f}^(l+1) stood where {f}^(l) belongs)" if shift == -1 else
+                       "one layer too low (as if {f}^(l) stood where {f}^(l+1) belongs)").format(f=family)
+                return _d("layer", f"{family} of the wrong layer: {how}" + step)
+    if _holds_when(claim, derivation, runs, side, perturb={"transpose_W": True}):
+        return _d("transpose", "W where Wᵀ belongs (or Wᵀ where W belongs)" + step)
+    if len(claim.indices) >= 2 and _holds_when(claim, derivation, runs, side, swap_indices=True):
+        return _d("transpose", f"indices transposed: holds with ({', '.join(reversed(claim.indices))}) "
+                  f"for ({', '.join(claim.indices)})" + step)
+    return None
+
+
+def explain_ill_formed(claim, derivation, ill, cache):
+    """For a claim that cannot be evaluated anywhere: a reading under which it holds, or None."""
+    runs = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
+    d = _readings(claim, derivation, runs, _unreadable_side(claim, derivation, runs))
+    if d is not None:
+        d["detail"] += f"; as written it cannot be evaluated: {ill[0][2]}"
+    return d
+
+
+def off_sweep_counterexample(claim, derivation, sweep, cache, limit=4, tries=80):
+    """For a claim that cannot be read anywhere on the sweep: a counterexample where it can be read.
+
+    Architectures of the sweep's depths with widths 1..``limit`` are tried,
+    smallest first (square matrices included, which the sweep avoids); the
+    first on which the formula evaluates and differs from the truth gives
+    the exact counterexample.  None when no such architecture is found.
+    """
+    from itertools import product
+
+    from .evaluate import sample_points
+    ms = sorted({m for _, m in sweep})
+    candidates = sorted({(s, m) for depth in {len(s) for s, _ in sweep} for m in ms
+                         for s in product(range(1, limit + 1), repeat=depth)},
+                        key=lambda a: (len(a[0]), sum(a[0]) * a[1], a[0]))
+    if claim.archs is not None:
+        candidates = [(s, m) for s, m in candidates if claim.archs(s, m)]
+    for sizes, m in candidates[:tries]:
+        net, symbols = cache.get(spec_for(derivation, claim, sizes, m)), {}
+        try:
+            instances = instantiate(claim, net, derivation.notation, symbols)
+            vals = numeric_values(net, symbols, instances, sample_points(net, symbols, 8, 4242))
+        except _READ_ERRORS:
+            continue
+        errors = relative_errors(vals)
+        if not np.all(np.isfinite(vals)) or not np.any(errors > RTOL):
+            continue
+        side = 1 + int(np.argmax(np.any(errors > RTOL, axis=(0, 1))))
+        cex = counterexample(claim, [(sizes, m, net, symbols, instances)], [(vals, errors)], side,
+                             derivation.notation)
+        if cex is not None:
+            cex["note"] = "the formula cannot be read on the sweep; this architecture is the smallest where it can"
+            return cex
+    return None
+
+
+def _unreadable_side(claim, derivation, runs):
+    """The first side (of a chain) that reads out of range as written, found leniently (NaN); else 1."""
+    sizes, m, net, symbols = runs[0][:4]
+    syms = dict(symbols)
+    LENIENT[0] = True
+    try:
+        vals = numeric_values(net, syms, instantiate(claim, net, derivation.notation, syms), _points(net, syms))
+    except _READ_ERRORS:
+        return 1
+    finally:
+        LENIENT[0] = False
+    bad = [s for s in range(1, vals.shape[2]) if not np.all(np.isfinite(vals[:, :, s]))]
+    return bad[0] if bad else 1
+
+
+def _points(net, symbols):
+    from .evaluate import sample_points
+    return sample_points(net, symbols, 8, 12345)
+
+
+def _holds_under(claim, derivation, runs, side, cache, overrides):
+    """Whether the claim holds when the truth follows other cost conventions."""
+    for sizes, m, net, symbols, _ in runs:
+        try:
+            spec = spec_for(derivation, claim, sizes, m, overrides)
+        except ValueError:
+            return False
+        alt_net = cache.get(spec)
+        syms = dict(symbols)
+        try:
+            alt = instantiate(claim, alt_net, derivation.notation, syms)
+        except _READ_ERRORS:
+            return False
+        vals = numeric_values(alt_net, syms, alt, _points(alt_net, syms))
+        err = relative_errors(vals[:, :, [0, side]])
+        if not np.all(err <= RTOL):
+            return False
+    return True
+
+
+def _holds_for_one_example(claim, derivation, runs, side, cache):
+    """Whether a claim that fails on batches holds with m = 1, its batch formula being that same formula
+    (the first example's), unchanged."""
+    if claim.scope != "batch" or all(m == 1 for _, m, *_ in runs):
+        return False
+    for sizes, m, net, symbols, instances in runs:
+        one = cache.get(spec_for(derivation, claim, sizes, 1))
+        syms = dict(symbols)
+        try:
+            alt = instantiate(claim, one, derivation.notation, syms)
+        except _READ_ERRORS:
+            return False
+        if not np.all(relative_errors(numeric_values(one, syms, alt, _points(one, syms))[:, :, [0, side]]) <= RTOL):
+            return False
+        if m > 1 and (len(alt) != len(instances) or
+                      any(str(a.sides[side]) != str(i.sides[side]) for a, i in zip(alt, instances))):
+            return False
+    return True
+
+
+def _conventions(claim, derivation, net):
+    """Alternative conventions to try: (overrides, kind, detail)."""
+    spec = net.spec
+    out = []
+    for avg in ("none", "examples", "examples_and_outputs"):
+        if avg != spec.average:
+            out.append(({"average": avg}, "convention", f"holds with average={avg!r} (the spec says {spec.average!r})"))
+    if spec.weight_decay:
+        out.append(({"weight_decay": 0.0}, "missing-term",
+                    "the weight-decay term is missing: holds only without weight decay"))
+        out.append(({"decay_biases": not spec.decay_biases}, "extra-term" if not spec.decay_biases else "missing-term",
+                    "holds only if biases are decayed too (a λ·b term)" if not spec.decay_biases
+                    else "the bias-decay term λ·b is missing"))
+        out.append(({"decay_average": not spec.decay_average}, "convention",
+                    f"holds with decay_average={not spec.decay_average} (weight decay "
+                    f"{'divided' if not spec.decay_average else 'not divided'} by m)"))
+    else:
+        out.append(({"weight_decay": 1.0}, "extra-term", "holds only with a weight-decay term λ·W (the spec has none)"))
+    return out
+
+
+# -- the diagnosis ----------------------------------------------------------------------------
+def diagnose(claim, derivation, runs, numeric, ill, cache):
+    """``(diagnosis, counterexample)`` for a failing claim."""
+    width = numeric[0][1].shape[2]
+    side = 1
+    for s in range(width):
+        if any(np.any(e[:, :, s] > RTOL) for _, e in numeric):
+            side = s + 1
+            break
+    step = f" (step {side} of the chain)" if claim.kind == "chain" else ""
+    cex = counterexample(claim, runs, numeric, side, derivation.notation)
+
+    if ill and all(np.all(e[:, :, side - 1] <= RTOL) for _, e in numeric):
+        return _d("shape", f"cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"), cex
+
+    ratios, constant = [], True
+    for (sizes, m, *_), (truth, formula) in zip(runs, _comparable(claim, runs, numeric, side)):
+        r = ratio(truth, formula)
+        if r is None and vanishes(truth) and vanishes(formula):   # e.g. δ of a one-output softmax: says nothing
+            continue
+        if r is None:
+            constant = False
+            break
+        ratios.append((r, m, sizes[-1]))
+    if constant and ratios:
+        kind = claim.of if claim.kind == "chain" else claim.kind
+        what = "the update's step (new value − old value)" if kind in ("update_W", "update_b") else "the formula"
+        if all(abs(r + 1) <= 1e-7 for r, _, _ in ratios):
+            return _d("sign", f"{what} is the negative of the truth" + step, "-1"), cex
+        factor = fit_factor(ratios)
+        if factor is not None and factor != "0":    # a formula that is 0 throughout: other causes first
+            detail = f"{what} is {factor} × the truth" + step
+            for over, _, what in _conventions(claim, derivation, runs[0][2]):
+                if "average" in over and _holds_under(claim, derivation, runs, side, cache, over):
+                    detail += f"; it {what}"
+                    break
+            return _d("factor", detail, factor), cex
+
+    for over, kind, what in _conventions(claim, derivation, runs[0][2]):
+        if _holds_under(claim, derivation, runs, side, cache, over):
+            return _d(kind, what + step), cex
+    if _holds_for_one_example(claim, derivation, runs, side, cache):
+        return _d("convention", "holds for one example (m = 1), and on a batch it reads example 1 only: a "
+                  "per-example formula where the batch's belongs (sum or average it over the examples)" + step), cex
+    d = _readings(claim, derivation, runs, side, step)
+    if d is not None:
+        return d, cex
+    d = _index_mixup(runs, numeric, side)
+    if d is not None:
+        return _d("index", d + step), cex
+    if _holds_without_biases(runs, side):
+        return _d("missing-term", "a bias term is missing: the formula holds only where every bias is zero"
+                  + step), cex
+    if ill:
+        return _d("shape", f"wrong where it evaluates, and cannot be evaluated on {[list(s) for s, _, _ in ill]}: "
+                  f"{ill[0][2]}"), cex
+    if len(ratios) == len(runs) and all(r == 0 for r, _, _ in ratios):
+        return _d("unknown", "the formula is 0 wherever it is evaluated, the truth is not" + step), cex
+    failing = next(i for i, (_, e) in enumerate(numeric) if np.any(e[:, :, side - 1] > RTOL))
+    return _d("unknown", "no single fault explains it; residual truth − formula: "
+              + _residual(runs[failing], numeric[failing], side, derivation.notation) + step), cex
+
+
+def _holds_without_biases(runs, side):
+    """Whether the formula equals the truth at points where every bias is zero (on every run)."""
+    from .evaluate import symbols_of
+    for sizes, m, net, symbols, instances in runs:
+        args = symbols_of(net, symbols)
+        biases = {b for layer in net.b.values() for b in layer}
+        pts = _points(net, symbols)
+        pts[:, [i for i, a in enumerate(args) if a in biases]] = 0.0
+        try:
+            vals = numeric_values(net, symbols, instances, pts)
+        except _READ_ERRORS:
+            return False
+        err = relative_errors(vals[:, :, [0, side]])
+        if not np.all(err <= RTOL):
+            return False
+    return True
+
+
+def _comparable(claim, runs, numeric, side):
+    """(truth, formula) values per run; for an update, the step alone (the value minus the parameter).
+
+    The parameter's own value is the truth at learning rate 0, so a wrong
+    sign or factor on the step shows up as a constant ratio.
+    """
+    from .evaluate import symbols_of
+    kind = claim.of if claim.kind == "chain" else claim.kind
+    out = []
+    for (sizes, m, net, symbols, instances), (v, _) in zip(runs, numeric):
+        if kind not in ("update_W", "update_b") or "alpha" not in symbols:
+            out.append((v[:, :, 0], v[:, :, side]))
+            continue
+        pts = _points(net, symbols)
+        vals = numeric_values(net, symbols, instances, pts)
+        at_zero = pts.copy()
+        at_zero[:, symbols_of(net, symbols).index(symbols["alpha"])] = 0.0
+        theta = numeric_values(net, symbols, instances, at_zero)[:, :, 0]
+        out.append((vals[:, :, 0] - theta, vals[:, :, side] - theta))
+    return out
+
+
+def _index_mixup(runs, numeric, side):
+    """If every wrong entry equals the truth at another index: which ones (else None)."""
+    shown = []
+    for (sizes, m, net, symbols, instances), (v, e) in zip(runs, numeric):
+        bad = np.nonzero(np.any(e[:, :, side - 1] > RTOL, axis=0))[0]
+        for i in bad:
+            formula = v[:, i, side]
+            match = [j for j in range(len(instances)) if j != i and
+                     np.allclose(formula, v[:, j, 0], rtol=1e-9, atol=1e-12)]
+            if not match:
+                return None
+            if len(shown) < 3:
+                shown.append(f"at {instances[i].where} the formula equals the truth at {instances[match[0]].where}")
+    return ("entries of the wrong index: " + "; ".join(shown)) if shown else None
+
+
+_PRINTED = {"fp": "f'", "gp": "g'", "sigma": "σ", "step": "H", "expo": "exp"}
+
+
+def in_page_notation(expr, names):
+    """A sympy copy of ``expr`` whose symbols and functions print as the page writes them."""
+    from sympy.core.function import AppliedUndef
+    expr = sympy.sympify(expr)
+    sub = {s: sympy.Symbol(names[s.name]) for s in expr.free_symbols if s.name in names}
+    fun = {a: sympy.Function(_PRINTED[a.func.__name__])(*a.args) for a in expr.atoms(AppliedUndef)
+           if a.func.__name__ in _PRINTED}
+    return expr.xreplace(fun).xreplace(sub) if fun else expr.xreplace(sub)
+
+
+def _residual(run, num, side, notation):
+    sizes, m, net, symbols, instances = run
+    err = num[1][:, :, side - 1]
+    i = int(np.argmax(np.max(err, axis=0)))
+    inst = instances[i]
+    where = f"at {inst.where} on {list(sizes)}: "
+
+    def show():   # expanding (and printing) can blow up: done in a child with a budget
+        res = net.backend.expand(inst.sides[0] - inst.sides[min(side, len(inst.sides) - 1)])
+        text = where + str(in_page_notation(res, View(net, notation).display_names()))
+        return (text[:300] + " …") if len(text) > 300 else text
+    done, text = call_with_budget(show, RESIDUAL_BUDGET)
+    return text if done else where + f"(too large to expand within {RESIDUAL_BUDGET:g}s)"
+
+
+# -- exact counterexample ----------------------------------------------------------------------
+_CYCLE = [sympy.Rational(1, 2), -1, sympy.Rational(1, 3), 1, sympy.Rational(-1, 2), 2, sympy.Rational(-1, 3),
+          sympy.Rational(3, 2)]
+
+
+_TARGETS = [sympy.Rational(1, 2), sympy.Rational(1, 4), sympy.Rational(3, 4)]
+
+
+def _rational_point(net, symbols, shift):
+    from .evaluate import symbols_of
+    args = symbols_of(net, symbols)
+    n_par, n_x = len(net.params), sum(len(x) for x in net.x)
+    vals = []
+    for i, s in enumerate(args):
+        if i < n_par:
+            vals.append(sympy.sympify(_CYCLE[(i + shift) % len(_CYCLE)]))
+        elif i < n_par + n_x:
+            vals.append(sympy.sympify(_CYCLE[(i * 3 + shift + 1) % len(_CYCLE)]))
+        elif i < len(net.params) + len(net.data_symbols):
+            vals.append(_TARGETS[(i + shift) % len(_TARGETS)])
+        else:
+            vals.append(sympy.Rational(1, 2))
+    return args, vals
+
+
+def counterexample(claim, runs, numeric, side, notation):
+    """Smallest failing architecture, a small-rational point, and both sides there, exactly (page notation)."""
+    from ..oracle.groundtruth import closed_sympy
+    for (sizes, m, net, symbols, instances), (v, e) in zip(runs, numeric):
+        err = e[:, :, side - 1]
+        if not np.any(err > RTOL):
+            continue
+        i = int(np.argmax(np.max(err, axis=0)))
+        inst = instances[i]
+        for shift in range(8):
+            args, vals = _rational_point(net, symbols, shift)
+            point = np.array([[float(x) for x in vals]])
+            nv = numeric_values(net, symbols, [inst], point)[0, 0]
+            other = nv[min(side, len(nv) - 1)]
+            if np.isfinite(nv[0]) and np.isfinite(other) and abs(nv[0] - other) > 1e-6 * max(abs(nv[0]), 1e-9):
+                sub = {sympy.sympify(a): x for a, x in zip(args, vals)}
+                exact = [closed_sympy(sympy.sympify(s).xreplace(sub), ("f", "fp", "g", "gp"))
+                         for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)])]
+                names = View(net, notation).display_names()
+                show = [_short(in_page_notation(x, names)) for x in exact]
+                nonzero = {names.get(str(a), str(a)): str(x) for a, x in zip(args, vals) if str(a) in _used(inst, side)}
+                return {"architecture": list(sizes), "batch_size": m, "where": inst.where,
+                        "point": nonzero, "truth": show[0], "formula": show[1],
+                        "truth_float": float(nv[0]), "formula_float": float(other)}
+    return None
+
+
+def _used(inst, side):
+    syms = set()
+    for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)]):
+        syms |= {str(x) for x in sympy.sympify(s).free_symbols}
+    return syms
+
+
+def _short(x, limit=300):
+    text = str(x)
+    return text if len(text) <= limit else text[:limit] + " …"

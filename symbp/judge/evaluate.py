@@ -1,0 +1,440 @@
+"""Instances of a claim on one network, and their evaluation: what verify and diagnose share.
+
+A claim on one architecture becomes :class:`Instance` objects (its sides as expressions of
+the network's symbols); they are sampled at seeded points, evaluated in float64 (borderline
+points again in mpmath) and compared by relative error, or expanded exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import symengine
+
+from ..claims.derivation import Claim
+from ..claims.tensor import IllFormed, Tensor
+from ..claims.view import View
+from ..model.spec import NetworkSpec
+from ..oracle.symbolic import SymbolicNetwork
+from .budget import run_forked
+from .exact import exact_value
+from .identity import default_draws, oracle_symbols, random_closed
+from .truth import check_truth_side
+
+__all__ = ['Instance', 'instantiate', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'relative_errors', 'suspect_errors', 'closed_symengine', 'claim_layers', 'symbols_of', 'backend_of']
+
+
+#: Relative error under which two numeric values agree.
+RTOL = 1e-9
+
+
+@dataclass
+class Instance:
+    """One scalar equation of a claim: where it sits, and its sides (truth first)."""
+    where: str
+    sides: list
+    key: tuple = ()
+
+
+class NetworkCache:
+    """SymbolicNetworks shared by the claims of one run, one per spec."""
+
+    def __init__(self, backend="symengine"):
+        self.backend, self.nets = backend, {}
+
+    def get(self, spec: NetworkSpec) -> SymbolicNetwork:
+        """The network of ``spec``, built once."""
+        if spec not in self.nets:
+            self.nets[spec] = SymbolicNetwork(spec, self.backend)
+        return self.nets[spec]
+
+
+def spec_for(derivation, claim, sizes, m, overrides=None) -> NetworkSpec:
+    """The NetworkSpec of one architecture of a claim's sweep."""
+    fields = dict(derivation.spec)
+    fields.update(claim.spec)
+    fields.update(overrides or {})
+    if fields.get("weight_decay") is True:
+        fields["weight_decay"] = 1.0
+    return NetworkSpec(tuple(sizes), batch_size=m, **fields)
+
+
+# -- instantiation -------------------------------------------------------------------
+def claim_layers(claim: Claim, n: View):
+    lay = claim.layer
+    if callable(lay):   # a layer this architecture lacks (W^(0) of a net without hidden layer): nothing stated here
+        l = lay(n)
+        valid = {"weights": n.weight_layers, "biases": n.weight_layers, "units": n.layers[1:]}.get(claim.family)
+        return [l] if valid is None or l in valid else []
+    if claim.family in ("weights", "biases"):
+        ws = n.weight_layers
+        return {"output": ws[-1:], "hidden": ws[:-1], "all": ws, None: [None]}[lay]
+    return {"output": [n.L], "hidden": n.hidden, "all": n.layers[1:], None: [None]}[lay]
+
+
+def _index_ranges(claim: Claim, n: View, l):
+    """Ranges of the unit indices, in the document's bases."""
+    k = len(claim.indices)
+    if k == 0:
+        return []
+    if l is None:
+        raise IllFormed("an element-wise claim needs a layer (layer='output', 'hidden', 'all' or a function)")
+    base = n.nt.unit_base
+    if claim.family == "weights":
+        rows, cols = n.W[l].shape
+        slot = base - 1 if n.nt.bias_slot else base
+        from_axis = 1 if n.nt.weight_index == "to_from" else 0
+        ranges = [range(base, base + rows), range(base, base + cols)]
+        ranges[from_axis] = range(slot, ranges[from_axis].stop)
+    elif claim.family == "biases":
+        ranges = [range(base, base + n.b[l].shape[0])]
+    else:
+        ranges = [range(base, base + n.z[l].shape[0])]
+    if len(ranges) != k:
+        raise IllFormed(f"the claim takes {k} unit indices ({', '.join(claim.indices)}) but a "
+                        f"{claim.family or claim.kind} entry has {len(ranges)}")
+    return ranges
+
+
+def _flatten(sides, where):
+    """Sides (scalars or equal-shape tensors) -> list of scalar side-lists."""
+    for i, side in enumerate(sides):
+        if isinstance(side, (str, bytes)):   # never parsed: a formula is written with the view's quantities
+            raise IllFormed(f"side {i + 1} is a string ({side[:40]!r}), not a formula of the view's quantities")
+        if not isinstance(side, (Tensor, int, float, symengine.Basic)):
+            try:
+                sides[i] = symengine.sympify(side)
+            except Exception:
+                raise IllFormed(f"side {i + 1} is a {type(side).__name__}, not a formula") from None
+    sides = [exact_value(s) for s in sides]   # floats -> the rationals of their decimals: no cancellation by rounding
+    shapes = [s.shape if isinstance(s, Tensor) else None for s in sides]
+    if None in shapes and set(shapes) <= {None, (1, 1)}:   # a 1×1 tensor (e.g. uᵀv) is a scalar
+        sides = [s.rows[0][0] if isinstance(s, Tensor) else s for s in sides]
+        shapes = [None] * len(sides)
+    if len(set(shapes)) > 1:
+        shown = ", ".join("scalar" if s is None else f"{s[0]}×{s[1]}" for s in shapes)
+        raise IllFormed(f"shape mismatch between the sides ({shown})")
+    if shapes[0] is None:
+        return [(where, list(sides), ())]
+    rows, cols = shapes[0]
+    b0, b1 = sides[0].base
+    out = []
+    for r in range(rows):
+        for c in range(cols):
+            out.append((f"{where}[{r + b0},{c + b1}]", [s.rows[r][c] for s in sides], (r, c)))
+    return out
+
+
+def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, truth_check=False):
+    """Every scalar equation the claim states on ``net``.
+
+    With ``truth_check`` the first side of every instance is held against the
+    true quantity of the claim's kind (:func:`symbp.judge.truth.check_truth_side`).
+    """
+    symbols = {} if symbols is None else symbols
+    n0 = View(net, notation, 0, symbols)
+    views = n0.examples if claim.scope == "example" else [n0]
+    out = []
+    for n in views:
+        for l in claim_layers(claim, n):
+            ranges = _index_ranges(claim, n0, l)
+            grid = [()]
+            for r in ranges:
+                grid = [g + (i,) for g in grid for i in r]
+            for idx in grid:
+                if claim.where is not None and not claim.where(*idx):
+                    continue
+                args = ((l,) if claim.takes_layer else ()) + tuple(idx)
+                sides = claim.fn(n, *args)
+                if not isinstance(sides, (tuple, list)) or len(sides) < 2:
+                    raise IllFormed("a claim must return its sides: (truth, formula[, more steps])")
+                if truth_check:
+                    check_truth_side(claim, n, l, idx, sides[0])
+                where = f"example {n.k + notation.example_base}" if claim.scope == "example" and n.m > 1 else ""
+                where += (f" l={l}" if l is not None else "") + (f" {','.join(map(str, idx))}" if idx else "")
+                for w, s, pos in _flatten(list(sides), where.strip()):
+                    out.append(Instance(w, s, (n.k, l, idx, pos)))
+    if not out:
+        raise IllFormed(NOTHING_HERE + " (no layer or index in range)")
+    return on_target_domain(out, net, notation)
+
+
+#: What :func:`instantiate` says of an architecture where the claim has no layer or index.
+NOTHING_HERE = "the claim states nothing on this architecture"
+
+
+def on_target_domain(instances, net, notation):
+    """``instances`` read on the spec's target domain: y substituted case by case (:meth:`~SymbolicNetwork.target_cases`).
+
+    >>> from symbp.claims.notation import Notation
+    >>> net = SymbolicNetwork(NetworkSpec([1, 2], cost="softmax_cross_entropy", targets="one_hot"))
+    >>> y = net.y[0]
+    >>> [i.sides for i in on_target_domain([Instance("", [y[0], 0])], net, Notation())]
+    [[1, 0], [0, 0]]
+    """
+    _, cases = net.target_cases()
+    if len(cases) == 1 and not cases[0][1]:
+        return instances
+    ys = {s for row in net.y for s in row}
+    out = []
+    for inst in instances:
+        if not any(getattr(s, "free_symbols", set()) & ys for s in inst.sides):
+            out.append(inst)
+            continue
+        for case, mapping in cases:
+            sides = [s.xreplace(mapping) if hasattr(s, "xreplace") else s for s in inst.sides]
+            label = "" if case is None else "y = " + "; ".join(_target_row(row, notation) for row in case)
+            where = f"{inst.where} ({label})" if inst.where and label else inst.where or label
+            out.append(Instance(where, sides, inst.key + ((case,) if case else ())))
+    return out
+
+
+def _target_row(row, notation):
+    """A one-hot row as e_c (the page's unit base), any other 0/1 row as (0, 1, ...)."""
+    if sum(row) == 1 and set(row) <= {0, 1}:
+        return f"e_{row.index(1) + notation.unit_base}"
+    return "(" + ", ".join(map(str, row)) + ")"
+
+
+def target_note(spec: NetworkSpec) -> str:
+    """The note every verdict carries: the target domain, and how the exact check reads it.
+
+    >>> target_note(NetworkSpec([2, 2], cost="softmax_cross_entropy"))
+    'targets: probability (y_k in [0, 1], and summing to 1 over the outputs for a softmax output)'
+    """
+    from ..model.costs import TARGETS
+    return f"targets: {spec.targets} ({TARGETS[spec.targets]})"
+
+
+# -- exact check, in a forked process with a time budget ---------------------------------------
+def _exact_zero(instances, backend="symengine"):
+    """For each instance and each side after the first: does expand(side0 - side) vanish (in ``backend``)?"""
+    if backend == "sympy":
+        import sympy
+        return [[sympy.expand(sympy.sympify(inst.sides[0] - s)) == 0 for s in inst.sides[1:]] for inst in instances]
+    return [[symengine.expand(symengine.sympify(inst.sides[0] - s)) == 0 for s in inst.sides[1:]]
+            for inst in instances]
+
+
+def exact_with_budget(jobs, budget, backend="symengine"):
+    """Run ``_exact_zero`` on each job (a list of instances) in a child; stop at ``budget`` seconds.
+
+    Returns one result per job that finished in time (a prefix of ``jobs``).
+    """
+    return run_forked([lambda job=job: _exact_zero(job, backend) for job in jobs], budget)
+
+
+# -- numeric check ---------------------------------------------------------------------------
+def symbols_of(net, symbols):
+    return net.params + net.data_symbols + [net.lam] + [symbols[k] for k in sorted(symbols)]
+
+
+def sample_points(net, symbols, count, seed):
+    """Seeded random points, every free symbol signed: weights ~ N(0, 0.5²), x ~ N(0, 1), targets by
+    :func:`sample_targets`, λ, the learning rate and every other symbol ~ N(0, 1).
+
+    Signed so that no formula true only for positive values (``|u|`` for ``u``, ``relu(u) = u``) passes;
+    not wider, so that deep compositions do not saturate (``a − 1`` of a saturated softmax cancels in float64).
+
+    λ is signed too: every cost is polynomial in λ, so agreement for λ of either sign is no weaker
+    (and ``|λ|`` for ``λ`` is caught).
+
+    >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="identity"))
+    >>> bool((sample_points(net, {}, 50, 0) < 0).any(axis=0).all())
+    True
+    """
+    rng = np.random.default_rng(seed)
+    cols = [rng.normal(0, 0.5, count) for _ in net.params]
+    cols += [rng.normal(0, 1, count) for k in range(net.m) for _ in net.x[k]]
+    cols += sample_targets(net, rng, count)
+    cols += [rng.normal(0, 1, count)]
+    cols += [rng.normal(0, 1, count) for _ in symbols]
+    return np.stack(cols, axis=1)
+
+
+def sample_targets(net, rng, count):
+    """Target columns on the spec's domain, one per y symbol (``net.data_symbols`` order).
+
+    free: N(0, 2²) (signed and wide); probability: U(0, 1), or a flat Dirichlet
+    per example for a softmax output (rows on the simplex); one_hot: e_c for a
+    uniform class c; binary: 0 or 1.
+
+    >>> net = SymbolicNetwork(NetworkSpec([1, 3], cost="softmax_cross_entropy", batch_size=2))
+    >>> cols = sample_targets(net, np.random.default_rng(0), 5)
+    >>> len(cols), np.allclose(sum(cols[:3]), 1), np.allclose(sum(cols[3:]), 1)
+    (6, True, True)
+    """
+    K, m, domain = net.sizes[-1], net.m, net.spec.targets
+    if domain == "free":
+        rows = [rng.normal(0, 2, (count, K)) for _ in range(m)]
+    elif domain == "probability" and net.spec.output_activation == "softmax":
+        rows = [rng.dirichlet(np.ones(K), count) for _ in range(m)]
+    elif domain == "probability":
+        rows = [rng.uniform(0, 1, (count, K)) for _ in range(m)]
+    elif domain == "one_hot":
+        rows = [np.eye(K)[rng.integers(0, K, count)] for _ in range(m)]
+    else:
+        rows = [rng.integers(0, 2, (count, K)).astype(float) for _ in range(m)]
+    return [row[:, j] for row in rows for j in range(K)]
+
+
+def closed_symengine(net, expr):
+    """``expr`` as a symengine expression with the network's opaque functions in closed form."""
+    expr = symengine.sympify(expr)
+    if net.backend.name == "symengine":
+        return net.closed(expr)
+    if "_se_closed_map" not in net.__dict__:   # a sympy network: its map, converted once
+        net._se_closed_map = {symengine.sympify(k): symengine.sympify(v) for k, v in net.closed_map.items()}
+    return expr.xreplace(net._se_closed_map)
+
+
+#: Distinct subexpressions lambdified at once: past it lambdify's cse takes minutes (it grows faster than
+#: linearly), so instances are lambdified in chunks of this size; an instance larger than this on its own is
+#: judged by the exact check alone, and the verdict says so (never a verdict on instances not checked).
+MAX_NODES = 50_000
+
+
+def backend_of(jobs):
+    """``"sympy"`` when the instances' sides are sympy expressions, else ``"symengine"``."""
+    side = jobs[0][0].sides[0]
+    return "symengine" if isinstance(side, (symengine.Basic, int, float)) else "sympy"
+
+
+def _new_nodes(inst, seen):
+    """The distinct subexpressions of ``inst``'s sides that are not in ``seen``."""
+    stack, new = [s for s in inst.sides if isinstance(s, symengine.Basic)], set()
+    while stack:
+        e = stack.pop()
+        if e not in seen and e not in new:
+            new.add(e)
+            stack.extend(e.args)
+    return new
+
+
+def split_by_size(instances, limit=None):
+    """``(small, large)``: the instances with at most ``limit`` distinct subexpressions each, and the rest.
+
+    >>> x = symengine.Symbol("x")
+    >>> small, large = split_by_size([Instance("", [x, x + 1]), Instance("", [x, (x + 1) ** 2])], limit=4)
+    >>> len(small), len(large)
+    (1, 1)
+    """
+    limit = MAX_NODES if limit is None else limit
+    small, large = [], []
+    for inst in instances:
+        (small if len(_new_nodes(inst, ())) <= limit else large).append(inst)
+    return small, large
+
+
+def size_chunks(instances, limit=None):
+    """``instances`` cut into consecutive chunks of at most ``limit`` distinct subexpressions in all.
+
+    An instance larger than ``limit`` on its own is a chunk by itself.
+
+    >>> x = symengine.Symbol("x")
+    >>> [len(c) for c in size_chunks([Instance("", [x, x + 1]), Instance("", [x, (x + 1) ** 2])], limit=4)]
+    [1, 1]
+    """
+    limit = MAX_NODES if limit is None else limit
+    chunks, seen = [[]], set()
+    for inst in instances:
+        new = _new_nodes(inst, seen)
+        if chunks[-1] and len(seen) + len(new) > limit:
+            chunks.append([])
+            seen, new = set(), _new_nodes(inst, ())
+        seen |= new
+        chunks[-1].append(inst)
+    return [c for c in chunks if c]
+
+
+def numeric_values(net, symbols, instances, points, draws=None):
+    """Values of every side of every instance at ``points``: array (P, instances, sides).
+
+    ``draws`` (array (P, n), from :func:`symbp.judge.identity.draw_functions`) makes each row's generic
+    ``f``, ``f'``, ``g``, ``g'`` a random function of its own, independent of each other; without it
+    the rows take :func:`symbp.judge.identity.default_draws` (three fixed random functions).  Instances are
+    lambdified in chunks of at most ``MAX_NODES`` distinct subexpressions.
+    """
+    width = max(len(i.sides) for i in instances)
+    chunks = size_chunks(instances)
+    if len(chunks) > 1:
+        return np.concatenate([_padded(numeric_values(net, symbols, c, points, draws), width) for c in chunks],
+                              axis=1)
+    args = symbols_of(net, symbols) + oracle_symbols()
+    points = np.hstack([points, default_draws(points.shape[0]) if draws is None else draws])
+    exprs = []
+    for inst in instances:
+        sides = list(inst.sides) + [inst.sides[-1]] * (width - len(inst.sides))
+        exprs += [random_closed(s, net) for s in sides]
+    try:
+        fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
+    except RuntimeError:  # an opaque function the network's passes do not know (a lemma's own variable)
+        exprs = [random_closed(e) for e in exprs]
+        try:
+            fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
+        except RuntimeError as e:   # e.g. a division by zero left a complex infinity in a side
+            k = next((k for k, x in enumerate(exprs) if x.has(symengine.zoo, symengine.nan)), None)
+            where = f": side {k % width + 1} is {exprs[k]} at {instances[k // width].where}" if k is not None else ""
+            raise IllFormed(f"non-finite value{where} (a division by zero?)" if where else
+                            f"cannot be evaluated numerically: {e}") from None
+    with np.errstate(all="ignore"):
+        vals = np.asarray(fn(points), dtype=float).reshape(points.shape[0], len(instances), width)
+    return vals
+
+
+def _padded(values, width):
+    """``values`` (P, instances, sides) with its last side repeated up to ``width`` sides."""
+    extra = width - values.shape[2]
+    return values if extra <= 0 else np.concatenate([values] + [values[:, :, -1:]] * extra, axis=2)
+
+
+def relative_errors(values):
+    """Relative error of each side against the first: array (P, instances, sides-1)."""
+    truth = values[..., :1]
+    other = values[..., 1:]
+    with np.errstate(all="ignore"):
+        scale = np.maximum(np.maximum(np.abs(truth), np.abs(other)), 1e-12)
+        err = np.abs(other - truth) / scale
+    err[~np.isfinite(other) | ~np.isfinite(truth)] = np.inf
+    return err
+
+
+def suspect_errors(values, errors):
+    """Where float64 may be wrong: errors above RTOL that are small (< 1e-4), or at a point where both
+    sides are a millionth of the instance's typical size (cancellation, e.g. a saturated softmax's a − 1).
+
+    >>> v = np.array([[[1.0, 1.0]], [[1e-12, 1.1e-12]], [[2.0, 3.0]]])
+    >>> suspect_errors(v, relative_errors(v))[:, 0, 0].tolist()
+    [False, True, False]
+    """
+    with np.errstate(all="ignore"):
+        size = np.maximum(np.abs(values[..., :1]), np.abs(values[..., 1:]))
+        typical = np.median(np.abs(values[..., :1]), axis=0, keepdims=True)
+        tiny = size < 1e-6 * typical
+    return (errors > RTOL) & ((errors < 1e-4) | tiny) & np.isfinite(errors)
+
+
+def refine_with_mpmath(net, symbols, instances, points, errors, digits=50, limit=60, draws=None, suspect=None):
+    """Re-decide suspect float64 errors (:func:`suspect_errors`) in ``digits``-digit arithmetic (sympy/mpmath).
+
+    float64 can lose a few digits in a long composition; the same point is
+    evaluated again with mpmath precision, and the error there replaces the
+    float64 one.  Returns the corrected errors and how many entries were re-evaluated.
+    """
+    import sympy
+    suspect = (errors > RTOL) & (errors < 1e-4) if suspect is None else suspect
+    borderline = np.argwhere(suspect)[:limit]
+    if not len(borderline):
+        return errors, 0
+    errors = errors.copy()
+    args = [sympy.Symbol(str(a)) for a in symbols_of(net, symbols) + oracle_symbols()]
+    points = np.hstack([points, default_draws(points.shape[0]) if draws is None else draws])
+    for p, i, s in borderline:
+        subs = {a: sympy.Float(float(v), digits) for a, v in zip(args, points[p])}
+        inst = instances[i]
+        t, c = (sympy.sympify(random_closed(e, net)).evalf(digits, subs=subs)
+                for e in (inst.sides[0], inst.sides[min(s + 1, len(inst.sides) - 1)]))
+        scale = max(abs(t), abs(c), sympy.Float(1e-12))
+        errors[p, i, s] = float(abs(t - c) / scale)
+    return errors, len(borderline)

@@ -1,0 +1,448 @@
+"""Proof for every depth: a base case and an induction step, each exact, for every width up to a bound.
+
+A claim proven on the sweep holds on those few architectures.  For the δ
+recursion and the per-example gradients, two exact checks make it hold at
+every depth:
+
+* **Base case** — the output layer, with the document's own cost and
+  activation, on ``[1, p, K]`` for every ``p, K <= bound``.  The output
+  layer's input ``a^(L−1) = f(z^(L−1))`` is a vector of independent opaque
+  atoms, so an identity there holds for every input, i.e. at every depth.
+* **Induction step** — one layer ``l`` whose downstream cost is an
+  undefined function ``G`` of the next layer's pre-activation
+  (:class:`StepNetwork`: ``z^(l+1) = W a^(l) + b``, ``a^(l) = f(z^(l))``,
+  ``C = G(z^(l+1))``), on ``[1, p, q, r]`` for every ``p, q, r <= bound``.
+  There ``δ^(l+1) = ∂G/∂z^(l+1)`` (the abstract partials ``G_1, …, G_r``),
+  and the claim's formula must equal the CAS derivative of
+  ``G(W f(z) + b)``.  Every deeper network is this one with ``G`` replaced
+  by the rest of the network and the cost, so the identity carries over.
+
+The claim function and the :class:`~symbp.claims.view.View` run unchanged on
+both networks: only the layer a claim is read at is fixed (the output
+layer, or the layer ``l`` under ``G``).  Both checks run in a forked process
+that is killed when the claim's time budget runs out; the verdict then
+stays ``proven`` (on the sweep) and says so.
+
+>>> from symbp.model.spec import NetworkSpec
+>>> net = StepNetwork(NetworkSpec((1, 1, 1, 1), activation="f"))
+>>> net.example_costs[0]
+G(b3_0 + W3_0_0*f(b2_0 + W2_0_0*f(b1_0 + x0_0*W1_0_0)))
+>>> net.delta(0, 2)
+[W3_0_0*fp(b2_0 + W2_0_0*f(b1_0 + x0_0*W1_0_0))*G_1(b3_0 + W3_0_0*f(b2_0 + W2_0_0*f(b1_0 + x0_0*W1_0_0)))]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import time
+from dataclasses import dataclass, field
+from itertools import product
+
+from ..claims.tensor import IllFormed
+from ..model.activations import GENERIC
+from ..model.spec import SpecError
+from ..oracle.symbolic import SymbolicNetwork
+from .evaluate import instantiate, spec_for
+from .verify import Outcome
+
+__all__ = ['StepNetwork', 'InductionResult', 'prove_all_depths', 'extend_to_all_depths', 'cases_of', 'applies_to', 'check_case', 'read_at', 'locality', 'DEFAULT_BOUND', 'ALL_DEPTHS', 'STEP_SEARCH', 'WIDE_CHECK']
+
+
+#: Widths checked by default: every width from 1 to this bound, in every layer of the base case and the step.
+DEFAULT_BOUND = 4
+
+
+#: The verdict of a claim whose base case and induction step are proven.
+ALL_DEPTHS = "proven for all depths"
+
+
+#: Name of the abstract downstream cost, and of its partial derivatives ``G_1, G_2, …``.
+G_NAME = "G"
+
+
+# -- the network of the induction step ------------------------------------------------------------
+class StepNetwork(SymbolicNetwork):
+    """A SymbolicNetwork whose last layer's ``z`` feeds an undefined cost ``G`` instead of the spec's cost.
+
+    ``C = G(z^(L)_1, …, z^(L)_r)``; its partial derivatives are the undefined
+    functions ``G_1, …, G_r`` at the same point (the canonical form of
+    ``∂G/∂z_j``), so ``δ^(L) = (G_1, …, G_r)`` and every truth below it is
+    the chain rule through ``G``, derived by the CAS.
+    """
+
+    def forward(self, x, cut=None):
+        fw = super().forward(x, cut)
+        zL = fw.z[self.L]
+        if zL is None:         # cut at a^(L): the cost G(z^(L)) does not exist on this pass
+            return fw
+        B = self.backend.B
+        top_cut = cut is not None and cut[0] == "z" and cut[1] == self.L
+        handles = cut[2] if top_cut else self.b[self.L]   # each with coefficient 1 in its z_j
+        G = B.Function(G_NAME)(*zL)
+        for j, h in enumerate(handles):
+            fw.rules[G.diff(h)] = B.Function(f"{G_NAME}_{j + 1}")(*zL)
+        return fw
+
+    def pass_cost(self, fw, k):
+        if fw.z[self.L] is None:
+            raise IllFormed("the abstract downstream cost G is a function of z^(l+1), not of a^(l+1)")
+        return self.backend.B.Function(G_NAME)(*fw.z[self.L])
+
+
+# -- which cases a claim needs -------------------------------------------------------------------
+_KINDS = ("delta", "grad_W", "grad_b")
+
+
+#: Where the claim is also read with more layers below it (its absolute position changes, nothing else).
+_DEEPER_BASE = ((1, 2, 3, 2), (1, 3, 1, 2, 3))
+
+
+_DEEPER_STEP = ((1, 2, 2, 3, 2), (1, 3, 1, 2, 3, 2))
+
+
+#: Real networks (depth 3–6, widths up to 5) searched for a counterexample when the step fails under G.
+STEP_SEARCH = (((1, 2, 3, 2), 1), ((2, 3, 4, 5, 2), 1), ((2, 5, 4, 3, 2, 3), 1), ((1, 2, 3, 2, 3, 2, 2), 1))
+
+
+#: Real networks read numerically before ``proven for all depths``: wider (5) and deeper (6) than the cases.
+WIDE_CHECK = (((1, 5, 2, 5), 1), ((1, 2, 2, 2, 2, 2, 5), 1))
+
+
+def applies_to(claim) -> str | None:
+    """Why the induction does not apply to ``claim`` (None when it does).
+
+    >>> from symbp.claims.derivation import Claim
+    >>> applies_to(Claim("(1)", "delta", "", lambda n, l: None, layer="hidden")) is None
+    True
+    >>> applies_to(Claim("(2)", "cost", "", lambda n: None))
+    'a cost claim is not a δ recursion or a per-example gradient'
+    """
+    kind = claim.of if claim.kind == "chain" else claim.kind
+    if kind not in _KINDS:
+        return f"a {kind} claim is not a δ recursion or a per-example gradient"
+    if claim.scope != "example":
+        return "a batch formula (the induction covers one example)"
+    if claim.layer not in ("output", "hidden", "all"):
+        return "the claim speaks of one fixed layer, not of a general layer l"
+    if claim.archs is not None:
+        return "the claim speaks of some architectures only (archs=)"
+    return None
+
+
+def cases_of(claim, bound=DEFAULT_BOUND):
+    """``(case, sizes)`` to check: ``"base"`` on ``[1, p, K]``, ``"step"`` on ``[1, p, q, r]``, widths 1..bound.
+
+    Each is followed by the same case with more layers below (the claim read at another absolute depth).
+
+    >>> from symbp.claims.derivation import Claim
+    >>> cases = cases_of(Claim("(1)", "delta", "", lambda n, l: None, layer="all"), bound=2)
+    >>> len(cases), cases[0], cases[-1]
+    (16, ('base', (1, 1, 1)), ('step', (1, 3, 1, 2, 3, 2)))
+    """
+    widths = range(1, bound + 1)
+    out = []
+    if claim.layer in ("output", "all"):
+        out += [("base", (1, p, K)) for p, K in product(widths, widths)] + [("base", s) for s in _DEEPER_BASE]
+    if claim.layer in ("hidden", "all"):
+        out += [("step", (1, p, q, r)) for p, q, r in product(widths, widths, widths)]
+        out += [("step", s) for s in _DEEPER_STEP]
+    return out
+
+
+def _network(claim, derivation, case, sizes, backend):
+    if case == "base":
+        return SymbolicNetwork(spec_for(derivation, claim, sizes, 1), backend)
+    # the step: the spec's hidden activation throughout; its cost does not matter (C = G(z)); weight decay
+    # stays as the spec has it, so that λ means the same on the step network as on the sweep
+    spec = spec_for(derivation, claim, sizes, 1, {"output_activation": None, "cost": "half_sse"})
+    return StepNetwork(spec, backend)
+
+
+def read_at(claim, derivation, net, case="step"):
+    """A copy of ``claim`` read only at the layer the case is about (the output layer, or the layer under G)."""
+    nt = derivation.notation
+    canon = net.L if case == "base" else net.L - 1
+    if claim.family in ("weights", "biases"):
+        doc_layer = canon - (1 if nt.weight_named_after == "source" else 0) + nt.first_layer
+    else:
+        doc_layer = canon + nt.first_layer
+    return dataclasses.replace(claim, layer=lambda n, d=doc_layer: d)
+
+
+def check_case(claim, derivation, case, sizes, backend="symengine"):
+    """Exact check of one case: ``(True, "")``, ``(False, why)``, or ``(None, why)`` when it cannot be read."""
+    from ..claims.view import View
+    from .diagnose import in_page_notation
+    try:
+        net = _network(claim, derivation, case, sizes, backend)
+        instances = instantiate(read_at(claim, derivation, net, case), net, derivation.notation, {})
+    except (IllFormed, SpecError, IndexError, KeyError, ValueError, TypeError) as e:
+        return None, f"cannot be read on the {case} network {list(sizes)}: {e}"
+    B = net.backend.B
+    for inst in instances:
+        for s, side in enumerate(inst.sides[1:], start=1):
+            residual = B.expand(B.sympify(inst.sides[0] - side))
+            if residual != 0:
+                step = f" (step {s})" if len(inst.sides) > 2 else ""
+                shown = str(in_page_notation(residual, View(net, derivation.notation).display_names()))
+                return False, (f"{case} {list(sizes)} at {inst.where}{step}: truth − formula = "
+                               + (shown if len(shown) <= 240 else shown[:240] + " …"))
+    return True, ""
+
+
+# -- locality -----------------------------------------------------------------------------------------
+def _page_name(derivation, reason):
+    """``reason`` with the view's quantity names replaced by the page's (``W^(l+2)`` -> ``w^(l+2)``)."""
+    inverse = {}
+    for page, canon in derivation.notation.names.items():
+        inverse.setdefault(canon, page)
+    head, sep, rest = reason.partition("reads ")
+    if sep and "^(" in rest:
+        name, hat, tail = rest.partition("^(")
+        return head + sep + inverse.get(name, name) + hat + tail
+    return reason
+
+
+def locality(claim, derivation, case, sizes, backend="symengine") -> list:
+    """Why ``claim`` is not local on the ``case`` network ``sizes`` ([] when it is).
+
+    The claim runs once on a :class:`~symbp.judge.locality.TrackingView` with its
+    layer ``l`` and unit indices tracked; it may read ``l−1..l+1`` (the
+    output layer case: also ``L`` and ``L−1``), and must not compare, test
+    or compute with the layer, a width, the depth or a unit index.
+
+    >>> from symbp.claims.derivation import Derivation
+    >>> from symbp.claims.notation import Notation
+    >>> doc = Derivation("demo", "Demo", "-", Notation(first_layer=1), {"activation": "f"})
+    >>> @doc.claim("BP2 (plus 0·a^(l−2))", kind="delta", layer="hidden", latex="")
+    ... def bp2(n, l):
+    ...     return n.delta[l], (n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l]) + 0 * n.a[l - 2][1]
+    >>> locality(bp2, doc, "step", (1, 2, 2, 2, 2))
+    ['it reads a^(l-2)']
+    """
+    from .locality import Recorder, Tracked, TrackingView, nonlocal_reasons
+    net = _network(claim, derivation, case, sizes, backend)
+    view = TrackingView(net, derivation.notation, 0, {})
+    names = claim.params
+
+    def tracked_fn(_n, *args):
+        targs = [Tracked(v, "l" if k == 0 and claim.takes_layer else f"the unit index {names[k]}")
+                 for k, v in enumerate(args)]
+        return claim.fn(view, *targs)
+    tracked_fn.__signature__ = inspect.signature(claim.fn)   # the same layer and index parameters
+
+    with Recorder() as rec:
+        try:
+            instantiate(dataclasses.replace(read_at(claim, derivation, net, case), fn=tracked_fn), net,
+                        derivation.notation, {})
+        except Exception as e:   # noqa: BLE001 - whatever breaks here, locality is not shown
+            return [f"it cannot be run with its layer and indices tracked ({type(e).__name__}: {e})"[:200]]
+    anchors = {"l": (-1, 0, 1)} if case == "step" else {"l": (-1, 0, 1), "the depth L": (-1, 0)}
+    reasons = rec.reasons + nonlocal_reasons(rec.reads, anchors)
+    return [_page_name(derivation, r) for r in reasons]
+
+
+# -- running the cases within a budget -------------------------------------------------------------
+@dataclass
+class InductionResult:
+    """What the induction found for one claim."""
+    status: str                     # "proven" | "fails" | "timeout" | "not-applicable" | "unreadable"
+    cases: dict = field(default_factory=dict)   # case -> number of width combinations proven
+    total: dict = field(default_factory=dict)   # case -> number of width combinations to prove
+    detail: str = ""
+    bound: int = DEFAULT_BOUND
+    activation: str = "f"
+    failed: tuple | None = None     # (case, sizes) of the first case that does not hold
+    nonlocal_: list = field(default_factory=list)   # why the claim is not local ([] when it is)
+
+    def describe(self) -> str:
+        """One sentence: what was proven, under which assumptions (or why not)."""
+        if self.status != "proven":
+            return self.detail
+        f = ("for every differentiable f" if self.activation in GENERIC
+             else f"for f = {self.activation} (by its derivative identity)")
+        parts = []
+        if "base" in self.total:
+            parts.append("base case (output layer, any input a^(L−1))")
+        if "step" in self.total:
+            parts.append("induction step (layer l under an undefined downstream cost G(z^(l+1)))")
+        return f"by induction: {' and '.join(parts)} exact {f}, every width 1–{self.bound}"
+
+
+def _run_cases(claim, derivation, cases, backend, budget):
+    """Check ``cases`` in a forked child (:func:`symbp.judge.budget.run_forked`), stopping at the first that fails.
+
+    After the cases (if all hold), the claim's locality on one network of each case kind.
+    """
+    from .budget import run_forked
+    stopped = []
+
+    def one(case, sizes):
+        if stopped:   # a case already failed: the rest need not run
+            return None
+        ok, why = check_case(claim, derivation, case, sizes, backend)
+        if ok is not True:
+            stopped.append(case)
+        return (case, sizes, ok, why)
+
+    def local(case, sizes):
+        if stopped:
+            return None
+        return ("locality", sizes, locality(claim, derivation, case, sizes, backend), "")
+
+    kinds = {c for c, _ in cases}
+    probes = [("base", (1, 2, 3)), ("step", (1, 2, 3, 2))]
+    thunks = [lambda c=c, z=z: one(c, z) for c, z in cases]
+    thunks += [lambda c=c, z=z: local(c, z) for c, z in probes if c in kinds]
+    return [r for r in run_forked(thunks, budget) if r is not None]
+
+
+def prove_all_depths(claim, derivation, *, bound=DEFAULT_BOUND, budget=10.0, backend="symengine") -> InductionResult:
+    """Prove the base case and the induction step of ``claim`` exactly, for every width up to ``bound``.
+
+    Examples
+    --------
+    >>> from symbp.claims.derivation import Derivation
+    >>> from symbp.claims.notation import Notation
+    >>> doc = Derivation("demo", "Demo", "-", Notation(first_layer=1), {"activation": "f"})
+    >>> @doc.claim("BP2", kind="delta", layer="hidden", latex="")
+    ... def bp2(n, l):
+    ...     return n.delta[l], (n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l])
+    >>> prove_all_depths(bp2, doc, bound=2).status
+    'proven'
+    >>> @doc.claim("BP2 (W for Wᵀ)", kind="delta", layer="hidden", latex="")
+    ... def bp2_wrong(n, l):
+    ...     W = n.W[l + 1]
+    ...     return n.delta[l], ((W.T if W.shape[0] != W.shape[1] else W) @ n.delta[l + 1]) * n.fp(n.z[l])
+    >>> r = prove_all_depths(bp2_wrong, doc, bound=2)
+    >>> r.status, r.failed, r.detail[:69]
+    ('fails', ('step', (1, 1, 2, 2)), 'the induction step does not hold in general: step [1, 1, 2, 2] at l=3')
+    """
+    reason = applies_to(claim)
+    if reason:
+        return InductionResult("not-applicable", detail=reason, bound=bound)
+    cases = cases_of(claim, bound)
+    total = {}
+    for case, _ in cases:
+        total[case] = total.get(case, 0) + 1
+    activation = dict(derivation.spec, **claim.spec).get("activation", "f")
+    results = _run_cases(claim, derivation, cases, backend, budget)
+    done, reasons, probed = {}, [], 0
+    for case, sizes, ok, why in results:
+        if case == "locality":
+            reasons += [r for r in ok if r not in reasons]
+            probed += 1
+            continue
+        if ok is None:
+            return InductionResult("unreadable", done, total, why, bound, activation, (case, sizes))
+        if ok is False:
+            what = "base case" if case == "base" else "induction step"
+            return InductionResult("fails", done, total, f"the {what} does not hold in general: {why}",
+                                   bound, activation, (case, sizes))
+        done[case] = done.get(case, 0) + 1
+    if sum(done.values()) < len(cases) or probed < len(total):
+        return InductionResult("timeout", done, total, f"the induction did not finish within the budget "
+                               f"({sum(done.values())} of {len(cases)} width combinations proven)", bound, activation)
+    return InductionResult("proven", done, total, "", bound, activation, None, reasons)
+
+
+# -- what the induction makes of a verdict -----------------------------------------------------------
+def _join(*parts):
+    return "; ".join(p for p in parts if p)
+
+
+def _search(claim, derivation, sweep, budget, backend, numeric_only=False):
+    """``verify_claim`` of ``claim`` on the real networks ``sweep``: its outcome if it fails there, else None."""
+    from .evaluate import NetworkCache
+    from .verify import verify_claim
+    o = verify_claim(claim, derivation, cache=NetworkCache(backend), sweep=list(sweep), budget=max(budget, 0.0),
+                     numeric_only=numeric_only)
+    return o if o.status == "fails" else None
+
+
+def _fails(outcome, found, note):
+    """The failing outcome ``found``, after the notes and message of ``outcome`` (nothing overwritten)."""
+    return dataclasses.replace(found, message=_join(outcome.message, found.message, note),
+                               notes=[*outcome.notes, *found.notes, note])
+
+
+def _demoted(outcome, note):
+    """``outcome`` (still ``proven``, on the sweep) with a note on why it is not proven for all depths."""
+    return dataclasses.replace(outcome, message=_join(outcome.message, note)).with_note(note)
+
+
+def _base_failure(outcome, claim, derivation, res, left, backend):
+    _, sizes = res.failed
+    note = f"{res.detail} (a real network: the formula is wrong there)"
+    found = _search(claim, derivation, [(sizes, 1)], left(), backend)
+    if found is not None:
+        return _fails(outcome, found, note)
+    return _demoted(outcome, f"not proven for all depths: {res.detail}, but the numeric check agrees on "
+                    f"{list(sizes)}: the difference may be an identity the exact check does not expand")
+
+
+def _step_failure(outcome, claim, derivation, res, left, backend):
+    _, sizes = res.failed
+    sweep = [((1,) + tuple(sizes[1:]), 1), *STEP_SEARCH]
+    found = _search(claim, derivation, sweep, left(), backend)
+    if found is not None:
+        return _fails(outcome, found, f"{res.detail}; and on a real network too")
+    shown = ", ".join(str(list(s)) for s, _ in sweep)
+    return _demoted(outcome, f"not proven for all depths: {res.detail} (under an undefined downstream cost G, "
+                    f"i.e. for some cost and deeper network); no real counterexample on {shown}, so the formula "
+                    f"is proven on the sweep only")
+
+
+def extend_to_all_depths(outcome: Outcome, claim, derivation, *, budget=10.0, backend="symengine",
+                         bound=DEFAULT_BOUND) -> Outcome:
+    """``outcome`` upgraded to ``proven for all depths`` when the induction proves ``claim`` and it is local.
+
+    Only a ``proven`` outcome is extended.  A failing base case is a real
+    network: the verdict becomes ``fails`` with that counterexample.  A
+    failing induction step is searched for a counterexample on deeper and
+    wider real networks (``fails`` if one is found, else ``proven`` on the
+    sweep with a note).  A case the claim cannot be read on, a claim that is
+    not local (see :func:`locality`), a budget that runs out, or a
+    disagreement on a wider or deeper network keeps ``proven`` (on the sweep)
+    and says why in a note.  Notes and message are appended to, never replaced.
+
+    >>> from symbp.claims.derivation import Derivation
+    >>> from symbp.claims.notation import Notation
+    >>> from symbp.judge.verify import verify_claim
+    >>> doc = Derivation("demo", "Demo", "-", Notation(first_layer=1), {"activation": "f"})
+    >>> @doc.claim("BP2 (wrong from depth 9)", kind="delta", layer="hidden", latex="")
+    ... def bp2(n, l):
+    ...     return n.delta[l], (n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l]) * (2 if n.L >= 9 else 1)
+    >>> o = extend_to_all_depths(verify_claim(bp2, doc), bp2, doc, bound=2)
+    >>> o.status, o.notes[-1][:78]
+    ('proven', 'not proven for all depths: the claim is not local (it compares the depth L wit')
+    """
+    if outcome.status != "proven" or applies_to(claim) or budget <= 0:
+        return outcome
+    t0 = time.monotonic()
+
+    def left():
+        return budget - (time.monotonic() - t0)
+
+    res = prove_all_depths(claim, derivation, bound=bound, budget=budget, backend=backend)
+    if res.status == "fails":
+        fail = _base_failure if res.failed[0] == "base" else _step_failure
+        return fail(outcome, claim, derivation, res, left, backend)
+    if res.status in ("unreadable", "timeout"):
+        return _demoted(outcome, f"not proven for all depths: {res.detail}")
+    if res.status != "proven":
+        return outcome
+    if res.nonlocal_:
+        return _demoted(outcome, f"not proven for all depths: the claim is not local ({'; '.join(res.nonlocal_)}); "
+                        f"its base case and induction step hold for every width 1–{bound}, which does not carry "
+                        f"over to other depths, widths or units")
+    found = _search(claim, derivation, WIDE_CHECK, 0.0, backend, numeric_only=True)
+    if found is not None:
+        return _fails(outcome, found, "the induction holds for widths 1–%d, but the formula fails on a wider or "
+                      "deeper network" % bound)
+    shown = ", ".join(str(list(s)) for s, _ in WIDE_CHECK)
+    note = (f"{res.describe()}; local: it reads only layers l−1, l, l+1 (the output layer: L, L−1) and no "
+            f"absolute depth, width or unit index; also agrees numerically on {shown}")
+    return dataclasses.replace(outcome, status=ALL_DEPTHS,
+                               message=_join(outcome.message, res.describe())).with_note(note)

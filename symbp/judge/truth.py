@@ -1,0 +1,138 @@
+"""The truth side of a claim: its first side must be the true quantity its kind names.
+
+A claim returns ``(truth, formula, ...)``.  The checker compares the formula
+with the truth, so a truth side that is itself a formula (a ``delta`` claim
+that never mentions δ, a chain that starts from a wrong expression) would
+let any formula through.  :func:`check_truth_side` holds the first side
+against the quantities the view derives from the ground truth:
+
+========================  ==============================================================
+kind                      the first side must equal
+========================  ==============================================================
+``delta``                 ``δ^(l)`` of the example (``n.delta[l]``), or the batch ``Δ^(l)``
+``grad_W`` / ``grad_b``   ``∂C/∂W`` of the example, ``∂J/∂W`` of the batch, or ``Σ_k ∂C_k/∂W``
+``update_W`` / ``_b``     one true gradient-descent step (``n.step_W[l]``, ``n.step_b[l]``)
+``cost``                  ``C`` of the example, ``J`` of the batch, or ``Σ_k C_k``
+``lemma``                 anything (a lemma compares two formulas; the verdict says so)
+========================  ==============================================================
+
+An element-wise claim's first side is held against the entry at the claim's
+unit indices; a matrix-form claim's against the whole vector or matrix; the
+claim's own layer is tried first, then the others (a page may write the
+true quantity of another layer on its left, and is then judged by it).  Equality is exact (``expand(a − b) == 0``), after a structural
+fast path.
+"""
+
+from __future__ import annotations
+
+from ..claims.tensor import IllFormed, Tensor
+
+__all__ = ['WrongTruth', 'check_truth_side', 'TRUTHS', 'LEMMA_NOTE']
+
+
+#: Note carried by every lemma's verdict.
+LEMMA_NOTE = "a lemma compares its sides: its first side is not held against a true quantity"
+
+
+class WrongTruth(IllFormed):
+    """A claim whose first side is not the true quantity of its kind."""
+
+
+def _sum(tensors):
+    tensors = list(tensors)
+    return sum(tensors[1:], tensors[0])
+
+
+def _per_layer(attr):
+    return lambda n, l: getattr(n, attr)[l]
+
+
+def _summed(attr):
+    return lambda n, l: _sum(getattr(ex, attr)[l] for ex in n.examples)
+
+
+#: kind -> [(what the page would call it, how the view gives it at layer l)], in the order tried.
+TRUTHS = {
+    "delta": [("δ^(l)", _per_layer("delta")), ("Δ^(l) (the batch's δ)", _per_layer("Delta"))],
+    "grad_W": [("∂C/∂W^(l)", _per_layer("dC_dW")), ("∂J/∂W^(l)", _per_layer("dJ_dW")),
+               ("Σ_k ∂C_k/∂W^(l)", _summed("dC_dW"))],
+    "grad_b": [("∂C/∂b^(l)", _per_layer("dC_db")), ("∂J/∂b^(l)", _per_layer("dJ_db")),
+               ("Σ_k ∂C_k/∂b^(l)", _summed("dC_db"))],
+    "update_W": [("W^(l) − lr·∂J/∂W^(l)", _per_layer("step_W"))],
+    "update_b": [("b^(l) − lr·∂J/∂b^(l)", _per_layer("step_b"))],
+    "cost": [("C", lambda n, l: n.C), ("J", lambda n, l: n.J), ("Σ_k C_k", lambda n, l: sum(ex.C for ex in n.examples))],
+}
+
+
+def _equal(u, v) -> bool:
+    if u == v:
+        return True
+    try:
+        return (u - v).expand() == 0
+    except (AttributeError, TypeError, RuntimeError):
+        return False
+
+
+def _entries(side):
+    if isinstance(side, Tensor):
+        return side.shape, side.entries()
+    return None, [side]
+
+
+def _matches(side, truth, idx) -> bool:
+    """Whether ``side`` is ``truth`` (a scalar or Tensor), read at the unit indices ``idx`` when given."""
+    if isinstance(truth, Tensor) and idx and not isinstance(side, Tensor):
+        try:
+            truth = truth[idx if len(idx) > 1 else idx[0]]
+        except IllFormed:
+            return False
+    (s_shape, s), (t_shape, t) = _entries(side), _entries(truth)
+    if s_shape != t_shape and not (len(s) == len(t) == 1):       # a 1×1 matrix is its one entry
+        if s_shape is None and t_shape is not None and not idx:
+            return any(_equal(s[0], v) for v in t)              # a claim without indices: any entry of the layer
+        return False
+    return all(_equal(a, b) for a, b in zip(s, t))
+
+
+def _layers(n, l, family):
+    """The claim's own layer first, then every other (a page may state a true quantity of another layer)."""
+    every = n.weight_layers if family in ("weights", "biases") else n.layers[1:]
+    return [l] + [x for x in every if x != l] if l is not None else every
+
+
+def check_truth_side(claim, n, l, idx, first_side):
+    """Raise :class:`WrongTruth` unless ``first_side`` is the true quantity of ``claim``'s kind at ``l``, ``idx``.
+
+    >>> from symbp import NetworkSpec, SymbolicNetwork
+    >>> from symbp.claims.derivation import Claim
+    >>> from symbp.claims.notation import Notation
+    >>> from symbp.claims.view import View
+    >>> n = View(SymbolicNetwork(NetworkSpec((1, 2, 1), activation="f")), Notation(first_layer=1))
+    >>> claim = Claim("(1)", "delta", "", lambda n, l, i: None, layer="output")
+    >>> check_truth_side(claim, n, n.L, (1,), n.delta[n.L][1])
+    >>> try:
+    ...     check_truth_side(claim, n, n.L, (1,), n.a[n.L][1] - n.y[1])
+    ... except WrongTruth as e:
+    ...     print(str(e)[:52])
+    the first side at l=3, 1 is not δ^(l) (nor Δ^(l) (th
+    """
+    kind = claim.of if claim.kind == "chain" else claim.kind
+    if kind not in TRUTHS:
+        return
+    for _, quantity in TRUTHS[kind]:
+        for layer in _layers(n, l, claim.family):
+            try:
+                truth = quantity(n, layer)
+            except IllFormed:
+                continue
+            if _matches(first_side, truth, idx):
+                return
+    names = [name for name, _ in TRUTHS[kind]]
+    where = (f" at l={l}" if l is not None else "") + (f", {', '.join(map(str, idx))}" if idx else "")
+    also = f" (nor {', '.join(names[1:])})" if len(names) > 1 else ""
+    raise WrongTruth(f"the first side{where} is not {names[0]}{also}: a {kind} claim returns the true "
+                     f"quantity first (e.g. n.{_EXAMPLE[kind]}); a claim comparing two formulas is kind='lemma'")
+
+
+_EXAMPLE = {"delta": "delta[l][i]", "grad_W": "dC_dW[l][j, i]", "grad_b": "dC_db[l][j]", "update_W": "step_W[l]",
+            "update_b": "step_b[l]", "cost": "C"}

@@ -1,0 +1,76 @@
+"""Costs and cost conventions as tables.
+
+``J = S(m, K) * sum_k C(a[L]_k, y_k) + R(W, b)``: the per-example cost ``C``,
+the scaling ``S`` and the weight decay ``R`` are conventions that a spec
+names; each is one row here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = ['Cost', 'COSTS', 'AVERAGES', 'TARGETS']
+
+
+def _np_cross_entropy(a, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(y != 0, y * np.log(a), 0.0) + np.where(y != 1, (1 - y) * np.log1p(-a), 0.0)
+    return -t.sum(axis=-1)
+
+
+def _np_softmax_cross_entropy(a, y):
+    with np.errstate(divide="ignore"):
+        return -np.where(y != 0, y * np.log(a), 0.0).sum(axis=-1)
+
+
+#: Target domains: where the targets y of one example live (a spec names one; each cost has a default).
+TARGETS = {
+    "free": "y real, unconstrained",
+    "one_hot": "y a one-hot class vector e_c",
+    "probability": "y_k in [0, 1], and summing to 1 over the outputs for a softmax output",
+    "binary": "y_k in {0, 1}",
+}
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A per-example cost C(a, y) of the output activations a and targets y."""
+    name: str
+    symbolic: Callable          # symbolic(a: list, y: list, B) -> expression
+    numpy: Callable             # numpy(A, Y) -> per-example costs, A and Y of shape (m, K)
+    output_activations: tuple | None  # output activations it is defined for (None: any)
+    formula: str
+    targets: str = "free"       # default target domain (a key of TARGETS)
+
+
+#: Per-example costs.
+COSTS = {c.name: c for c in [
+    Cost("half_sse",
+         lambda a, y, B: sum(((ak - yk) ** 2 for ak, yk in zip(a, y)), B.Integer(0)) / 2,
+         lambda A, Y: 0.5 * ((A - Y) ** 2).sum(axis=-1),
+         None,
+         "C = ½ Σ_k (a_k − y_k)²"),
+    Cost("cross_entropy",
+         lambda a, y, B: -sum((yk * B.log(ak) + (1 - yk) * B.log(1 - ak) for ak, yk in zip(a, y)), B.Integer(0)),
+         _np_cross_entropy,
+         ("sigmoid", "f", "g"),
+         "C = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)]",
+         "probability"),
+    Cost("softmax_cross_entropy",
+         lambda a, y, B: -sum((yk * B.log(ak) for ak, yk in zip(a, y)), B.Integer(0)),
+         _np_softmax_cross_entropy,
+         ("softmax",),
+         "C = −Σ_k y_k ln a_k,  a = softmax(z)",
+         "probability"),
+]}
+
+
+#: Scaling S(m, K) of the summed per-example costs.
+AVERAGES = {
+    "none": lambda m, K, B: B.Integer(1),                     # J = Σ_k C_k
+    "examples": lambda m, K, B: B.Rational(1, m),             # J = (1/m) Σ_k C_k
+    "examples_and_outputs": lambda m, K, B: B.Rational(1, m * K),  # J = 1/(mK) Σ_k C_k
+}

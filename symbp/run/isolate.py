@@ -1,0 +1,65 @@
+"""Isolation: derivation code runs in forked children, and what it does to its process is reported, not suffered.
+
+Nothing here knows about derivations or claims: it is the fork, the pipe and
+the words for how a child ended, shared by :mod:`symbp.run.load` (a probe
+import) and :mod:`symbp.run.runner` (the checking children).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+
+__all__ = ["in_child", "enter_child", "raised", "how_it_ended", "send"]
+
+_STATE = {"child": False}
+
+
+def in_child() -> bool:
+    """Whether this process is a checking child (derivation code runs here, and nothing it does may end the run).
+
+    >>> in_child()
+    False
+    """
+    return _STATE["child"]
+
+
+def enter_child() -> None:
+    """Mark this (forked) process as a checking child."""
+    _STATE["child"] = True
+
+
+def raised(e: BaseException) -> str:
+    """One line for an exception a derivation's own code raised.
+
+    >>> raised(SystemExit(0)), raised(ValueError("no"))
+    ('SystemExit(0)', 'ValueError: no')
+    """
+    if isinstance(e, SystemExit):
+        return f"SystemExit({e.code!r})"
+    if isinstance(e, KeyboardInterrupt):
+        return "KeyboardInterrupt"
+    return f"{type(e).__name__}: {e}"
+
+
+def send(out, message) -> None:
+    """Write one pickled, length-prefixed message to the binary stream ``out``."""
+    data = pickle.dumps(message)
+    out.write(len(data).to_bytes(8, "big") + data)
+    out.flush()
+
+
+def how_it_ended(status: int) -> str:
+    """``"exit status 0"`` or ``"killed by SIGKILL"`` for a ``waitpid`` status.
+
+    >>> how_it_ended(0)
+    'exit status 0'
+    """
+    code = os.waitstatus_to_exitcode(status)
+    if code >= 0:
+        return f"exit status {code}"
+    try:
+        return f"killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"killed by signal {-code}"

@@ -1,0 +1,140 @@
+"""Finding and loading derivations: bundled names, files, folders, modules, TOML."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from ..claims.derivation import ClaimError, Derivation
+from ..claims.notation import NotationError
+from .isolate import enter_child, how_it_ended, in_child, raised
+
+__all__ = ['load_derivation', 'bundled_derivations', 'derivation_files', 'LoadError']
+
+
+class LoadError(Exception):
+    """A derivation file that cannot be loaded; the message is one line naming the file."""
+
+
+def bundled_derivations() -> Path:
+    """The folder of the bundled derivations (installed copy, or the repository's ``derivations/``).
+
+    >>> bundled_derivations().name
+    'derivations'
+    """
+    try:
+        import symbp.derivations as pkg
+        return Path(pkg.__path__[0])
+    except ImportError:
+        return Path(__file__).resolve().parents[2] / "derivations"
+
+
+def derivation_files(paths) -> list:
+    """The derivation files named by ``paths`` (folders expand to their ``*.py`` and ``*.toml``, ``_*`` excluded)."""
+    out = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            out += sorted(f for f in (*p.glob("*.py"), *p.glob("*.toml")) if not f.name.startswith("_"))
+        else:
+            out.append(p)
+    return out
+
+
+def load_derivation(path) -> Derivation:
+    """Import the derivation module at ``path`` (or a dotted module name) and return its Derivation.
+
+    A ``.toml`` file is read by :mod:`symbp.formula.reader`, which runs none of its text as code.
+    """
+    path = str(path)
+    name = Path(path).name
+    if path.endswith(".toml"):
+        return _load_toml(path, name)
+    try:
+        if path.endswith(".py") or os.sep in path or os.path.isfile(path):
+            if not os.path.exists(path):
+                raise LoadError(f"{path}: no such file")
+            if not path.endswith(".py"):
+                raise LoadError(f"{name}: not a derivation (a .py module or a .toml file)")
+            if not in_child():
+                _probe_import(path, name)
+            mod_name = "symbp_derivation_" + Path(path).stem
+            spec = importlib.util.spec_from_file_location(mod_name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[mod_name] = module
+            try:
+                spec.loader.exec_module(module)
+            finally:
+                sys.modules.pop(mod_name, None)
+        else:
+            module = importlib.import_module(path)
+    except LoadError:
+        raise
+    except SyntaxError as e:
+        raise LoadError(f"{name}:{e.lineno}: syntax error: {e.msg}") from None
+    except (ClaimError, NotationError) as e:
+        raise LoadError(f"{name}: {e}") from None
+    except ImportError as e:
+        raise LoadError(f"{name}: cannot import: {e}") from None
+    except RecursionError:
+        raise LoadError(f"{name}: import recursion (a cyclic import?)") from None
+    except BaseException as e:  # the module's own code raised (sys.exit included; Ctrl-C only in a checking child)
+        if isinstance(e, KeyboardInterrupt) and not in_child():
+            raise
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        raise LoadError(f"{name}:{where.lineno}: importing raised {raised(e)}") from None
+    docs = [v for v in vars(module).values() if isinstance(v, Derivation)]
+    if not docs:
+        raise LoadError(f"{name}: defines no Derivation (expected `doc = Derivation(...)`)")
+    if len(docs) > 1:
+        raise LoadError(f"{name}: defines {len(docs)} Derivations; one per file")
+    doc = docs[0]
+    if not doc.claims:
+        raise LoadError(f"{name}: derivation {doc.name!r} has no claims")
+    doc.file = str(path)
+    return doc
+
+
+def _probe_import(path, name):
+    """Import ``path`` once in a forked child first: a module that ends its process (``os._exit``) is a LoadError."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the probe: import once, say so with one byte, and end without running anything else
+        os.close(r)
+        enter_child()
+        code = 0
+        try:
+            sys.stdout = sys.stderr
+            try:
+                load_derivation(path)
+            except LoadError:
+                pass
+            os.write(w, b"1")
+        except BaseException:
+            code = 3
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as fh:
+        got = fh.read(1)
+    status = os.waitpid(pid, 0)[1]
+    if not got:
+        raise LoadError(f"{name}: importing ended the process ({how_it_ended(status)})")
+
+
+def _load_toml(path, name) -> Derivation:
+    from ..formula.reader import DeclarativeError, load_toml
+    if not os.path.isfile(path):
+        raise LoadError(f"{path}: no such file")
+    try:
+        doc = load_toml(path)
+    except DeclarativeError as e:
+        raise LoadError(f"{name}: {e}") from None
+    except OSError as e:
+        raise LoadError(f"{name}: cannot read: {e.strerror}") from None
+    doc.file = path
+    return doc
