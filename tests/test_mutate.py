@@ -83,7 +83,7 @@ def test_expected_kinds_are_one_table():
 
 def test_mutate_cli_json(capsys):
     import argparse
-    from symbp.cli import mutate
+    from symbp.cli import mutate as mutate_cli
     p = argparse.ArgumentParser()
     mutate_cli.add_parser(p.add_subparsers(dest="command"))
     args = p.parse_args(["mutate", "examples/four_equations.py", "--claim", "BP1", "--fault", "sign",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from symbp.cli import prove
+from symbp.cli import prove as prove_cli
 from symbp.claims.derivation import Derivation
 from symbp.judge.induction import ALL_DEPTHS, prove_all_depths
 from symbp.claims.notation import Notation
