@@ -17,6 +17,8 @@ from .version import __version__
 __all__ = [
     # writing a derivation: a document's formulas in its own notation
     "Derivation", "Claim", "Notation", "Tensor", "odot",
+    # the matrix vocabulary of pages: Σ′(z) = diag(σ′(z)), u vᵀ, products over layers, ones, row sums, ‖v‖
+    "diag", "outer", "matprod", "Identity", "ones", "row_sums", "column_sums", "norm", "ln",
     # checking it
     "check", "check_derivation", "load_derivation", "prove", "render_proofs", "Report",
     # the network and its ground truth
@@ -34,6 +36,9 @@ _HOME = {
     "Derivation": "claims.derivation", "Claim": "claims.derivation", "ClaimError": "claims.derivation",
     "Notation": "claims.notation", "NotationError": "claims.notation",
     "Tensor": "claims.tensor", "odot": "claims.tensor", "IllFormed": "claims.tensor",
+    "diag": "claims.tensor", "outer": "claims.tensor", "matprod": "claims.tensor", "Identity": "claims.tensor",
+    "ones": "claims.tensor", "row_sums": "claims.tensor", "column_sums": "claims.tensor", "norm": "claims.tensor",
+    "ln": "claims.tensor",
     "check": "run.runner", "check_derivation": "run.runner", "load_derivation": "run.load", "LoadError": "run.load",
     "prove": "run.prove", "render_proofs": "run.prove:render", "Report": "report.results",
     "NetworkSpec": "model.spec", "SpecError": "model.spec", "parse_arch": "model.arch",

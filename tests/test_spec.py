@@ -53,7 +53,7 @@ def test_bad_output_activation(value):
     raises_naming("output_activation", OUTPUT, output_activation=value)
 
 
-@pytest.mark.parametrize("value", ["mse", "cross-entropy", "", 2, None, {"half_sse": 1}])
+@pytest.mark.parametrize("value", ["hinge", "cross-entropy", "", 2, None, {"half_sse": 1}])
 def test_bad_cost(value):
     raises_naming("cost", COSTS, cost=value)
 

@@ -5,7 +5,9 @@ A shape mismatch raises :class:`IllFormed`: the formula is not a formula of this
 
 from __future__ import annotations
 
-__all__ = ['Tensor', 'IllFormed', 'odot', 'has_nan', 'is_tensor']
+__all__ = ['Tensor', 'IllFormed', 'odot', 'has_nan', 'is_tensor',
+           # the matrix vocabulary of pages
+           'Identity', 'diag', 'outer', 'ones', 'row_sums', 'column_sums', 'norm', 'matprod', 'ln']
 
 
 class IllFormed(ValueError):
@@ -137,6 +139,8 @@ class Tensor:
         return self._map(lambda u: u ** p, f"{self.name}^{p}")
 
     def __matmul__(self, o):
+        if isinstance(o, Identity):
+            return self
         if not is_tensor(o):
             raise IllFormed(f"@ needs two matrices, got {self.name} @ {o!r}")
         (r, k), (k2, c) = self.shape, o.shape
@@ -183,3 +187,157 @@ def odot(a, b):
     if is_tensor(b):
         return b * a
     return a * b
+
+
+# -- the matrix vocabulary of pages ------------------------------------------------------------------
+class Identity:
+    """The identity matrix of whatever size its neighbour in ``@`` needs: an empty product of matrices.
+
+    >>> import symengine as se
+    >>> v = Tensor([[se.Symbol("p")]], name="v")
+    >>> (Identity() @ v) is v, (v @ Identity()) is v, Identity().T.name
+    (True, True, 'I')
+    """
+    name = "I"
+
+    def __matmul__(self, o):
+        if not (is_tensor(o) or isinstance(o, Identity)):
+            raise IllFormed(f"@ needs two matrices, got I @ {o!r}")
+        return o
+
+    def __rmatmul__(self, o):
+        return o
+
+    @property
+    def T(self):
+        """The transpose (itself)."""
+        return self
+
+    def __repr__(self):
+        return "Identity()"
+
+
+def _vector(v, what):
+    """The entries of a column or row vector, or :class:`IllFormed` naming ``what`` needs one."""
+    if not is_tensor(v):
+        raise IllFormed(f"{what} needs a vector, got {v!r}")
+    rows, cols = v.shape
+    if cols != 1 and rows != 1:
+        raise IllFormed(f"{what} needs a vector, got the {rows}×{cols} matrix {v.name}")
+    return v.entries(), (v.base[0] if cols == 1 else v.base[1])
+
+
+def diag(v):
+    """The diagonal matrix of a vector: ``diag(σ′(z))`` is the page's Σ′(z).
+
+    >>> import symengine as se
+    >>> p, q = se.symbols("p q")
+    >>> D = diag(Tensor([[p], [q]], name="v"))
+    >>> D.shape, D[1, 1], D[1, 2], D.name
+    ((2, 2), p, 0, 'diag(v)')
+    """
+    import symengine
+    values, base = _vector(v, "diag")
+    rows = [[values[i] if i == j else symengine.Integer(0) for j in range(len(values))] for i in range(len(values))]
+    return Tensor(rows, f"diag({v.name})", (base, base))
+
+
+def outer(u, v):
+    """The outer product ``u vᵀ`` of two vectors (each a column or a row).
+
+    >>> import symengine as se
+    >>> p, q, r = se.symbols("p q r")
+    >>> o = outer(Tensor([[p], [q]], name="u"), Tensor([[r]], name="v"))
+    >>> o.shape, o[2, 1], o.name
+    ((2, 1), q*r, 'u vᵀ')
+    """
+    (us, ub), (vs, vb) = _vector(u, "outer"), _vector(v, "outer")
+    return Tensor([[a * b for b in vs] for a in us], f"{u.name} {v.name}ᵀ", (ub, vb))
+
+
+def ones(count, base=1):
+    """The column vector of ``count`` ones (``X @ ones(m)`` sums the rows of X).
+
+    >>> ones(3).shape, ones(3)[3]
+    ((3, 1), 1)
+    """
+    import symengine
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise IllFormed(f"ones takes a whole number of entries >= 1, got {count!r}")
+    return Tensor([[symengine.Integer(1)] for _ in range(count)], f"1_{count}", (base, base))
+
+
+def row_sums(M):
+    """The column vector of each row's sum, ``Σ_j M_ij`` (numpy's ``M.sum(axis=1, keepdims=True)``).
+
+    With examples in columns, ``row_sums(dZ) / m`` is the page's ``(1/m) Σ_i dz^(i)``.
+
+    >>> import symengine as se
+    >>> p, q = se.symbols("p q")
+    >>> row_sums(Tensor([[p, q], [q, q]], name="M")).entries()
+    [p + q, 2*q]
+    """
+    if not is_tensor(M):
+        raise IllFormed(f"row_sums needs a matrix, got {M!r}")
+    return Tensor([[sum(r[1:], r[0])] for r in M.rows], f"row_sums({M.name})", (M.base[0], M.base[1]))
+
+
+def column_sums(M):
+    """The row vector of each column's sum, ``Σ_i M_ij`` (numpy's ``M.sum(axis=0, keepdims=True)``).
+
+    >>> import symengine as se
+    >>> p, q = se.symbols("p q")
+    >>> column_sums(Tensor([[p, q], [q, q]], name="M")).entries()
+    [p + q, 2*q]
+    """
+    if not is_tensor(M):
+        raise IllFormed(f"column_sums needs a matrix, got {M!r}")
+    return Tensor(row_sums(M.T).T.rows, f"column_sums({M.name})", (M.base[0], M.base[1]))
+
+
+def norm(v):
+    """The Euclidean norm ``‖v‖`` of a vector (the Frobenius norm of a matrix); ``norm(v)**2`` is ``Σ v²``.
+
+    >>> import symengine as se
+    >>> p, q = se.symbols("p q")
+    >>> norm(Tensor([[p], [q]])) ** 2
+    p**2 + q**2
+    """
+    import symengine
+    if not is_tensor(v):
+        return symengine.Abs(v)
+    squares = [e ** 2 for e in v.entries()]
+    return symengine.sqrt(sum(squares[1:], squares[0]))
+
+
+def matprod(factors):
+    """The product ``F_1 F_2 ⋯ F_n`` of matrices, in order; the :class:`Identity` when there are none.
+
+    ``matprod(n.W[k].T @ diag(n.fp(n.z[k])) for k in range(l + 1, n.L + 1))`` is the page's
+    ``(w^{l+1})ᵀ Σ′(z^{l+1}) ⋯ (w^L)ᵀ Σ′(z^L)``.
+
+    >>> import symengine as se
+    >>> p = se.Symbol("p")
+    >>> matprod([Tensor([[p]]), Tensor([[2]])])[1, 1], matprod([])
+    (2*p, Identity())
+    """
+    out = Identity()
+    for F in factors:
+        if not (is_tensor(F) or isinstance(F, Identity)):
+            raise IllFormed(f"a product of matrices takes matrices, got {F!r}")
+        out = out @ F
+    return out
+
+
+def ln(v):
+    """The natural logarithm, element-wise on a vector or matrix: the page's ``ln a`` (``−ln a_y``).
+
+    >>> import symengine as se
+    >>> p = se.Symbol("p")
+    >>> ln(p), ln(Tensor([[p]], name="a")).name
+    (log(p), 'ln(a)')
+    """
+    import symengine
+    if is_tensor(v):
+        return v._map(symengine.log, f"ln({v.name})")
+    return symengine.log(v)

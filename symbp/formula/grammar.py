@@ -9,7 +9,7 @@ from __future__ import annotations
 from lark import Lark, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-__all__ = ['parse_formula', 'parse_condition', 'FormulaError', 'GRAMMAR', 'FUNCTIONS', 'VALUES', 'chained']
+__all__ = ['parse_formula', 'parse_condition', 'FormulaError', 'GRAMMAR', 'FUNCTIONS', 'MATRIX_FUNCTIONS', 'VALUES', 'chained']
 
 
 GRAMMAR = r"""
@@ -42,6 +42,7 @@ condition: cond
 ?atom: INT                                -> int
      | DECIMAL                            -> decimal
      | "sum" "(" NAME "=" expr ".." expr "," expr ")"   -> sum
+     | "prod" "(" NAME "=" expr ".." expr "," expr ")"  -> prod
      | NAME "(" [expr ("," expr)*] ")"   -> call
      | NAME                               -> name
      | "(" expr ")"
@@ -59,6 +60,11 @@ _PARSER = Lark(GRAMMAR, parser="lalr", start=["formula", "condition"], maybe_pla
 
 #: The functions a formula may call (after the notation's renames), each with its number of arguments.
 FUNCTIONS = {"f": 1, "fp": 1, "f_out": 1, "fp_out": 1, "size": 1, "diff": 2, "partial": 2, "symbol": 1}
+
+
+#: The matrix vocabulary a formula may call (functions of :mod:`symbp.claims.tensor`, never renamed).
+MATRIX_FUNCTIONS = {"diag": 1, "outer": 2, "ones": 1, "row_sums": 1, "column_sums": 1, "norm": 1,
+                    "ln": 1}
 
 
 #: The view's quantities a formula may name (after the notation's renames).

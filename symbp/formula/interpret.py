@@ -7,9 +7,10 @@ from fractions import Fraction
 import symengine
 from lark import Tree
 
-from ..claims.tensor import IllFormed, Tensor
+from ..claims import tensor as matrix_vocabulary
+from ..claims.tensor import Identity, IllFormed, Tensor
 from ..claims.view import Layers, view_of
-from .grammar import FUNCTIONS, MAX_POWER, MAX_RANGE, MAX_STEPS, VALUES, chained
+from .grammar import FUNCTIONS, MATRIX_FUNCTIONS, MAX_POWER, MAX_RANGE, MAX_STEPS, VALUES, chained
 
 __all__ = ['evaluate']
 
@@ -20,7 +21,7 @@ def _scalar(v):
 
 
 def _value(v, what):
-    if _scalar(v) or isinstance(v, Tensor):
+    if _scalar(v) or isinstance(v, (Tensor, Identity)):
         return v
     if isinstance(v, Layers):
         raise IllFormed(f"{v.name} needs a layer index, e.g. {v.name}[l]")
@@ -56,7 +57,7 @@ def _power(a, e):
 
 
 def _matmul(a, b):
-    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+    if not (isinstance(a, (Tensor, Identity)) and isinstance(b, (Tensor, Identity))):
         raise IllFormed("@ needs two vectors or matrices")
     return a @ b
 
@@ -144,7 +145,7 @@ class _Interpreter:
         if str(t.children[1]) != "T":
             raise IllFormed(f"unknown attribute .{t.children[1]} (only .T, the transpose)")
         base = self.ev(t.children[0])
-        if isinstance(base, Tensor):
+        if isinstance(base, (Tensor, Identity)):
             return base.T
         if _scalar(base):
             return base
@@ -167,6 +168,24 @@ class _Interpreter:
                 self.env[str(var)] = saved
         return total
 
+    def ev_prod(self, t):
+        """``prod(k=lo..hi, F)``: the matrix product ``F(lo) F(lo+1) ⋯ F(hi)``, in order (I when empty)."""
+        var, lo, hi, body = t.children
+        lo, hi = _int(self.ev(lo), "a product's lower bound"), _int(self.ev(hi), "a product's upper bound")
+        if hi - lo + 1 > MAX_RANGE:
+            raise IllFormed(f"product over {hi - lo + 1} factors: more than {MAX_RANGE}")
+        saved, factors = self.env.get(str(var), _MISSING), []
+        try:
+            for k in range(lo, hi + 1):
+                self.env[str(var)] = k
+                factors.append(_value(self.ev(body), "a product's factor"))
+        finally:
+            if saved is _MISSING:
+                self.env.pop(str(var), None)
+            else:
+                self.env[str(var)] = saved
+        return matrix_vocabulary.matprod(factors)
+
     def _quantity(self, t):
         """A ``partial`` argument: ``C`` or ``z[l]`` / ``a[l]`` (in the page's names)."""
         if t.data == "name" and self.canon(str(t.children[0])) == "C":
@@ -179,9 +198,17 @@ class _Interpreter:
 
     def ev_call(self, t):
         name, args = str(t.children[0]), t.children[1:]
+        if name in MATRIX_FUNCTIONS and name not in self.env:
+            if len(args) != MATRIX_FUNCTIONS[name]:
+                raise IllFormed(f"{name} takes {MATRIX_FUNCTIONS[name]} argument(s), got {len(args)}")
+            vals = [_value(self.ev(a), f"an argument of {name}") for a in args]
+            if name == "ones":
+                vals = [_int(vals[0], "the length of ones")]
+            return getattr(matrix_vocabulary, name)(*vals)
         canon = self.canon(name)
         if canon not in FUNCTIONS:
-            raise IllFormed(f"unknown function {name!r} (allowed: {', '.join(sorted(FUNCTIONS))}, sum)")
+            raise IllFormed(f"unknown function {name!r} (allowed: "
+                            f"{', '.join(sorted({*FUNCTIONS, *MATRIX_FUNCTIONS}))}, sum, prod)")
         if len(args) != FUNCTIONS[canon]:
             raise IllFormed(f"{name} takes {FUNCTIONS[canon]} argument(s), got {len(args)}")
         if canon == "partial":

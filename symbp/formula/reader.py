@@ -33,7 +33,7 @@ import tomllib
 
 from ..claims.derivation import LAYER_CHOICES, ClaimError, Derivation
 from ..claims.notation import Notation, NotationError
-from .grammar import FUNCTIONS, VALUES, FormulaError, parse_condition, parse_formula
+from .grammar import FUNCTIONS, MATRIX_FUNCTIONS, VALUES, FormulaError, parse_condition, parse_formula
 from .interpret import evaluate
 
 __all__ = ['load_toml', 'DeclarativeError']
@@ -62,10 +62,10 @@ _TYPES = {str: "a string", list: "an array", dict: "a table", int: "an integer",
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z_0-9]*\Z")
 
 
-_GRAMMAR_WORDS = {"sum", "and", "or", "not"}
+_GRAMMAR_WORDS = {"sum", "prod", "and", "or", "not"}
 
 
-_RESERVED = set(VALUES) | set(FUNCTIONS) | _GRAMMAR_WORDS
+_RESERVED = set(VALUES) | set(FUNCTIONS) | set(MATRIX_FUNCTIONS) | _GRAMMAR_WORDS
 
 
 def _check_table(table, schema, where):
@@ -134,9 +134,9 @@ def _add_claim(doc, i, c):
     for tree in trees:
         for call in tree.find_data("call"):
             fname = str(call.children[0])
-            if doc.notation.canonical(fname) not in FUNCTIONS:
+            if fname not in MATRIX_FUNCTIONS and doc.notation.canonical(fname) not in FUNCTIONS:
                 raise DeclarativeError(f"{where}: unknown function {fname!r} (allowed: "
-                                       f"{', '.join(sorted(FUNCTIONS))}, sum)")
+                                       f"{', '.join(sorted({*FUNCTIONS, *MATRIX_FUNCTIONS}))}, sum, prod)")
     indices = params[1:] if params[:1] in (("l",), ("layer",)) else params
     kw = {k: c[k] for k in ("of", "per", "reading", "expect", "note", "spec") if k in c}
     if cond is not None:

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ['Cost', 'COSTS', 'AVERAGES', 'TARGETS']
+__all__ = ['Cost', 'COSTS', 'COST_ALIASES', 'AVERAGES', 'TARGETS']
 
 
 def _np_cross_entropy(a, y):
@@ -65,7 +65,31 @@ COSTS = {c.name: c for c in [
          ("softmax",),
          "C = −Σ_k y_k ln a_k,  a = softmax(z)",
          "probability"),
+    Cost("sse",
+         lambda a, y, B: sum(((ak - yk) ** 2 for ak, yk in zip(a, y)), B.Integer(0)),
+         lambda A, Y: ((A - Y) ** 2).sum(axis=-1),
+         None,
+         "C = Σ_k (a_k − y_k)²  (squared error without the ½)"),
+    Cost("mse",
+         lambda a, y, B: sum(((ak - yk) ** 2 for ak, yk in zip(a, y)), B.Integer(0)) / len(a),
+         lambda A, Y: ((A - Y) ** 2).mean(axis=-1),
+         None,
+         "C = (1/K) Σ_k (a_k − y_k)²  (mean squared error over the K outputs)"),
+    Cost("log_likelihood",
+         lambda a, y, B: -sum((yk * B.log(ak) for ak, yk in zip(a, y)), B.Integer(0)),
+         _np_softmax_cross_entropy,
+         ("softmax",),
+         "C = −ln a_y  (= −Σ_k y_k ln a_k for a one-hot y),  a = softmax(z)",
+         "one_hot"),
 ]}
+
+
+#: Other names pages use for a cost of the table (a spec may use them; it stores the table's name).
+COST_ALIASES = {
+    "binary_cross_entropy": "cross_entropy",
+    "categorical_cross_entropy": "softmax_cross_entropy",
+    "squared_error": "half_sse",
+}
 
 
 #: Scaling S(m, K) of the summed per-example costs.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 from .activations import ACTIVATIONS, VECTOR_ACTIVATIONS
-from .costs import AVERAGES, COSTS, TARGETS
+from .costs import AVERAGES, COST_ALIASES, COSTS, TARGETS
 
 __all__ = ['NetworkSpec', 'SpecError', 'BIAS_LAYOUTS']
 
@@ -44,6 +44,8 @@ class NetworkSpec:
     (2, 1, 'sigmoid')
     >>> NetworkSpec([2, 2], cost="softmax_cross_entropy").targets
     'probability'
+    >>> NetworkSpec([2, 2], cost="categorical_cross_entropy").cost, NetworkSpec([2, 2], cost="log_likelihood").targets
+    ('softmax_cross_entropy', 'one_hot')
     >>> NetworkSpec([2, 0, 1])
     Traceback (most recent call last):
     ...
@@ -76,8 +78,10 @@ class NetworkSpec:
         if not _one_of(self.activation, ACTIVATIONS) or self.activation in VECTOR_ACTIVATIONS:
             hidden = [a for a in ACTIVATIONS if a not in VECTOR_ACTIVATIONS]
             raise SpecError(f"activation: {self.activation!r} is not one of {_allowed(hidden)}")
+        if _one_of(self.cost, COST_ALIASES):
+            object.__setattr__(self, "cost", COST_ALIASES[self.cost])
         out = self.output_activation
-        if self.cost == "softmax_cross_entropy" and out is None:
+        if _one_of(self.cost, COSTS) and COSTS[self.cost].output_activations == ("softmax",) and out is None:
             out = "softmax"
         if out is None:
             out = self.activation
@@ -86,14 +90,15 @@ class NetworkSpec:
         object.__setattr__(self, "output_activation", out)
 
         if not _one_of(self.cost, COSTS):
-            raise SpecError(f"cost: {self.cost!r} is not one of {_allowed(COSTS)}")
+            raise SpecError(f"cost: {self.cost!r} is not one of {_allowed(list(COSTS) + list(COST_ALIASES))}")
         needs = COSTS[self.cost].output_activations
         if needs is not None and out not in needs:
             raise SpecError(
                 f"output_activation: cost {self.cost!r} needs an output activation in "
                 f"{_allowed(needs)}, got {out!r}")
-        if out in VECTOR_ACTIVATIONS and self.cost != "softmax_cross_entropy":
-            raise SpecError(f"output_activation: {out!r} goes only with cost 'softmax_cross_entropy'")
+        if out in VECTOR_ACTIVATIONS and needs is None:
+            with_it = [c for c in COSTS if out in (COSTS[c].output_activations or ())]
+            raise SpecError(f"output_activation: {out!r} goes only with cost {_allowed(with_it)}")
         if not _one_of(self.average, AVERAGES):
             raise SpecError(f"average: {self.average!r} is not one of {_allowed(AVERAGES)}")
         if not isinstance(self.weight_decay, Real) or isinstance(self.weight_decay, bool) \

@@ -152,6 +152,9 @@ COST_DERIVATIVES = {
     "half_sse":              lambda A, Y: A - Y,                      # C = ½ Σ (a − y)²
     "cross_entropy":         lambda A, Y: (A - Y) / (A * (1.0 - A)),  # −[y/a − (1 − y)/(1 − a)]
     "softmax_cross_entropy": None,                                    # softmax's Jacobian is not diagonal
+    "sse":                   lambda A, Y: 2.0 * (A - Y),              # C = Σ (a − y)²
+    "mse":                   lambda A, Y: 2.0 * (A - Y) / A.shape[-1],  # C = (1/K) Σ (a − y)²
+    "log_likelihood":        None,                                    # softmax only, through its output rule
 }
 
 
@@ -180,6 +183,7 @@ OUTPUT_RULES = {
         delta=lambda Z, A, Y: A * Y.sum(axis=1, keepdims=True) - Y,
         total=lambda Z, A, Y: float(-(Y * (Z - _logsumexp(Z))).sum())),
 }
+OUTPUT_RULES[("log_likelihood", "softmax")] = OUTPUT_RULES[("softmax_cross_entropy", "softmax")]
 
 
 def output_rule(cost: str, activation: str) -> OutputRule:
