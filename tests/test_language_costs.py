@@ -374,3 +374,98 @@ def test_the_vocabulary_misused_is_ill_formed_with_the_cause(formula, error):
     view = View(SymbolicNetwork(NetworkSpec((2, 3, 2), activation="f")), Notation(first_layer=1))
     with pytest.raises(IllFormed, match=error):
         evaluate(parse_formula(formula), view)
+
+
+# -- item 3: a generic cost C(a, y), as 001 and 002 leave it -------------------------------------------
+def generic_cost_page():
+    """002 (Reynoso) (3) and (6), and 001-style ∂C/∂a_j, for an undefined cost C(a, y)."""
+    doc = Derivation("generic_cost_page", "Backpropagation for any cost", source="002_e2e4df3301fd79dd.txt",
+                     notation=Notation(first_layer=1, names={"beta": "lr"}),
+                     spec={"activation": "f", "cost": "generic", "average": "none"}, one_example=True)
+
+    @doc.claim("δ_j^L = ∂C/∂a_j^L a_j'^(L)", kind="delta", layer="output", latex="")
+    def bp1(n, j):
+        return n.delta[n.L][j], n.partial("C", ("a", n.L))[1, j] * n.fp(n.z[n.L][j])
+
+    @doc.claim("(3) δ^L = ∇_{a^L} C ⊙ a'^(L)", kind="delta", layer="output", latex="")
+    def bp1_matrix(n):
+        return n.delta[n.L], n.dC_da[n.L] * n.fp(n.z[n.L])
+
+    @doc.claim("δ^L = ∇_a C (wrong: no a')", kind="delta", layer="output", latex="")
+    def bp1_no_fp(n):
+        return n.delta[n.L], n.dC_da[n.L]
+
+    @doc.claim("δ^L = (a − y) ⊙ a' (right only for ½Σ(a − y)²)", kind="delta", layer="output", latex="")
+    def bp1_quadratic(n):
+        return n.delta[n.L], (n.a[n.L] - n.y) * n.fp(n.z[n.L])
+
+    @doc.claim("δ_j^L = ∂C/∂a_1^L a_j' (right only for a cost symmetric in a)", kind="delta", layer="output",
+               latex="")
+    def bp1_first(n, j):
+        return n.delta[n.L][j], n.partial("C", ("a", n.L))[1, 1] * n.fp(n.z[n.L][j])
+
+    @doc.claim("δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ a'^(l)", kind="delta", layer="hidden", latex="")
+    def bp2(n, l):
+        return n.delta[l], (n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l])
+
+    @doc.claim("w^L ← w^L − β(∇_{a^L} C ⊙ a'^(L))(a^{L−1})ᵀ", kind="update_W", layer="output", latex="")
+    def update(n):
+        return n.step_W[n.L], n.W[n.L] - n.beta * outer(n.dC_da[n.L] * n.fp(n.z[n.L]), n.a[n.L - 1])
+
+    @doc.claim("w^L ← w^L + β(∇_{a^L} C ⊙ a'^(L))(a^{L−1})ᵀ (wrong sign)", kind="update_W", layer="output",
+               latex="")
+    def update_wrong(n):
+        return n.step_W[n.L], n.W[n.L] + n.beta * outer(n.dC_da[n.L] * n.fp(n.z[n.L]), n.a[n.L - 1])
+    return doc
+
+
+GENERIC_RIGHT = ["δ_j^L = ∂C/∂a_j^L a_j'^(L)", "(3) δ^L = ∇_{a^L} C ⊙ a'^(L)", "δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ a'^(l)",
+                 "w^L ← w^L − β(∇_{a^L} C ⊙ a'^(L))(a^{L−1})ᵀ"]
+GENERIC_WRONG = ["δ^L = ∇_a C (wrong: no a')", "δ^L = (a − y) ⊙ a' (right only for ½Σ(a − y)²)",
+                 "δ_j^L = ∂C/∂a_1^L a_j' (right only for a cost symmetric in a)",
+                 "w^L ← w^L + β(∇_{a^L} C ⊙ a'^(L))(a^{L−1})ᵀ (wrong sign)"]
+
+
+@pytest.fixture(scope="module")
+def generic_result():
+    return verdicts(generic_cost_page())
+
+
+def test_a_generic_cost_proves_a_formula_for_every_cost_and_rejects_one_for_some(generic_result):
+    assert_right_and_wrong(generic_result, GENERIC_RIGHT, GENERIC_WRONG)
+    assert generic_result["(3) δ^L = ∇_{a^L} C ⊙ a'^(L)"].status == "proven for all depths"
+    assert generic_result["δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ a'^(l)"].status == "proven for all depths"
+    # the formula of one cost is rejected with an exact counterexample in the page's notation
+    wrong = generic_result["δ^L = (a − y) ⊙ a' (right only for ½Σ(a − y)²)"]
+    assert wrong.status == "fails" and "∂C/∂a_" in wrong.counterexample["truth"]
+
+
+def test_the_numeric_check_alone_cannot_be_fooled_by_the_generic_cost():
+    result = {e.label: e for e in check_derivation(generic_cost_page(), numeric_only=True).equations}
+    assert_right_and_wrong(result, GENERIC_RIGHT, GENERIC_WRONG)
+
+
+def test_the_generic_costs_random_stand_in_is_neither_symmetric_nor_separable():
+    import symengine
+    from symbp.judge.identity import RandomOracle, exact_value, random_form
+    u, v = symengine.symbols("u v")
+    assert random_form("C", u, v) != random_form("C", v, u)
+    assert random_form("C", u, v).diff(u).has(v)          # not a sum of functions of one argument each
+    C, Ca1 = symengine.Function("C"), symengine.Function("C_a1")
+    from fractions import Fraction
+    point, oracle = {u: Fraction(1, 3), v: Fraction(2, 5)}, RandomOracle(7)
+    assert exact_value(C(u, v) - C(v, u), point, oracle) != 0
+    assert exact_value(C(u, v) - Ca1(u, v), point, oracle) != 0
+    assert exact_value(C(u * 2, v) - C(u + u, v), point, oracle) == 0    # same arguments, same value
+
+
+def test_a_generic_cost_in_toml(tmp_path):
+    p = tmp_path / "generic.toml"
+    p.write_text('name = "generic"\none_example = true\n[notation]\nfirst_layer = 1\n'
+                 '[spec]\nactivation = "f"\ncost = "generic"\naverage = "none"\n'
+                 '[[claim]]\nlabel = "(3)"\nkind = "delta"\nlayer = "output"\n'
+                 'sides = ["delta[L]", "dC_da[L] * fp(z[L])", "diag(fp(z[L])) @ partial(C, a[L]).T"]\n'
+                 '[[claim]]\nlabel = "(3), quadratic cost (wrong)"\nkind = "delta"\nlayer = "output"\n'
+                 'sides = ["delta[L]", "(a[L] - y) * fp(z[L])"]\n', encoding="utf-8")
+    result = verdicts(load_derivation(p))
+    assert_right_and_wrong(result, ["(3)"], ["(3), quadratic cost (wrong)"])

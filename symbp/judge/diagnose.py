@@ -19,6 +19,7 @@ import sympy
 
 from ..claims.tensor import LENIENT, IllFormed, has_nan
 from ..claims.view import View
+from ..model.costs import MAX_GENERIC_OUTPUTS
 from .budget import call_with_budget
 from .evaluate import RTOL, instantiate, numeric_values, relative_errors, spec_for
 from .factors import fit_factor, ratio, vanishes
@@ -351,7 +352,9 @@ def _index_mixup(runs, numeric, side):
     return ("entries of the wrong index: " + "; ".join(shown)) if shown else None
 
 
-_PRINTED = {"fp": "f'", "gp": "g'", "sigma": "σ", "step": "H", "expo": "exp"}
+_PRINTED = {"fp": "f'", "gp": "g'", "sigma": "σ", "step": "H", "expo": "exp",
+            # the generic cost's partials C_aj, C_yj print as the derivatives they are
+            **{f"C_{w}{j}": f"∂C/∂{w}_{j}" for w in "ay" for j in range(1, MAX_GENERIC_OUTPUTS + 1)}}
 
 
 def in_page_notation(expr, names):

@@ -29,12 +29,14 @@ import numpy as np
 import symengine
 
 from ..model.activations import GENERIC, OPAQUE
+from ..model.costs import GENERIC_COST_FUNCTIONS
 
 __all__ = ['GENERIC_FUNCTIONS', 'TERMS', 'oracle_symbols', 'random_form', 'draw_functions', 'random_closed', 'RandomOracle', 'exact_value', 'degree_bound', 'SAMPLE_SET_SIZE', 'rational_point', 'Unevaluable', 'DIGITS', 'MP_TOL', 'check_exactly', 'default_draws']
 
 
-#: Generic functions that are independent undefined functions (a derivative is its own function).
-GENERIC_FUNCTIONS = tuple(n for g in GENERIC for n in (g, g + "p"))
+#: Generic functions that are independent undefined functions (a derivative is its own function): the generic
+#: activations and their derivatives, then the generic cost C(a, y) and its partials (functions of 2K arguments).
+GENERIC_FUNCTIONS = tuple(n for g in GENERIC for n in (g, g + "p")) + GENERIC_COST_FUNCTIONS
 
 
 #: Sinusoids in each random function.
@@ -73,15 +75,35 @@ def oracle_symbols():
     return [symengine.Symbol(f"rf_{name}_{i}") for name in GENERIC_FUNCTIONS for i in range(_PER)]
 
 
-def random_form(name, u):
-    """The random function standing for generic ``name`` at ``u``, with symbolic coefficients.
+def _direction(name, k, count):
+    """Fixed weights of a several-argument function's arguments in its ``k``-th projection (none equal, none 0)."""
+    out = []
+    for i in range(count):
+        h = int.from_bytes(hashlib.sha256(f"{name}|{k}|{i}".encode()).digest()[:4], "big")
+        out.append(symengine.Rational((1 if h & 1 else -1) * (512 + (h >> 1) % 1024), 1024))
+    return out
+
+
+def random_form(name, *args):
+    """The random function standing for generic ``name`` at ``args``, with symbolic coefficients.
+
+    A function of several arguments (the generic cost ``C(a, y)``) is the same form in fixed, different
+    projections of its arguments, one per term: neither symmetric in them nor separable.
 
     >>> str(random_form("f", symengine.Symbol("u"))).count("sin")
     3
+    >>> u, v = symengine.symbols("u v")
+    >>> random_form("C", u, v) == random_form("C", v, u)
+    False
     """
     c = [symengine.Symbol(f"rf_{name}_{i}") for i in range(_PER)]
-    terms = [c[2 + 3 * k] * symengine.sin(c[3 + 3 * k] * u + c[4 + 3 * k]) for k in range(TERMS)]
-    return c[0] + c[1] * u + sum(terms[1:], terms[0])
+    if len(args) == 1:
+        s = [args[0]] * (TERMS + 1)
+    else:
+        s = [sum((w * a for w, a in zip(_direction(name, k, len(args)), args)), symengine.Integer(0))
+             for k in range(TERMS + 1)]
+    terms = [c[2 + 3 * k] * symengine.sin(c[3 + 3 * k] * s[k + 1] + c[4 + 3 * k]) for k in range(TERMS)]
+    return c[0] + c[1] * s[0] + sum(terms[1:], terms[0])
 
 
 def draw_functions(rng, draws):
@@ -137,6 +159,9 @@ def _net_map(net):
                 for op in act_opaque:
                     done[symengine.sympify(B.Function(op)(zj))] = _form(op, zc)
             mapping.update(done)
+        for atom, name, args in net.generic_cost_atoms():   # C(a, y) and its partials: in closed arguments
+            mapping[symengine.sympify(atom)] = random_form(
+                name, *(symengine.sympify(a).xreplace(mapping) for a in args))
         _NET_MAPS[net] = mapping
     return _NET_MAPS[net]
 
@@ -146,8 +171,8 @@ def _opaque_of(activation):
     return ACTIVATIONS[activation].opaque
 
 
-def _form(name, u):
-    return random_form(name, u) if name in GENERIC_FUNCTIONS else OPAQUE[name].closed(u, symengine)
+def _form(name, *args):
+    return random_form(name, *args) if name in GENERIC_FUNCTIONS else OPAQUE[name].closed(args[0], symengine)
 
 
 def random_closed(expr, net=None):
@@ -163,14 +188,14 @@ def random_closed(expr, net=None):
     expr = symengine.sympify(expr)
     if net is not None:
         return expr.xreplace(_net_map(net))
-    atoms = [a for a in expr.atoms(symengine.FunctionSymbol) if a.get_name() in OPAQUE]
+    atoms = [a for a in expr.atoms(symengine.FunctionSymbol)
+             if a.get_name() in OPAQUE or a.get_name() in GENERIC_COST_FUNCTIONS]
     if not atoms:
         return expr
     atoms.sort(key=lambda a: len(str(a)))       # innermost first
     mapping = {}
     for a in atoms:
-        arg = a.args[0].xreplace(mapping) if mapping else a.args[0]
-        mapping[a] = _form(a.get_name(), arg)
+        mapping[a] = _form(a.get_name(), *(x.xreplace(mapping) if mapping else x for x in a.args))
     return expr.xreplace(mapping)
 
 
@@ -187,10 +212,14 @@ class RandomOracle:
         self.seed = seed
 
     def __call__(self, name, arg):
-        key = repr(arg) if isinstance(arg, Fraction) else mpmath.nstr(arg, 30)
+        key = "|".join(_key(a) for a in arg) if isinstance(arg, tuple) else _key(arg)
         digest = hashlib.sha256(f"{self.seed}|{name}|{key}".encode()).digest()
         k = int.from_bytes(digest[:8], "big") % SAMPLE_SET_SIZE - _NUM
         return Fraction(k, _DEN)
+
+
+def _key(arg):
+    return repr(arg) if isinstance(arg, Fraction) else mpmath.nstr(arg, 30)
 
 
 def rational_point(symbols, rng):
@@ -265,7 +294,8 @@ def _eval(e, point, oracle, memo):
     elif isinstance(e, symengine.Pow):
         v = _pow(_eval(e.args[0], point, oracle, memo), e.args[1], point, oracle, memo)
     elif isinstance(e, symengine.FunctionSymbol):
-        arg = _eval(e.args[0], point, oracle, memo)
+        values = tuple(_eval(a, point, oracle, memo) for a in e.args)
+        arg = values[0] if len(values) == 1 else values      # the generic cost: keyed by all its arguments
         name = e.get_name()
         v = oracle(name, arg) if name in GENERIC_FUNCTIONS else _opaque_value(name, arg)
     elif isinstance(e, symengine.Abs):
@@ -330,7 +360,8 @@ def _degree(e, memo):
         n, (a, b) = int(e.args[1]), _degree(e.args[0], memo)
         d = (n * a, n * b) if n >= 0 else (-n * b, -n * a)
     elif isinstance(e, symengine.FunctionSymbol) and e.get_name() in GENERIC_FUNCTIONS:
-        _degree(e.args[0], memo)
+        for a in e.args:
+            _degree(a, memo)
         d = (1, 0)
     else:
         raise Unevaluable(type(e).__name__)
@@ -359,7 +390,7 @@ def check_exactly(pairs, count, seed):
         degree = degree_bound(truth - formula)
         atoms = (truth - formula).atoms(symengine.FunctionSymbol)
         apps = len(atoms)
-        arg_degrees = [degree_bound(a.args[0]) for a in atoms]
+        arg_degrees = [degree_bound(x) for a in atoms for x in a.args]
         arg_degree = None if None in arg_degrees else max(arg_degrees, default=0)
         try:
             for k in range(count):

@@ -12,7 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ['Cost', 'COSTS', 'COST_ALIASES', 'AVERAGES', 'TARGETS']
+__all__ = ['Cost', 'COSTS', 'COST_ALIASES', 'AVERAGES', 'TARGETS', 'GENERIC_COST', 'MAX_GENERIC_OUTPUTS',
+           'generic_cost_partial', 'GENERIC_COST_FUNCTIONS']
 
 
 def _np_cross_entropy(a, y):
@@ -24,6 +25,38 @@ def _np_cross_entropy(a, y):
 def _np_softmax_cross_entropy(a, y):
     with np.errstate(divide="ignore"):
         return -np.where(y != 0, y * np.log(a), 0.0).sum(axis=-1)
+
+
+#: The undefined per-example cost ``C(a_1, …, a_K, y_1, …, y_K)`` of the ``generic`` cost, and how many
+#: outputs it is defined for (its partial derivatives are undefined functions of their own, named below).
+GENERIC_COST = "C"
+
+
+MAX_GENERIC_OUTPUTS = 8
+
+
+def generic_cost_partial(wrt, position):
+    """The name of ``∂C/∂a_j`` (``wrt="a"``) or ``∂C/∂y_j`` (``"y"``), ``position`` j from 1.
+
+    >>> generic_cost_partial("a", 2)
+    'C_a2'
+    """
+    return f"{GENERIC_COST}_{wrt}{position}"
+
+
+#: Every undefined function a generic cost brings into an expression: C and its first partials.
+GENERIC_COST_FUNCTIONS = (GENERIC_COST,) + tuple(generic_cost_partial(w, j) for w in "ay"
+                                                 for j in range(1, MAX_GENERIC_OUTPUTS + 1))
+
+
+def _generic_symbolic(a, y, B):
+    if len(a) > MAX_GENERIC_OUTPUTS:
+        raise ValueError(f"cost 'generic' is defined for at most {MAX_GENERIC_OUTPUTS} outputs, got {len(a)}")
+    return B.Function(GENERIC_COST)(*a, *y)
+
+
+def _no_numpy(A, Y):
+    raise ValueError("cost 'generic' is an undefined function: it has no numeric form to train with")
 
 
 #: Target domains: where the targets y of one example live (a spec names one; each cost has a default).
@@ -65,6 +98,8 @@ COSTS = {c.name: c for c in [
          ("softmax",),
          "C = −Σ_k y_k ln a_k,  a = softmax(z)",
          "probability"),
+    Cost("generic", _generic_symbolic, _no_numpy, None,
+         "C = C(a, y), an undefined differentiable function of the outputs and targets (every cost)"),
     Cost("sse",
          lambda a, y, B: sum(((ak - yk) ** 2 for ak, yk in zip(a, y)), B.Integer(0)),
          lambda A, Y: ((A - Y) ** 2).sum(axis=-1),

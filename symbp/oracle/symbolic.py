@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from ..model.activations import ACTIVATIONS, DERIVATIVE_OF_OPAQUE, OPAQUE
-from ..model.costs import AVERAGES, COSTS
+from ..model.costs import AVERAGES, COSTS, GENERIC_COST, generic_cost_partial
 from ..model.spec import NetworkSpec
 from .backends import Backend, get_backend
 
@@ -75,6 +75,14 @@ def closed_form(expr, backend: Backend, keep=()):
     for atom, name, arg in atoms:
         mapping[atom] = closed[name](arg.xreplace(mapping) if mapping else arg, B)
     return expr.xreplace(mapping)
+
+
+def _function_name(expr):
+    """The name of an applied undefined function (symengine or sympy), or None."""
+    if hasattr(expr, "get_name"):
+        return expr.get_name()
+    func = getattr(expr, "func", None)
+    return getattr(func, "__name__", None) if getattr(expr, "args", None) else None
 
 
 def _nodes(name, zs, handles):
@@ -214,7 +222,50 @@ class SymbolicNetwork:
 
     def pass_cost(self, fw: Forward, k):
         """The per-example cost at the end of the pass ``fw`` of example k (a subclass may end it otherwise)."""
-        return self.example_cost(fw.a[self.L], self.y[k])
+        cost = self.example_cost(fw.a[self.L], self.y[k])
+        if self.spec.cost == "generic":
+            self._generic_cost_rules(fw, cost, k)
+        return cost
+
+    def _generic_cost_rules(self, fw: Forward, cost, k):
+        """Rules rewriting the CAS's derivative atoms of the undefined cost ``C(a, y)`` into named partials.
+
+        ``∂C/∂a_j`` at the pass's point becomes the undefined ``C_aj(a, y)`` (``∂C/∂y_j``: ``C_yj``), found by
+        differentiating ``C`` by the handle of each output unit (its bias or cut symbol, or the cut ``a``
+        itself) and by each target; the argument a derivative atom is taken in gives its position.
+        """
+        B, K = self.backend.B, self.sizes[-1]
+        if fw.z[self.L] is None:                        # cut at a^(L): the a's are the symbols themselves
+            handles = list(fw.a[self.L])
+        else:
+            handles = [h for _, _, h in fw.nodes[-K:]]  # the output layer's nodes come last
+        point = cost.args
+        for h in handles + list(self.y[k]):
+            d = cost.diff(h)
+            for atom in d.atoms(B.Subs):
+                inner = atom.expr
+                if isinstance(inner, B.Derivative) and getattr(inner.expr, "args", None) \
+                        and _function_name(inner.expr) == GENERIC_COST:
+                    self._add_cost_rule(fw, atom, list(inner.expr.args).index(inner.variables[0]), point)
+            for atom in d.atoms(B.Derivative):
+                if _function_name(atom.expr) == GENERIC_COST and atom.variables[0] in point:
+                    self._add_cost_rule(fw, atom, list(point).index(atom.variables[0]), point)
+
+    def _add_cost_rule(self, fw, atom, position, point):
+        K = self.sizes[-1]
+        name = generic_cost_partial("a", position + 1) if position < K else generic_cost_partial("y", position - K + 1)
+        fw.rules[atom] = self.rules[atom] = self.backend.B.Function(name)(*point)
+
+    def generic_cost_atoms(self):
+        """``(atom, name, arguments)`` of ``C`` and its partials at each example's point (generic cost only)."""
+        if self.spec.cost != "generic":
+            return []
+        B, K, out = self.backend.B, self.sizes[-1], []
+        for k in range(self.m):
+            point = tuple(self.a[k][self.L]) + tuple(self.y[k])
+            names = [GENERIC_COST] + [generic_cost_partial(w, j) for w in "ay" for j in range(1, K + 1)]
+            out += [(B.Function(n)(*point), n, point) for n in names]
+        return out
 
     # -- cost -----------------------------------------------------------------
     @cached_property
