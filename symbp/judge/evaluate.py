@@ -361,8 +361,9 @@ def numeric_values(net, symbols, instances, points, draws=None):
     if len(chunks) > 1:
         return np.concatenate([_padded(numeric_values(net, symbols, c, points, draws), width) for c in chunks],
                               axis=1)
-    args = symbols_of(net, symbols) + oracle_symbols()
-    points = np.hstack([points, default_draws(points.shape[0]) if draws is None else draws])
+    coefficients = oracle_symbols(with_cost=bool(net.generic_cost_atoms()))
+    args = symbols_of(net, symbols) + coefficients
+    points = np.hstack([points, (default_draws(points.shape[0]) if draws is None else draws)[:, :len(coefficients)]])
     exprs = []
     for inst in instances:
         sides = list(inst.sides) + [inst.sides[-1]] * (width - len(inst.sides))
@@ -428,8 +429,9 @@ def refine_with_mpmath(net, symbols, instances, points, errors, digits=50, limit
     if not len(borderline):
         return errors, 0
     errors = errors.copy()
-    args = [sympy.Symbol(str(a)) for a in symbols_of(net, symbols) + oracle_symbols()]
-    points = np.hstack([points, default_draws(points.shape[0]) if draws is None else draws])
+    coefficients = oracle_symbols(with_cost=bool(net.generic_cost_atoms()))
+    args = [sympy.Symbol(str(a)) for a in symbols_of(net, symbols) + coefficients]
+    points = np.hstack([points, (default_draws(points.shape[0]) if draws is None else draws)[:, :len(coefficients)]])
     for p, i, s in borderline:
         subs = {a: sympy.Float(float(v), digits) for a, v in zip(args, points[p])}
         inst = instances[i]

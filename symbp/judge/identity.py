@@ -66,13 +66,19 @@ class Unevaluable(ValueError):
 
 
 # -- random functions, float64 -------------------------------------------------------------------------
-def oracle_symbols():
+def oracle_symbols(with_cost=True):
     """The coefficient symbols of every generic function's random form, in draw order.
+
+    Without ``with_cost``, those of the generic activations only: the first columns of every draw (the
+    generic cost's come last, so a network without it lambdifies none of them).
 
     >>> len(oracle_symbols()) == len(GENERIC_FUNCTIONS) * (2 + 3 * TERMS)
     True
+    >>> len(oracle_symbols(with_cost=False)) == (len(GENERIC_FUNCTIONS) - len(GENERIC_COST_FUNCTIONS)) * _PER
+    True
     """
-    return [symengine.Symbol(f"rf_{name}_{i}") for name in GENERIC_FUNCTIONS for i in range(_PER)]
+    names = GENERIC_FUNCTIONS if with_cost else GENERIC_FUNCTIONS[:len(GENERIC_FUNCTIONS) - len(GENERIC_COST_FUNCTIONS)]
+    return [symengine.Symbol(f"rf_{name}_{i}") for name in names for i in range(_PER)]
 
 
 def _direction(name, k, count):
