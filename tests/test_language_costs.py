@@ -438,6 +438,7 @@ def test_a_generic_cost_proves_a_formula_for_every_cost_and_rejects_one_for_some
     # the formula of one cost is rejected with an exact counterexample in the page's notation
     wrong = generic_result["δ^L = (a − y) ⊙ a' (right only for ½Σ(a − y)²)"]
     assert wrong.status == "fails" and "∂C/∂a_" in wrong.counterexample["truth"]
+    assert wrong.diagnosis["kind"] == "convention" and "holds only for the cost 'half_sse'" in wrong.diagnosis["detail"]
 
 
 def test_the_numeric_check_alone_cannot_be_fooled_by_the_generic_cost():

@@ -19,7 +19,7 @@ import sympy
 
 from ..claims.tensor import LENIENT, IllFormed, has_nan
 from ..claims.view import View
-from ..model.costs import MAX_GENERIC_OUTPUTS
+from ..model.costs import COSTS, MAX_GENERIC_OUTPUTS
 from .budget import call_with_budget
 from .evaluate import RTOL, instantiate, numeric_values, relative_errors, spec_for
 from .factors import fit_factor, ratio, vanishes
@@ -216,6 +216,11 @@ def _conventions(claim, derivation, net):
     """Alternative conventions to try: (overrides, kind, detail)."""
     spec = net.spec
     out = []
+    if spec.cost == "generic":   # a formula of one cost, where the page speaks of every cost
+        for name, cost in COSTS.items():
+            if name != "generic" and (cost.output_activations is None or spec.output_activation in cost.output_activations):
+                out.append(({"cost": name}, "convention",
+                            f"holds only for the cost {name!r} ({cost.formula}), not for every cost C(a, y)"))
     for avg in ("none", "examples", "examples_and_outputs"):
         if avg != spec.average:
             out.append(({"average": avg}, "convention", f"holds with average={avg!r} (the spec says {spec.average!r})"))
