@@ -222,6 +222,9 @@ def test_costs_as_printed_right_and_wrong():
 
 
 def test_cost_names_of_pages_are_the_tables_costs():
+    from symbp import SpecError
+    with pytest.raises(SpecError, match="'generic' is defined for at most 8 outputs"):
+        NetworkSpec([2, 9], cost="generic", activation="f")
     assert NetworkSpec([2, 2], cost="binary_cross_entropy", activation="sigmoid").cost == "cross_entropy"
     assert NetworkSpec([2, 2], cost="categorical_cross_entropy").output_activation == "softmax"
     assert NetworkSpec([2, 2], cost="log_likelihood").targets == "one_hot"
@@ -416,12 +419,16 @@ def generic_cost_page():
                latex="")
     def update_wrong(n):
         return n.step_W[n.L], n.W[n.L] + n.beta * outer(n.dC_da[n.L] * n.fp(n.z[n.L]), n.a[n.L - 1])
+
+    @doc.claim("C = ½‖a − y‖² for every cost (wrong)", kind="cost", per="example", latex="")
+    def quadratic(n):
+        return n.C, norm(n.a[n.L] - n.y) ** 2 / 2
     return doc
 
 
 GENERIC_RIGHT = ["δ_j^L = ∂C/∂a_j^L a_j'^(L)", "(3) δ^L = ∇_{a^L} C ⊙ a'^(L)", "δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ a'^(l)",
                  "w^L ← w^L − β(∇_{a^L} C ⊙ a'^(L))(a^{L−1})ᵀ"]
-GENERIC_WRONG = ["δ^L = ∇_a C (wrong: no a')", "δ^L = (a − y) ⊙ a' (right only for ½Σ(a − y)²)",
+GENERIC_WRONG = ["δ^L = ∇_a C (wrong: no a')", "C = ½‖a − y‖² for every cost (wrong)", "δ^L = (a − y) ⊙ a' (right only for ½Σ(a − y)²)",
                  "δ_j^L = ∂C/∂a_1^L a_j' (right only for a cost symmetric in a)",
                  "w^L ← w^L + β(∇_{a^L} C ⊙ a'^(L))(a^{L−1})ᵀ (wrong sign)"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 from .activations import ACTIVATIONS, VECTOR_ACTIVATIONS
-from .costs import AVERAGES, COST_ALIASES, COSTS, TARGETS
+from .costs import AVERAGES, COST_ALIASES, COSTS, MAX_GENERIC_OUTPUTS, TARGETS
 
 __all__ = ['NetworkSpec', 'SpecError', 'BIAS_LAYOUTS']
 
@@ -99,6 +99,8 @@ class NetworkSpec:
         if out in VECTOR_ACTIVATIONS and needs is None:
             with_it = [c for c in COSTS if out in (COSTS[c].output_activations or ())]
             raise SpecError(f"output_activation: {out!r} goes only with cost {_allowed(with_it)}")
+        if self.cost == "generic" and sizes[-1] > MAX_GENERIC_OUTPUTS:
+            raise SpecError(f"cost: 'generic' is defined for at most {MAX_GENERIC_OUTPUTS} outputs, got {sizes[-1]}")
         if not _one_of(self.average, AVERAGES):
             raise SpecError(f"average: {self.average!r} is not one of {_allowed(AVERAGES)}")
         if not isinstance(self.weight_decay, Real) or isinstance(self.weight_decay, bool) \
