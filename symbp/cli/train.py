@@ -52,7 +52,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--output-activation", choices=list(ACTIVATIONS), default=None,
                    help="output activation (default: sigmoid for cross_entropy, softmax for "
                         "softmax_cross_entropy, else the hidden one)")
-    p.add_argument("--cost", choices=list(COSTS), default="half_sse")
+    p.add_argument("--cost", choices=[c for c in COSTS if c != "generic"], default="half_sse")
     p.add_argument("--average", choices=list(AVERAGES), default="examples", help="scaling of the summed costs")
     p.add_argument("--lr", type=float, help="learning rate")
     p.add_argument("--epochs", type=int, help="passes over the data")

@@ -155,6 +155,7 @@ COST_DERIVATIVES = {
     "sse":                   lambda A, Y: 2.0 * (A - Y),              # C = Σ (a − y)²
     "mse":                   lambda A, Y: 2.0 * (A - Y) / A.shape[-1],  # C = (1/K) Σ (a − y)²
     "log_likelihood":        None,                                    # softmax only, through its output rule
+    "generic":               None,                                    # an undefined function: nothing to train
 }
 
 
@@ -196,6 +197,9 @@ def output_rule(cost: str, activation: str) -> OutputRule:
     """
     if (cost, activation) in OUTPUT_RULES:
         return OUTPUT_RULES[(cost, activation)]
+    if COST_DERIVATIVES.get(cost) is None:
+        raise ValueError(f"cost {cost!r} cannot be trained with output activation {activation!r}"
+                         + (" (it is an undefined function)" if cost == "generic" else ""))
     dC, k, per_example = COST_DERIVATIVES[cost], kernel(activation), COSTS[cost].numpy
 
     def delta(Z, A, Y):
