@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .text import md_text, tex_text
+from .text import TEX_PREAMBLE, md_code, md_text, one_line, tex_breakable, tex_math, tex_text
 
 __all__ = ['EquationResult', 'DerivationResult', 'Report', 'HOLDS']
 
@@ -211,17 +211,17 @@ class Report:
 
     def to_latex(self) -> str:
         """A standalone LaTeX document with one table per derivation."""
-        out = [r"\documentclass{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{longtable}",
+        out = [r"\documentclass{article}", *TEX_PREAMBLE, r"\usepackage{longtable,array}",
                r"\begin{document}", r"\section*{symbp report}"]
         for d in self.derivations:
             out.append(r"\subsection*{" + tex_text(d.title) + "}")
             if d.error:
                 out.append(r"\textbf{Could not be checked:} " + tex_text(d.error) + r"\par")
-            out.append(r"\begin{longtable}{p{3cm}p{6cm}p{5cm}}")
+            out.append(r"\begin{longtable}{>{\raggedright}p{2.6cm}>{\raggedright}p{7cm}>{\raggedright\arraybackslash}p{6cm}}")
             out.append(r"label & formula & verdict \\ \hline")
             for e in d.equations:
-                formula = f"${e.latex}$" if e.latex.strip() else ""
-                out.append(f"{tex_text(e.label)} & {formula} & {tex_text(e.verdict_text)} \\\\")
+                formula = f"${tex_math(e.latex)}$" if e.latex.strip() else ""
+                out.append(f"{tex_text(e.label)} & {formula} & {tex_breakable(e.verdict_text)} \\\\")
             out.append(r"\end{longtable}")
         out.append(r"\end{document}")
         return "\n".join(out)

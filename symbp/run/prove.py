@@ -35,7 +35,7 @@ from ..judge.evaluate import NetworkCache, instantiate, spec_for
 from ..judge.induction import ALL_DEPTHS, StepNetwork
 from ..model.costs import COSTS
 from ..report.results import HOLDS
-from ..report.text import tex_text
+from ..report.text import MATH_SYMBOLS, TEX_PREAMBLE, md_code, safe_math, tex_breakable, tex_math, tex_text
 from .runner import check_derivation
 
 __all__ = ['prove', 'Transcript', 'Step', 'transcripts', 'render', 'FORMATS']
@@ -126,7 +126,7 @@ class Printer:
         e = self.page(expr)
         fun = {a: sympy.Function(_FUN_TEX[a.func.__name__])(*a.args) for a in e.atoms(AppliedUndef)
                if a.func.__name__ in _FUN_TEX}
-        out = sympy.latex(e.xreplace(fun) if fun else e, symbol_names=self.tex)
+        out = sympy.latex(e.xreplace(fun) if fun else e, symbol_names=self.tex, long_frac_ratio=1)
         return out if len(out) <= 3 * _LIMIT else r"\text{(" + str(len(out)) + r" characters; see the text form)}"
 
 
@@ -134,22 +134,23 @@ def _cut(text):
     return text if len(text) <= _LIMIT else text[:_LIMIT] + " …"
 
 
-_TEX_MATH = {"δ": r"\delta", "Δ": r"\Delta", "λ": r"\lambda", "σ": r"\sigma", "α": r"\alpha", "β": r"\beta",
-             "μ": r"\mu", "ρ": r"\rho", "φ": r"\varphi", "η": r"\eta", "θ": r"\theta", "ε": r"\varepsilon",
-             "⊙": r"\odot", "∂": r"\partial", "∇": r"\nabla", "Σ": r"\Sigma", "×": r"\times", "·": r"\cdot",
-             "−": "-", "′": "'", "ᵀ": "^T", "²": "^2", "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "…": r"\dots",
-             "‖": r"\|", "→": r"\to", "≈": r"\approx", "–": "-"}
-
-
 def _tex_math(text: str) -> str:
-    """Unicode in math mode -> LaTeX macros (pdflatex has no glyphs for it)."""
+    """symbp's own Unicode text (page names, cost formulas) in math mode -> LaTeX macros.
+
+    >>> print(_tex_math("C = ½ Σ_k (a_k − y_k)²"))
+    C = \\tfrac{1}{2} \\sum _k (a_k - y_k)^{2}
+    """
+    text = re.sub(r"\bln\b", r"\\ln", str(text)).replace("softmax", r"\operatorname{softmax}")
+    text = text.replace("Σ", r"\sum ")      # in symbp's formulas Σ is a sum, not the letter
     out = []
     for ch in text:
-        if ch in _TEX_MATH:
-            m = _TEX_MATH[ch]
+        if ch in MATH_SYMBOLS:
+            m = MATH_SYMBOLS[ch]
             out.append(m + (" " if m[-1].isalpha() else ""))
+        elif ch == "²":
+            out.append("^{2}")
         elif ord(ch) > 127:
-            out.append(r"\text{[U+%04X]}" % ord(ch))
+            out.append(r"\mbox{\texttt{[U+%04X]}}" % ord(ch))
         else:
             out.append(ch)
     return "".join(out)
@@ -265,43 +266,43 @@ class Transcript:
         c, r = self.claim, self.result
         out = [r"\section*{Proof of " + tex_text(c.label) + " (" + tex_text(c.reading) + ")}",
                r"\noindent " + tex_text(f"{self.title}; source {self.source}; a {c.kind} claim.") + r"\par",
-               r"\[ " + _tex_math(c.latex) + r" \]", r"\subsection*{1. The cost}", r"\begin{itemize}"]
-        out += [r"\item " + tex_text(label) + r": $" + tex + "$" for label, _, tex in self.cost]
+               _page_display(c.latex), r"\subsection*{1. The cost}", r"\begin{itemize}"]
+        out += [r"\item " + tex_text(label) + ":" + (f" ${tex}$" if len(tex) < _WIDTH else _cas_display(tex))
+                for label, _, tex in self.cost]
         out.append(r"\end{itemize}")
         n = 2
         if self.chain_rule:
             out.append(r"\subsection*{2. The chain rule, derived by the CAS (ground truth)}")
             for heading, lines in self.chain_rule:
-                out += [tex_text(heading) + ":", r"\begin{align*}"]
-                out += [f"{lhs} &= {rhs}" + r"\\" for _, _, lhs, rhs in lines]
-                out.append(r"\end{align*}")
+                out.append(tex_text(heading) + ":")
+                out += [_cas_display(f"{lhs} = {rhs}") for _, _, lhs, rhs in lines]
             n = 3
         out.append(r"\subsection*{" + f"{n}. The document's steps" + "}")
         if self.unreadable:
             out.append(tex_text("The formula cannot be evaluated as written: " + self.unreadable) + r"\par")
         else:
-            out.append(tex_text(f"On {self.architecture} at {self.where or 'the claim'}, the truth is") + r" \[ "
-                       + self.truth[1] + r" \]")
+            out.append(tex_text(f"On {self.architecture} at {self.where or 'the claim'}, the truth is")
+                       + _cas_display(self.truth[1]))
             out.append(r"\begin{enumerate}")
             for s in self.steps:
                 mark = r"$\checkmark$" if s.holds else r"$\times$ \textbf{broken}"
-                page = (r"$" + _tex_math(s.latex) + r"$: ") if s.latex else ""
-                out.append(r"\item " + mark + " " + page + r"\[ " + s.tex + r" \]")
+                page = (r"$" + tex_math(s.latex) + r"$: ") if s.latex else ""
+                out.append(r"\item " + mark + " " + page + _cas_display(s.tex))
                 if not s.holds and s.residual_tex:
-                    out.append(r"residual truth $-$ step: \[ " + s.residual_tex + r" \]")
+                    out.append(r"residual truth $-$ step: " + _cas_display(s.residual_tex))
             out.append(r"\end{enumerate}")
         cex = r.counterexample
         if cex:
             out += [r"\subsection*{Counterexample (exact)}",
                     tex_text(f"On {cex['architecture']} (m = {cex['batch_size']}) at {cex['where'] or 'the claim'}, with "
                          + ", ".join(f"{k} = {v}" for k, v in cex["point"].items()) + ":"),
-                    r"\begin{itemize}", r"\item truth: \texttt{" + tex_text(cex["truth"]) + "}",
-                    r"\item formula: \texttt{" + tex_text(cex["formula"]) + "}",
+                    r"\begin{itemize}", r"\item truth: " + _tt(cex["truth"]),
+                    r"\item formula: " + _tt(cex["formula"]),
                     r"\item " + tex_text(f"numerically (f and f' standing in as fixed random functions, independent of each other): "
                                      f"{cex['truth_float'] + 0.0:.6g} ≠ {cex['formula_float'] + 0.0:.6g}"),
                     r"\end{itemize}"]
         out += [r"\subsection*{Verdict}", r"\textbf{" + tex_text(r.status) + "}"
-                + ((" --- " + tex_text(self.reason)) if self.reason else "") + r"\par"]
+                + ((" --- " + tex_breakable(self.reason)) if self.reason else "") + r"\par"]
         if r.status == ALL_DEPTHS:
             out.append(tex_text(ALL_DEPTHS_MEANS) + r"\par")
         return out
@@ -325,9 +326,90 @@ class Transcript:
         return "\n".join(self._latex_body())
 
 
-_PREAMBLE = [r"\documentclass[10pt]{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage[T1]{fontenc}",
-             r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}", r"\allowdisplaybreaks",
-             r"\sloppy", r"\begin{document}"]
+_PREAMBLE = [r"\documentclass[10pt]{article}", *TEX_PREAMBLE, r"\begin{document}"]
+
+
+def _display(tex: str) -> str:
+    """Display math for the page's own formula (kept as written, on one line)."""
+    return rf"\[ {tex} \]"
+
+
+_WIDTH = 90   # characters of LaTeX per line of a broken display
+
+
+def _page_display(latex: str) -> str:
+    r"""The page's formula as display math; a long chain ``a = b = c`` one ``=`` a line.
+
+    >>> print(_page_display("x = y"))
+    \[ x = y \]
+    """
+    tex = tex_math(latex)
+    pieces = None
+    if len(tex) >= _WIDTH and safe_math(latex) is not None:
+        pieces = next(filter(None, (split_chain(tex, n) for n in range(tex.count("=") + 1, 1, -1))), None)
+    if not pieces or len(pieces) < 2:
+        return _display(tex)
+    return ("\\begin{align*}\n" + pieces[0] + " &= " + "\\\\\n&= ".join(pieces[1:]) + "\n\\end{align*}")
+
+
+def _unbrace_calls(tex: str) -> str:
+    r"""``f{(x + y)}`` (sympy's function call) -> ``f(x + y)``, so a line may break inside the call.
+
+    >>> _unbrace_calls("f{(a + g{(b)} )} + {c}")
+    'f(a + g(b) ) + {c}'
+    """
+    out, stack, i = list(tex), [], 0
+    while i < len(tex):
+        if tex[i] == "\\":
+            i += 2
+            continue
+        if tex[i] == "{":
+            stack.append(i)
+        elif tex[i] == "}" and stack:
+            j = stack.pop()
+            if tex[j + 1:j + 2] == "(" and tex[:i].rstrip().endswith(")"):
+                out[j] = out[i] = ""
+        i += 1
+    return "".join(out)
+
+
+def _cas_display(tex: str) -> str:
+    r"""A CAS expression as display math broken over lines at its top-level ``+`` and ``-`` when long.
+
+    ``\left``/``\right`` are dropped (a line cannot break inside them); the parentheses stay.
+
+    >>> print(_cas_display("x + y"))
+    \[ x + y \]
+    >>> long = _cas_display(" + ".join([r"a_{1} \left(b + c\right)"] * 12))
+    >>> long.startswith(r"\begin{align*}"), long.count(r"\quad"), r"\left" in long
+    (True, 3, False)
+    """
+    if len(tex) < _WIDTH:
+        return _display(tex)
+    tex = _unbrace_calls(re.sub(r"\\(?:left|right)(?![A-Za-z])\s*\.?", "", tex))
+    lines, cur, depth, i = [], "", 0, 0
+    while i < len(tex):
+        ch = tex[i]
+        if ch == "\\" and i + 1 < len(tex):
+            cur += tex[i:i + 2]
+            i += 2
+            continue
+        depth += (ch == "{") - (ch == "}")
+        if depth == 0 and tex[i:i + 3] in (" + ", " - ") and len(cur) > _WIDTH * 0.6:
+            lines.append(cur)
+            cur = ""
+        cur += ch
+        i += 1
+    lines.append(cur)
+    if len(lines) == 1:
+        return _display(tex)
+    return ("\\begin{align*}\n& " + lines[0].strip() + "\\\\\n"
+            + "\\\\\n".join("&\\quad " + ln.strip() for ln in lines[1:]) + "\n\\end{align*}")
+
+
+def _tt(text: str) -> str:
+    """A CAS value as breakable typewriter text (long exact values must not run into the margin)."""
+    return r"\texttt{" + tex_breakable(text) + "}"
 
 
 def _latex_document(ts):
@@ -403,9 +485,13 @@ def _cost_lines(derivation, claim, net, pr):
     lines = [("per-example cost (" + spec.cost + ")", COSTS[spec.cost].formula, _tex_math(COSTS[spec.cost].formula))]
     conv = {"none": "J = Σ_examples C", "examples": "J = (1/m) Σ_examples C",
             "examples_and_outputs": "J = 1/(m·K) Σ_examples C"}[spec.average]
+    tex = {"none": r"J = \sum_{\text{examples}} C", "examples": r"J = \frac{1}{m} \sum_{\text{examples}} C",
+           "examples_and_outputs": r"J = \frac{1}{mK} \sum_{\text{examples}} C"}[spec.average]
     if spec.weight_decay:
         conv += " + λ/2 Σ W²" + (" (biases too)" if spec.decay_biases else "") + (" / m" if spec.decay_average else "")
-    lines.append(("batch cost", conv, _tex_math(conv)))
+        tex += (r" + \frac{\lambda}{2" + ("m" if spec.decay_average else "") + r"} \sum W^{2}"
+                + (r" \quad\text{(biases too)}" if spec.decay_biases else ""))
+    lines.append(("batch cost", conv, tex))
     C = net.example_costs[0]
     lines.append((f"on {list(net.sizes)}, C", pr.text(C), pr.latex(C)))
     return lines
