@@ -20,7 +20,7 @@ import sympy
 from ..claims.tensor import LENIENT, IllFormed, has_nan
 from ..claims.view import View
 from .budget import call_with_budget
-from .evaluate import RTOL, instantiate, numeric_values, relative_errors, spec_for
+from .evaluate import RTOL, at, instantiate, numeric_values, relative_errors, spec_for
 from .factors import fit_factor, ratio, vanishes
 
 __all__ = ['diagnose', 'explain_ill_formed', 'counterexample', 'in_page_notation', 'off_sweep_counterexample']
@@ -347,7 +347,8 @@ def _index_mixup(runs, numeric, side):
             if not match:
                 return None
             if len(shown) < 3:
-                shown.append(f"at {instances[i].where} the formula equals the truth at {instances[match[0]].where}")
+                shown.append(f"at {instances[i].where or 'its one instance'} the formula equals the truth at "
+                             f"{instances[match[0]].where or 'its one instance'}")
     return ("entries of the wrong index: " + "; ".join(shown)) if shown else None
 
 
@@ -369,7 +370,7 @@ def _residual(run, num, side, notation):
     err = num[1][:, :, side - 1]
     i = int(np.argmax(np.max(err, axis=0)))
     inst = instances[i]
-    where = f"at {inst.where} on {list(sizes)}: "
+    where = f"{at(inst.where, 'at ')}{' on' if inst.where else 'on'} {list(sizes)}: "
 
     def show():   # expanding (and printing) can blow up: done in a child with a budget
         res = net.backend.expand(inst.sides[0] - inst.sides[min(side, len(inst.sides) - 1)])

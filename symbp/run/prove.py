@@ -35,10 +35,10 @@ from ..judge.evaluate import NetworkCache, instantiate, spec_for
 from ..judge.induction import ALL_DEPTHS, StepNetwork
 from ..model.costs import COSTS
 from ..report.results import HOLDS
-from ..report.text import MATH_SYMBOLS, TEX_PREAMBLE, md_code, safe_math, tex_breakable, tex_math, tex_text
+from ..report.text import MATH_SYMBOLS, TEX_PREAMBLE, md_code, md_text, safe_math, tex_breakable, tex_math, tex_text
 from .runner import check_derivation
 
-__all__ = ['prove', 'Transcript', 'Step', 'transcripts', 'render', 'FORMATS']
+__all__ = ['prove', 'Transcript', 'Step', 'transcripts', 'render', 'FORMATS', 'mathml']
 
 
 FORMATS = ("markdown", "latex", "html")
@@ -219,45 +219,54 @@ class Transcript:
         return [s.index for s in self.steps if not s.holds]
 
     # -- formats ---------------------------------------------------------------------------------------
-    def to_markdown(self) -> str:
-        """The transcript as Markdown with ``$…$`` math."""
+    def to_markdown(self, math: bool = False) -> str:
+        """The transcript as Markdown: the page's formulas as ``$…$`` math, CAS expressions as code spans.
+
+        With ``math`` the CAS expressions are ``$…$`` math too (sympy's LaTeX; the HTML page typesets them).
+        """
         c, r = self.claim, self.result
-        out = [f"## Proof of {c.label} ({c.reading}) — {self.title}", "",
-               f"Source `{self.source}`; a {c.kind} claim"
+
+        def expr(text, tex):
+            return f"$${tex}$$" if math and tex else md_code(text)
+
+        out = [f"## Proof of {md_text(c.label)} ({md_text(c.reading)}) — {md_text(self.title)}", "",
+               f"Source {md_code(self.source)}; a {c.kind} claim"
                + (f" about {c.of}" if c.kind == "chain" else "") + (f", layer {c.layer}" if isinstance(c.layer, str)
                                                                    else "") + ".", "",
-               f"$$ {c.latex} $$", "", "### 1. The cost", ""]
-        out += [f"* {label}: `{text}`" for label, text, _ in self.cost]
+               _md_page(c.latex, display=True), "", "### 1. The cost", ""]
+        out += [f"* {md_text(label)}: {expr(text, tex)}" for label, text, tex in self.cost]
         if self.chain_rule:
             out += ["", "### 2. The chain rule, derived by the CAS (ground truth)", ""]
             for heading, lines in self.chain_rule:
-                out.append(f"{heading}:")
+                out.append(f"{md_text(heading)}:")
                 out.append("")
-                out += [f"* `{lhs} = {rhs}`" for lhs, rhs, _, _ in lines]
+                out += [f"* {expr(f'{lhs} = {rhs}', f'{lt} = {rt}')}" for lhs, rhs, lt, rt in lines]
                 out.append("")
         out += ["", f"### {3 if self.chain_rule else 2}. The document's steps", ""]
         if self.unreadable:
-            out.append(f"The formula cannot be evaluated as written: {self.unreadable}")
+            out.append(f"The formula cannot be evaluated as written: {md_text(self.unreadable)}")
         else:
-            out.append(f"On {self.architecture} at {self.where or 'the claim'}, the truth is `{self.truth[0]}`.")
+            out.append(f"On {self.architecture} at {md_text(self.where or 'its one instance')}, the truth is "
+                       f"{expr(*self.truth)}.")
             out.append("")
             for s in self.steps:
                 mark = "✓" if s.holds else "✗"
-                page = f"$ {s.latex} $ — " if s.latex else ""
-                out.append(f"{s.index}. {mark} {page}`{s.text}`")
+                page = f"{_md_page(s.latex)} — " if s.latex else ""
+                out.append(f"{s.index}. {mark} {page}{expr(s.text, s.tex)}")
                 if not s.holds and s.residual:
-                    out.append(f"   * residual truth − step: `{s.residual}`")
+                    out.append(f"   * residual truth − step: {expr(s.residual, s.residual_tex)}")
         cex = r.counterexample
         if cex:
             out += ["", "### Counterexample (exact)", "",
-                    f"On {cex['architecture']} (m = {cex['batch_size']}) at {cex['where'] or 'the claim'}, with "
-                    + ", ".join(f"{k} = {v}" for k, v in cex["point"].items()) + ":", "",
-                    f"* truth: `{cex['truth']}`", f"* formula: `{cex['formula']}`",
+                    f"On {cex['architecture']} (m = {cex['batch_size']}) at "
+                    f"{md_text(cex['where'] or 'its one instance')}, with "
+                    + ", ".join(md_code(f"{k} = {v}") for k, v in cex["point"].items()) + ":", "",
+                    f"* truth: {md_code(cex['truth'])}", f"* formula: {md_code(cex['formula'])}",
                     f"* numerically (f and f' standing in as fixed random functions, independent of each other): {cex['truth_float'] + 0.0:.6g} "
                     f"≠ {cex['formula_float'] + 0.0:.6g}"]
             if cex.get("note"):
-                out.append(f"* {cex['note']}")
-        out += ["", "### Verdict", "", f"**{r.status}**" + (f" — {self.reason}" if self.reason else "")]
+                out.append(f"* {md_text(cex['note'])}")
+        out += ["", "### Verdict", "", f"**{r.status}**" + (f" — {md_text(self.reason)}" if self.reason else "")]
         if r.status == ALL_DEPTHS:
             out += ["", ALL_DEPTHS_MEANS]
         return "\n".join(out) + "\n"
@@ -312,7 +321,7 @@ class Transcript:
         return "\n".join(_latex_document([self]))
 
     def to_html(self) -> str:
-        """A standalone HTML page (math typeset by MathJax when online; readable as text otherwise)."""
+        """A standalone HTML page, math as MathML (no script, no network)."""
         return _html_document([self])
 
     def render(self, fmt: str) -> str:
@@ -407,6 +416,14 @@ def _cas_display(tex: str) -> str:
             + "\\\\\n".join("&\\quad " + ln.strip() for ln in lines[1:]) + "\n\\end{align*}")
 
 
+def _md_page(latex: str, display: bool = False) -> str:
+    """The page's LaTeX as Markdown math when :func:`safe_math` keeps it, else as a code span."""
+    safe = safe_math(latex)
+    if safe is None:
+        return md_code(latex)
+    return f"$$ {safe} $$" if display else f"$ {safe} $"
+
+
 def _tt(text: str) -> str:
     """A CAS value as breakable typewriter text (long exact values must not run into the margin)."""
     return r"\texttt{" + tex_breakable(text) + "}"
@@ -421,19 +438,18 @@ def _latex_document(ts):
 
 def _html_document(ts):
     parts = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\"><title>symbp proof</title>",
-             "<script>MathJax={tex:{inlineMath:[['$','$']]}};</script>",
-             "<script async src=\"https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js\"></script>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:auto} code{white-space:pre-wrap}"
-             " .ok{color:green} .bad{color:#b00;font-weight:bold}</style></head><body>"]
+             " math[display=block]{overflow-x:auto} .ok{color:green} .bad{color:#b00;font-weight:bold}</style>"
+             "</head><body>"]
     for t in ts:
-        for line in t.to_markdown().splitlines():
+        for line in t.to_markdown(math=True).splitlines():
             parts.append(_md_line_to_html(line))
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
 
 
 def _md_line_to_html(line):
-    """The transcript's own small Markdown subset -> HTML (headings, items, code, bold, ✓/✗)."""
+    """The transcript's own small Markdown subset -> HTML (headings, items, code, math, bold, ✓/✗)."""
     if not line.strip():
         return ""
     m = re.match(r"(#+) (.*)", line)
@@ -447,18 +463,49 @@ def _md_line_to_html(line):
     return f"<p>{_inline(line)}</p>"
 
 
+_MD_INLINE = re.compile(r"\\(.)|(`+) ?(.+?) ?\2(?!`)|\$\$(.+?)\$\$|\$(.+?)\$|\*\*")
+
+
+def mathml(tex: str, display: bool = False) -> str | None:
+    """LaTeX math as MathML (rendered offline by any current browser), or None when it cannot be converted.
+
+    >>> mathml(r"\\frac{1}{2}")[:40]
+    '<math xmlns="http://www.w3.org/1998/Math'
+    >>> mathml(r"\\input{/etc/hostname}") is None
+    True
+    """
+    if safe_math(tex) is None:
+        return None
+    try:
+        from latex2mathml.converter import convert
+        out = convert(safe_math(tex), display="block" if display else "inline")
+    except Exception:        # noqa: BLE001 (latex2mathml raises many kinds on what it does not know)
+        return None
+    return out if "<script" not in out.lower() and "href" not in out.lower() else None
+
+
 def _inline(text):
-    parts = re.split(r"(`[^`]*`)", text)
-    out = []
-    for p in parts:
-        if p.startswith("`") and p.endswith("`") and len(p) > 1:
-            out.append(f"<code>{html.escape(p[1:-1])}</code>")
+    out, bold, pos = [], False, 0
+    for m in _MD_INLINE.finditer(text):
+        out.append(html.escape(html.unescape(text[pos:m.start()])))
+        pos = m.end()
+        esc, _, code, display, inline = m.groups()
+        if esc is not None:
+            out.append(html.escape(esc))
+        elif code is not None:
+            out.append(f"<code>{html.escape(code)}</code>")
+        elif display is not None or inline is not None:
+            tex = (display if display is not None else inline).strip()
+            ml = mathml(tex, display=display is not None and len(tex) < 3000)
+            out.append(ml if ml is not None else f"<code>{html.escape(tex)}</code>")
         else:
-            e = html.escape(p)
-            e = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", e)
-            e = e.replace("✓", "<span class=\"ok\">✓</span>").replace("✗", "<span class=\"bad\">✗</span>")
-            out.append(e)
-    return "".join(out)
+            out.append("</b>" if bold else "<b>")
+            bold = not bold
+    out.append(html.escape(html.unescape(text[pos:])))
+    if bold:
+        out.append("</b>")
+    e = "".join(out)
+    return e.replace("✓", "<span class=\"ok\">✓</span>").replace("✗", "<span class=\"bad\">✗</span>")
 
 
 def render(ts, fmt: str) -> str:
