@@ -205,6 +205,12 @@ class Transcript:
     steps: list = field(default_factory=list)
     unreadable: str = ""
 
+    def __repr__(self):
+        return f"<Transcript of {self.claim.label} ({self.claim.reading}): {self.result.status}>"
+
+    def __str__(self):
+        return self.to_markdown()
+
     @property
     def reason(self) -> str:
         """Why the verdict is what it is (the diagnosis, or the verification's message)."""
