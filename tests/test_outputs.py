@@ -208,3 +208,19 @@ def test_useful_reprs():
 def test_one_line_and_md_text():
     assert one_line("a\nb\x1b[2J") == "a b\\x1b[2J"
     assert md_text("a*b_c") == "a\\*b\\_c"
+
+
+def test_counterexample_names_the_real_activation_and_avoids_zero_sides():
+    doc = Derivation("sig", "Sigmoid", "-", Notation(first_layer=1), {"activation": "sigmoid", "average": "none"})
+
+    @doc.claim("BP1 (no f')", kind="delta", layer="output", latex=r"\delta^L = a^L - y")
+    def bp1(n):
+        return n.delta[n.L], n.a[n.L] - n.y
+    t = prove(doc, sweep=[((1, 2, 1), 1)], budget=20)[0]
+    cex = t.result.counterexample
+    assert t.result.status == "fails" and cex
+    assert cex["truth_float"] != 0 and cex["formula_float"] != 0
+    md = t.to_markdown()
+    assert "standing in" not in md and "activation sigmoid" in md
+    assert "E1 = exp(" in cex["truth"] or len(cex["truth"]) <= 80, cex["truth"]
+    assert cex["truth"].count("exp(") <= len(set(re.findall(r"E\d+ = exp", cex["truth"]))) or "where" not in cex["truth"]

@@ -42,15 +42,15 @@ def place(example=None, layer=None, indices=(), entry=None) -> str:
 
     >>> place(layer=2, indices=(("j", 3), ("k", 1)))
     'layer 2, j = 3, k = 1'
-    >>> place(example=2, entry=(1, 3))
-    'example 2, row 1, column 3'
+    >>> place(example=2, entry=(1, 3)), place(layer=3, entry=(2, None))
+    ('example 2, row 1, column 3', 'layer 3, row 2')
     >>> place()
     ''
     """
     parts = ([f"example {example}"] if example is not None else []) + ([f"layer {layer}"] if layer is not None else [])
     parts += [f"{name} = {value}" for name, value in indices]
     if entry is not None:
-        parts += [f"row {entry[0]}", f"column {entry[1]}"]
+        parts += [f"row {entry[0]}"] + ([f"column {entry[1]}"] if entry[1] is not None else [])
     return ", ".join(parts)
 
 
@@ -148,7 +148,7 @@ def _flatten(sides, where):
     out = []
     for r in range(rows):
         for c in range(cols):
-            out.append((where((r + b0, c + b1)), [s.rows[r][c] for s in sides], (r, c)))
+            out.append((where((r + b0, c + b1 if cols > 1 else None)), [s.rows[r][c] for s in sides], (r, c)))
     return out
 
 

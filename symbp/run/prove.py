@@ -204,6 +204,14 @@ class Transcript:
     truth: tuple = ("", "")                     # the true side at the shown instance (text, tex)
     steps: list = field(default_factory=list)
     unreadable: str = ""
+    activation: str = "f"                       # the spec's hidden activation (generic "f", or a named one)
+
+    @property
+    def numerically(self) -> str:
+        """How the counterexample's floats were computed: the generic f stood in for, or the real activation."""
+        if self.activation in ("f", "g"):
+            return "numerically (f and f' standing in as fixed random functions, independent of each other)"
+        return f"numerically (activation {self.activation})"
 
     def __repr__(self):
         return f"<Transcript of {self.claim.label} ({self.claim.reading}): {self.result.status}>"
@@ -268,7 +276,7 @@ class Transcript:
                     f"{md_text(cex['where'] or 'its one instance')}, with "
                     + ", ".join(md_code(f"{k} = {v}") for k, v in cex["point"].items()) + ":", "",
                     f"* truth: {md_code(cex['truth'])}", f"* formula: {md_code(cex['formula'])}",
-                    f"* numerically (f and f' standing in as fixed random functions, independent of each other): {cex['truth_float'] + 0.0:.6g} "
+                    f"* {self.numerically}: {cex['truth_float'] + 0.0:.6g} "
                     f"≠ {cex['formula_float'] + 0.0:.6g}"]
             if cex.get("note"):
                 out.append(f"* {md_text(cex['note'])}")
@@ -313,7 +321,7 @@ class Transcript:
                          + ", ".join(f"{k} = {v}" for k, v in cex["point"].items()) + ":"),
                     r"\begin{itemize}", r"\item truth: " + _tt(cex["truth"]),
                     r"\item formula: " + _tt(cex["formula"]),
-                    r"\item " + tex_text(f"numerically (f and f' standing in as fixed random functions, independent of each other): "
+                    r"\item " + tex_text(f"{self.numerically}: "
                                      f"{cex['truth_float'] + 0.0:.6g} ≠ {cex['formula_float'] + 0.0:.6g}"),
                     r"\end{itemize}"]
         out += [r"\subsection*{Verdict}", r"\textbf{" + tex_text(r.status) + "}"
@@ -599,6 +607,7 @@ def _transcript(doc, claim, result, cache, sweep):
     net = cache.get(spec_for(doc, claim, sizes, m))
     pr = Printer(net, doc.notation)
     t.architecture = list(sizes)
+    t.activation = net.spec.activation
     t.cost = _cost_lines(doc, claim, net, pr)
     t.chain_rule = _chain_rule(claim, doc, cache)
     try:
