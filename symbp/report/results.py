@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .text import TEX_PREAMBLE, md_code, md_text, one_line, tex_breakable, tex_math, tex_text
+from .text import TEX_PREAMBLE, md_code, md_text, one_line, safe_math, tex_breakable, tex_math, tex_text
 
 __all__ = ['EquationResult', 'DerivationResult', 'Report', 'HOLDS', 'EXPECTED', 'plural', 'counts_text']
 
@@ -60,12 +60,14 @@ class EquationResult:
 
     def _repr_markdown_(self):
         """The verdict in a Jupyter cell: label, formula, status and its reason."""
-        formula = f"${self.latex}$" if self.latex.strip() else ""
-        return f"**{md_text(self.label)}** ({self.reading}, {self.kind}) {formula}  \n{md_text(self.verdict_text)}"
+        safe = safe_math(self.latex) if self.latex.strip() else ""
+        formula = f"${safe}$" if safe else md_code(self.latex) if self.latex.strip() else ""
+        return (f"**{md_text(self.label)}** ({md_text(self.reading)}, {md_text(self.kind)}) {formula}  \n"
+                f"{md_text(self.verdict_text)}")
 
     def _repr_latex_(self):
         """The verdict as display math (for a notebook's MathJax): the page's formula, then the verdict."""
-        return f"$$\\text{{{tex_text(self.label)}: }} {self.latex} \\qquad \\text{{{tex_text(self.verdict_text)}}}$$"
+        return f"$$\\text{{{tex_text(self.label)}: }} {tex_math(self.latex)} \\qquad \\text{{{tex_text(self.verdict_text)}}}$$"
 
     @property
     def verdict_text(self) -> str:
