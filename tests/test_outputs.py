@@ -5,6 +5,7 @@ import glob
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,36 @@ def test_counterexample_names_the_real_activation_and_avoids_zero_sides():
     assert "standing in" not in md and "activation sigmoid" in md
     assert "E1 = exp(" in cex["truth"] or len(cex["truth"]) <= 80, cex["truth"]
     assert cex["truth"].count("exp(") <= len(set(re.findall(r"E\d+ = exp", cex["truth"]))) or "where" not in cex["truth"]
+
+
+HOSTILE_TOML = r'''
+name = "hostile"
+title = '\input{/etc/hostname} ^^5cinput{/etc/hostname} %'
+source = '\write18{touch /tmp/symbp-pwned}'
+
+[notation]
+first_layer = 1
+
+[spec]
+activation = "f"
+average = "none"
+
+[[claim]]
+label = "\\input{/etc/hostname}\n!! forged line \u001b[2J"
+kind = "cost"
+latex = '\input{/etc/hostname} \catcode`\^^5c=0 $x$'
+sides = ["C", "(a[L][1] - y[1])^2 / 2 + (a[L][2] - y[2])^2 / 2"]
+'''
+
+
+def test_an_untrusted_toml_derivation_end_to_end(tmp_path):
+    src = tmp_path / "hostile.toml"
+    src.write_text(HOSTILE_TOML, encoding="utf-8")
+    table = subprocess.run([sys.executable, "-m", "symbp", "check", str(src), "--arch", "2,3,2"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert "\x1b" not in table.stdout and "\n!! forged" not in table.stdout, table.stdout
+    run = subprocess.run([sys.executable, "-m", "symbp", "check", str(src), "--arch", "2,3,2", "--format", "latex"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r"\input{" not in run.stdout.replace(r"\textbackslash{}input\{", ""), run.stdout
+    log = _pdflatex(tmp_path, run.stdout, "hostile")
+    assert "(/etc/hostname" not in log and not Path("/tmp/symbp-pwned").exists()
