@@ -431,7 +431,7 @@ def counterexample(claim, runs, numeric, side, notation):
             exact = [closed_sympy(sympy.sympify(s).xreplace(sub), ("f", "fp", "g", "gp"))
                      for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)])]
             names = View(net, notation).display_names()
-            show = [_short(named_exps(in_page_notation(x, names))) for x in exact]
+            show = [_short(in_page_notation(x, names)) for x in exact]
             nonzero = {names.get(str(a), str(a)): str(x) for a, x in zip(args, vals) if str(a) in _used(inst, side)}
             return {"architecture": list(sizes), "batch_size": m, "where": inst.where,
                     "point": nonzero, "truth": show[0], "formula": show[1],

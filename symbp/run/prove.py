@@ -32,6 +32,7 @@ from sympy.core.function import AppliedUndef
 from ..claims.derivation import Derivation
 from ..claims.tensor import IllFormed
 from ..judge.evaluate import NetworkCache, instantiate, spec_for
+from ..judge.diagnose import named_exps
 from ..judge.induction import ALL_DEPTHS, StepNetwork
 from ..model.costs import COSTS
 from ..report.results import HOLDS
@@ -275,7 +276,7 @@ class Transcript:
                     f"On {cex['architecture']} (m = {cex['batch_size']}) at "
                     f"{md_text(cex['where'] or 'its one instance')}, with "
                     + ", ".join(md_code(f"{k} = {v}") for k, v in cex["point"].items()) + ":", "",
-                    f"* truth: {md_code(cex['truth'])}", f"* formula: {md_code(cex['formula'])}",
+                    f"* truth: {md_code(_exact(cex['truth']))}", f"* formula: {md_code(_exact(cex['formula']))}",
                     f"* {self.numerically}: {cex['truth_float'] + 0.0:.6g} "
                     f"≠ {cex['formula_float'] + 0.0:.6g}"]
             if cex.get("note"):
@@ -319,8 +320,8 @@ class Transcript:
             out += [r"\subsection*{Counterexample (exact)}",
                     tex_text(f"On {cex['architecture']} (m = {cex['batch_size']}) at {cex['where'] or 'the claim'}, with "
                          + ", ".join(f"{k} = {v}" for k, v in cex["point"].items()) + ":"),
-                    r"\begin{itemize}", r"\item truth: " + _tt(cex["truth"]),
-                    r"\item formula: " + _tt(cex["formula"]),
+                    r"\begin{itemize}", r"\item truth: " + _tt(_exact(cex["truth"])),
+                    r"\item formula: " + _tt(_exact(cex["formula"])),
                     r"\item " + tex_text(f"{self.numerically}: "
                                      f"{cex['truth_float'] + 0.0:.6g} ≠ {cex['formula_float'] + 0.0:.6g}"),
                     r"\end{itemize}"]
@@ -428,6 +429,22 @@ def _cas_display(tex: str) -> str:
         return _display(tex)
     return ("\\begin{align*}\n& " + lines[0].strip() + "\\\\\n"
             + "\\\\\n".join("&\\quad " + ln.strip() for ln in lines[1:]) + "\n\\end{align*}")
+
+
+def _exact(text: str) -> str:
+    """A counterexample's exact value for reading: each nested ``exp(…)`` printed once, then named.
+
+    >>> _exact("1/(1 + exp(-1/6)) + 2/(1 + exp(1/3 - 2/(1 + exp(-4/3))))**2 + 3/(1 + exp(1/3 - 2/(1 + exp(-4/3))))")
+    '3/(E3 + 1) + 2/(E3 + 1)**2 + 1/(E1 + 1), where E1 = exp(-1/6), E2 = exp(-4/3), E3 = exp(1/3 - 2/(E2 + 1))'
+    """
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")        # page names (f'(…), x_{1}) are not Python: left as they are
+            value = sympy.sympify(text)
+    except (sympy.SympifyError, TypeError, ValueError, SyntaxError, AttributeError):
+        return text
+    return named_exps(value) if value.free_symbols == set() else text
 
 
 def _md_page(latex: str, display: bool = False) -> str:
