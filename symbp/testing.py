@@ -144,6 +144,7 @@ def _errors(got, want):
 
 def _run(check, fn, spec, archs, points, seed, backend):
     """Cases ``(spec, gt, inputs, names, got, want)`` over the sweep and the points."""
+    __tracebackhide__ = True   # a failing test shows the user's code and symbp's message, not symbp's frames
     cases = []
     for s in _sweep(spec, archs):
         gt = _truth(s, backend)
@@ -177,6 +178,7 @@ def _first_failure(cases, rtol):
 
 
 def _compare(check, fn, spec, archs, points, seed, rtol, backend):
+    __tracebackhide__ = True
     if not isinstance(spec, NetworkSpec):
         raise TypeError(f"spec must be a symbp.NetworkSpec, got {type(spec).__name__}")
     cases = _run(check, fn, spec, archs, points, seed, backend)
@@ -389,6 +391,7 @@ def assert_gradients_match(fn, spec, *, archs=None, points=3, seed=0, rtol=1e-9,
     ...
       diagnosis: sign [-1]: dW[0] is the negative of the truth
     """
+    __tracebackhide__ = True
     _compare(_Gradients(), fn, spec, archs, points, seed, rtol, backend)
 
 
@@ -409,6 +412,7 @@ def assert_delta_matches(fn, spec, *, archs=None, points=3, seed=0, rtol=1e-9, b
     symbp.testing.GradientMismatch: symbp: delta mismatch at ...
       diagnosis: factor [1/2]: delta[0] is 1/2 × the truth (here that is 1/m = 1/K)
     """
+    __tracebackhide__ = True
     _compare(_Deltas(), fn, spec, archs, points, seed, rtol, backend)
 
 
@@ -431,4 +435,5 @@ def assert_update_matches(fn, spec, lr, *, archs=None, points=3, seed=0, rtol=1e
     symbp.testing.GradientMismatch: symbp: update step mismatch at ...
       diagnosis: sign [-1]: W_new[0], b_new[0] is the negative of the truth
     """
+    __tracebackhide__ = True
     _compare(_Update(lr), fn, spec, archs, points, seed, rtol, backend)

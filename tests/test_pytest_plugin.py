@@ -5,11 +5,14 @@ from pathlib import Path
 
 import pytest
 
+import symbp.testing  # noqa: F401  (imported before pytester's snapshots of sys.modules: numpy cannot load twice)
+
 pytest_plugins = ["pytester"]
 
 #: Run the inner pytest with the plugin loaded explicitly, strict markers and warnings as errors,
 #: whether or not symbp's entry point is installed.
-ARGS = ("-p", "symbp.pytest_plugin", "--strict-markers", "-W", "error", "-p", "no:cacheprovider")
+ARGS = ("-p", "symbp.pytest_plugin", "--strict-markers", "-W", "error", "-p", "no:cacheprovider",
+        "-W", "ignore::pytest.PytestAssertRewriteWarning")   # in-process, the outer run imported the plugin
 
 PASSING = '''
 import numpy as np
@@ -120,3 +123,95 @@ def test_plugin_module_imports_no_symbp_at_start_up():
     tree = ast.parse((Path(__file__).parent.parent / "symbp" / "pytest_plugin.py").read_text(encoding="utf-8"))
     top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     assert all("symbp" not in ast.dump(n) for n in top)
+
+
+# -- issue 16, item 11 -------------------------------------------------------------------------------------
+def test_a_failure_shows_the_users_code_not_symbps_internals(pytester, run):
+    pytester.makepyfile(FAILING)
+    result = run()
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    failure = text[text.index("test_sign_slip ___"):text.index("short test summary")]
+    assert "symbp/testing.py" not in failure and "_compare" not in failure and "_run(" not in failure, failure
+    assert "assert_gradients_match(fn" in failure          # the user's line stays
+    assert len(failure.splitlines()) < 30, failure
+
+
+def test_a_marker_field_typo_is_a_usage_error_naming_the_test(pytester, run):
+    pytester.makepyfile('''
+import pytest
+@pytest.mark.symbp(activaton="tanh")
+def test_typo(symbp_spec):
+    pass
+''')
+    result = run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR or result.ret != 0
+    out = result.stdout.str() + result.stderr.str()
+    assert "test_typo" in out and "'activaton'" in out and "no field" in out, out
+    assert "TypeError" not in out
+
+
+def test_a_value_typo_in_a_list_is_an_error_not_dropped(pytester, run):
+    pytester.makepyfile('''
+import pytest
+@pytest.mark.symbp(activation=["sigmoid", "sigmiod"])
+def test_typo(symbp_spec):
+    pass
+''')
+    result = run()
+    assert result.ret != 0
+    out = result.stdout.str() + result.stderr.str()
+    assert "test_typo" in out and "'sigmiod'" in out and "no valid spec" in out, out
+
+
+def test_a_combination_that_is_invalid_is_skipped_but_every_value_is_used(pytester, run):
+    # softmax cross-entropy needs the identity (softmax) output: the pair is invalid, each value is not
+    pytester.makepyfile('''
+import pytest
+@pytest.mark.symbp(activation=["sigmoid", "tanh"], cost=["half_sse", "cross_entropy"])
+def test_ok(symbp_spec):
+    pass
+''')
+    result = run("-q")
+    assert result.ret == 0, result.stdout.str()
+
+
+def test_a_marker_with_fields_on_a_test_without_symbp_spec_warns(pytester, monkeypatch):
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pytester.makepyfile('''
+import pytest
+@pytest.mark.symbp(activation="tanh")
+def test_lonely():
+    pass
+''')
+    result = pytester.runpytest("-p", "symbp.pytest_plugin", "-p", "no:cacheprovider",
+                                "-W", "ignore::pytest.PytestAssertRewriteWarning")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*test_lonely*symbp_spec*does not use*"])
+
+
+def test_ini_options_and_the_report_header(pytester, run):
+    pytester.makeini('''
+[pytest]
+symbp_backend = sympy
+symbp_archs = 2,1:3 4,3
+''')
+    pytester.makepyfile(PASSING)
+    result = run("-v")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["symbp *, backend sympy, architectures 2,1:3 4,3", "*2x1:m3-identity*PASSED*"])
+    assert run("-v", "--symbp-backend", "symengine").stdout.fnmatch_lines(["symbp *, backend symengine*"]) is None
+    pytester.makeini('''
+[pytest]
+symbp_backend = maxima
+''')
+    bad = run()
+    assert bad.ret != 0
+    bad.stderr.fnmatch_lines(["*symbp_backend*'maxima'*"])
+
+
+def test_the_header_without_options(pytester, run):
+    pytester.makepyfile("def test_x():\n    pass\n")
+    result = run()
+    from symbp.version import __version__
+    result.stdout.fnmatch_lines([f"symbp {__version__}, backend symengine"])

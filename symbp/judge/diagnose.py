@@ -21,10 +21,10 @@ from ..claims.tensor import LENIENT, IllFormed, has_nan
 from ..claims.view import View
 from ..model.costs import COSTS, MAX_GENERIC_OUTPUTS
 from .budget import call_with_budget
-from .evaluate import RTOL, instantiate, numeric_values, relative_errors, spec_for
+from .evaluate import RTOL, at, instantiate, numeric_values, relative_errors, spec_for
 from .factors import fit_factor, ratio, vanishes
 
-__all__ = ['diagnose', 'explain_ill_formed', 'counterexample', 'in_page_notation', 'off_sweep_counterexample']
+__all__ = ['named_exps', 'diagnose', 'explain_ill_formed', 'counterexample', 'in_page_notation', 'off_sweep_counterexample']
 
 
 #: Seconds to expand and print a failing claim's residual.
@@ -353,7 +353,8 @@ def _index_mixup(runs, numeric, side):
             if not match:
                 return None
             if len(shown) < 3:
-                shown.append(f"at {instances[i].where} the formula equals the truth at {instances[match[0]].where}")
+                shown.append(f"at {instances[i].where or 'its one instance'} the formula equals the truth at "
+                             f"{instances[match[0]].where or 'its one instance'}")
     return ("entries of the wrong index: " + "; ".join(shown)) if shown else None
 
 
@@ -377,7 +378,7 @@ def _residual(run, num, side, notation):
     err = num[1][:, :, side - 1]
     i = int(np.argmax(np.max(err, axis=0)))
     inst = instances[i]
-    where = f"at {inst.where} on {list(sizes)}: "
+    where = f"{at(inst.where, 'at ')}{' on' if inst.where else 'on'} {list(sizes)}: "
 
     def show():   # expanding (and printing) can blow up: done in a child with a budget
         res = net.backend.expand(inst.sides[0] - inst.sides[min(side, len(inst.sides) - 1)])
@@ -421,22 +422,51 @@ def counterexample(claim, runs, numeric, side, notation):
             continue
         i = int(np.argmax(np.max(err, axis=0)))
         inst = instances[i]
+        found = None   # the first point where the sides differ, and the first where neither side is 0 either
         for shift in range(8):
             args, vals = _rational_point(net, symbols, shift)
             point = np.array([[float(x) for x in vals]])
             nv = numeric_values(net, symbols, [inst], point)[0, 0]
             other = nv[min(side, len(nv) - 1)]
             if np.isfinite(nv[0]) and np.isfinite(other) and abs(nv[0] - other) > 1e-6 * max(abs(nv[0]), 1e-9):
-                sub = {sympy.sympify(a): x for a, x in zip(args, vals)}
-                exact = [closed_sympy(sympy.sympify(s).xreplace(sub), ("f", "fp", "g", "gp"))
-                         for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)])]
-                names = View(net, notation).display_names()
-                show = [_short(in_page_notation(x, names)) for x in exact]
-                nonzero = {names.get(str(a), str(a)): str(x) for a, x in zip(args, vals) if str(a) in _used(inst, side)}
-                return {"architecture": list(sizes), "batch_size": m, "where": inst.where,
-                        "point": nonzero, "truth": show[0], "formula": show[1],
-                        "truth_float": float(nv[0]), "formula_float": float(other)}
+                found = found or (args, vals, nv, other)
+                if abs(nv[0]) > 1e-12 and abs(other) > 1e-12:   # a side of 0 (or −0) says little
+                    found = (args, vals, nv, other)
+                    break
+        if found:
+            args, vals, nv, other = found
+            sub = {sympy.sympify(a): x for a, x in zip(args, vals)}
+            exact = [closed_sympy(sympy.sympify(s).xreplace(sub), ("f", "fp", "g", "gp"))
+                     for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)])]
+            names = View(net, notation).display_names()
+            show = [_short(in_page_notation(x, names)) for x in exact]
+            nonzero = {names.get(str(a), str(a)): str(x) for a, x in zip(args, vals) if str(a) in _used(inst, side)}
+            return {"architecture": list(sizes), "batch_size": m, "where": inst.where,
+                    "point": nonzero, "truth": show[0], "formula": show[1],
+                    "truth_float": float(nv[0]) + 0.0, "formula_float": float(other) + 0.0}
     return None
+
+
+def named_exps(x, longer_than=80):
+    """A long exact value with each distinct ``exp(…)`` printed once, then named ``E1``, ``E2``, ….
+
+    >>> import sympy
+    >>> u = sympy.exp(-sympy.Rational(1, 2))
+    >>> named_exps(1 / (1 + u) + u / (1 + u) ** 2 + 3 * u, longer_than=10)
+    '3*E1 + E1/(E1 + 1)**2 + 1/(E1 + 1), where E1 = exp(-1/2)'
+    >>> named_exps(sympy.Rational(1, 3))
+    '1/3'
+    """
+    text = str(x)
+    exps = sorted(getattr(x, "atoms", lambda *a: set())(sympy.exp), key=lambda e: (sympy.count_ops(e), str(e)))
+    if len(text) <= longer_than or not exps:
+        return text
+    names, out = {}, x
+    for k, e in enumerate(exps, 1):
+        names[e] = sympy.Symbol(f"E{k}")
+    out = x.xreplace(names)
+    shown = ", ".join(f"{n} = {e.xreplace({a: b for a, b in names.items() if a != e})}" for e, n in names.items())
+    return f"{out}, where {shown}"
 
 
 def _used(inst, side):

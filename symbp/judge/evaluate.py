@@ -22,7 +22,7 @@ from .exact import exact_value
 from .identity import default_draws, oracle_symbols, random_closed
 from .truth import check_truth_side
 
-__all__ = ['Instance', 'instantiate', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'relative_errors', 'suspect_errors', 'closed_symengine', 'claim_layers', 'symbols_of', 'backend_of']
+__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'relative_errors', 'suspect_errors', 'closed_symengine', 'claim_layers', 'symbols_of', 'backend_of']
 
 
 #: Relative error under which two numeric values agree.
@@ -35,6 +35,32 @@ class Instance:
     where: str
     sides: list
     key: tuple = ()
+
+
+def place(example=None, layer=None, indices=(), entry=None) -> str:
+    """Where an instance sits, as the page would say it.
+
+    >>> place(layer=2, indices=(("j", 3), ("k", 1)))
+    'layer 2, j = 3, k = 1'
+    >>> place(example=2, entry=(1, 3)), place(layer=3, entry=(2, None))
+    ('example 2, row 1, column 3', 'layer 3, row 2')
+    >>> place()
+    ''
+    """
+    parts = ([f"example {example}"] if example is not None else []) + ([f"layer {layer}"] if layer is not None else [])
+    parts += [f"{name} = {value}" for name, value in indices]
+    if entry is not None:
+        parts += [f"row {entry[0]}"] + ([f"column {entry[1]}"] if entry[1] is not None else [])
+    return ", ".join(parts)
+
+
+def at(where: str, lead: str = " at ") -> str:
+    """`` at <where>`` for a message, or nothing when the claim has a single instance (no place to name).
+
+    >>> "truth 0" + at("layer 2, j = 1"), "truth 0" + at("")
+    ('truth 0 at layer 2, j = 1', 'truth 0')
+    """
+    return f"{lead}{where}" if where else ""
 
 
 class NetworkCache:
@@ -98,7 +124,7 @@ def _index_ranges(claim: Claim, n: View, l):
 
 
 def _flatten(sides, where):
-    """Sides (scalars or equal-shape tensors) -> list of scalar side-lists."""
+    """Sides (scalars or equal-shape tensors) -> list of scalar side-lists; ``where(entry)`` names a place."""
     for i, side in enumerate(sides):
         if isinstance(side, (str, bytes)):   # never parsed: a formula is written with the view's quantities
             raise IllFormed(f"side {i + 1} is a string ({side[:40]!r}), not a formula of the view's quantities")
@@ -116,13 +142,13 @@ def _flatten(sides, where):
         shown = ", ".join("scalar" if s is None else f"{s[0]}×{s[1]}" for s in shapes)
         raise IllFormed(f"shape mismatch between the sides ({shown})")
     if shapes[0] is None:
-        return [(where, list(sides), ())]
+        return [(where(None), list(sides), ())]
     rows, cols = shapes[0]
     b0, b1 = sides[0].base
     out = []
     for r in range(rows):
         for c in range(cols):
-            out.append((f"{where}[{r + b0},{c + b1}]", [s.rows[r][c] for s in sides], (r, c)))
+            out.append((where((r + b0, c + b1 if cols > 1 else None)), [s.rows[r][c] for s in sides], (r, c)))
     return out
 
 
@@ -151,9 +177,11 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, trut
                     raise IllFormed("a claim must return its sides: (truth, formula[, more steps])")
                 if truth_check:
                     check_truth_side(claim, n, l, idx, sides[0])
-                where = f"example {n.k + notation.example_base}" if claim.scope == "example" and n.m > 1 else ""
-                where += (f" l={l}" if l is not None else "") + (f" {','.join(map(str, idx))}" if idx else "")
-                for w, s, pos in _flatten(list(sides), where.strip()):
+                example = n.k + notation.example_base if claim.scope == "example" and n.m > 1 else None
+                names = list(claim.indices) + [f"index {i + 1}" for i in range(len(claim.indices), len(idx))]
+                where = lambda entry, e=example, l=l, idx=idx, names=names: place(  # noqa: E731
+                    e, l, tuple(zip(names, idx)), entry)
+                for w, s, pos in _flatten(list(sides), where):
                     out.append(Instance(w, s, (n.k, l, idx, pos)))
     if not out:
         raise IllFormed(NOTHING_HERE + " (no layer or index in range)")
@@ -376,7 +404,7 @@ def numeric_values(net, symbols, instances, points, draws=None):
             fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
         except RuntimeError as e:   # e.g. a division by zero left a complex infinity in a side
             k = next((k for k, x in enumerate(exprs) if x.has(symengine.zoo, symengine.nan)), None)
-            where = f": side {k % width + 1} is {exprs[k]} at {instances[k // width].where}" if k is not None else ""
+            where = f": side {k % width + 1} is {exprs[k]}{at(instances[k // width].where)}" if k is not None else ""
             raise IllFormed(f"non-finite value{where} (a division by zero?)" if where else
                             f"cannot be evaluated numerically: {e}") from None
     with np.errstate(all="ignore"):

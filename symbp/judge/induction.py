@@ -43,7 +43,7 @@ from ..claims.tensor import IllFormed
 from ..model.activations import GENERIC
 from ..model.spec import SpecError
 from ..oracle.symbolic import SymbolicNetwork
-from .evaluate import instantiate, spec_for
+from .evaluate import at, instantiate, spec_for
 from .verify import Outcome
 
 __all__ = ['StepNetwork', 'InductionResult', 'prove_all_depths', 'extend_to_all_depths', 'cases_of', 'applies_to', 'check_case', 'read_at', 'locality', 'DEFAULT_BOUND', 'ALL_DEPTHS', 'STEP_SEARCH', 'WIDE_CHECK']
@@ -186,7 +186,7 @@ def check_case(claim, derivation, case, sizes, backend="symengine"):
             if residual != 0:
                 step = f" (step {s})" if len(inst.sides) > 2 else ""
                 shown = str(in_page_notation(residual, View(net, derivation.notation).display_names()))
-                return False, (f"{case} {list(sizes)} at {inst.where}{step}: truth − formula = "
+                return False, (f"{case} {list(sizes)}{at(inst.where)}{step}: truth − formula = "
                                + (shown if len(shown) <= 240 else shown[:240] + " …"))
     return True, ""
 
@@ -316,8 +316,8 @@ def prove_all_depths(claim, derivation, *, bound=DEFAULT_BOUND, budget=10.0, bac
     ...     W = n.W[l + 1]
     ...     return n.delta[l], ((W.T if W.shape[0] != W.shape[1] else W) @ n.delta[l + 1]) * n.fp(n.z[l])
     >>> r = prove_all_depths(bp2_wrong, doc, bound=2)
-    >>> r.status, r.failed, r.detail[:69]
-    ('fails', ('step', (1, 1, 2, 2)), 'the induction step does not hold in general: step [1, 1, 2, 2] at l=3')
+    >>> r.status, r.failed, r.detail[:73]
+    ('fails', ('step', (1, 1, 2, 2)), 'the induction step does not hold in general: step [1, 1, 2, 2] at layer 3')
     """
     reason = applies_to(claim)
     if reason:

@@ -22,7 +22,7 @@ from ..claims.view import View
 from ..model.spec import SpecError
 from .budget import call_with_budget
 from .diagnose import diagnose, explain_ill_formed, off_sweep_counterexample
-from .evaluate import (MAX_NODES, NOTHING_HERE, RTOL, NetworkCache, backend_of, exact_with_budget, instantiate,
+from .evaluate import (MAX_NODES, NOTHING_HERE, RTOL, NetworkCache, at, backend_of, exact_with_budget, instantiate,
                        numeric_values, refine_with_mpmath, relative_errors, sample_points, spec_for, split_by_size,
                        suspect_errors, target_note)
 from .identity import DIGITS, MP_TOL, check_exactly, draw_functions
@@ -222,7 +222,7 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         bad = ~np.isfinite(vals)
         if bad.any():
             p, inst, side = np.argwhere(bad)[0]
-            where = f"{list(sizes)} m={m} at {instances[inst].where}"
+            where = f"{list(sizes)} m={m}{at(instances[inst].where)}"
             if bad[:, :, 0].any():
                 return Outcome("error", "numeric", [list(sizes)],
                                message=f"the truth is not finite (nan/inf) at a sample point on {where}")

@@ -52,6 +52,11 @@ class GroundTruth:
         self.net = SymbolicNetwork(spec, backend)
         self.backend = self.net.backend
 
+    def __repr__(self):
+        s = self.spec
+        return (f"GroundTruth({list(s.sizes)}, m={s.batch_size}, {s.activation}/{s.output_activation}, {s.cost}, "
+                f"average={s.average}, backend={self.backend.name})")
+
     # -- symbolic -------------------------------------------------------------
     @property
     def cost(self):

@@ -180,6 +180,11 @@ class SymbolicNetwork:
         self._cache = {}
 
     # -- forward pass ---------------------------------------------------------
+    def __repr__(self):
+        s = self.spec
+        return (f"{type(self).__name__}({list(s.sizes)}, m={s.batch_size}, {s.activation}/{s.output_activation}, "
+                f"{s.cost}, backend={self.backend.name})")
+
     def activate(self, l, zs):
         """Activations of canonical layer ``l`` for pre-activations ``zs``."""
         B = self.backend.B

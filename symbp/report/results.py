@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from .text import md_text, tex_text
+from .text import TEX_PREAMBLE, md_code, md_text, one_line, safe_math, tex_breakable, tex_math, tex_text
 
-__all__ = ['EquationResult', 'DerivationResult', 'Report', 'HOLDS']
+__all__ = ['EquationResult', 'DerivationResult', 'Report', 'HOLDS', 'EXPECTED', 'plural', 'counts_text']
 
 
 #: Statuses under which a formula holds.
@@ -60,12 +60,14 @@ class EquationResult:
 
     def _repr_markdown_(self):
         """The verdict in a Jupyter cell: label, formula, status and its reason."""
-        formula = f"${self.latex}$" if self.latex.strip() else ""
-        return f"**{md_text(self.label)}** ({self.reading}, {self.kind}) {formula}  \n{md_text(self.verdict_text)}"
+        safe = safe_math(self.latex) if self.latex.strip() else ""
+        formula = f"${safe}$" if safe else md_code(self.latex) if self.latex.strip() else ""
+        return (f"**{md_text(self.label)}** ({md_text(self.reading)}, {md_text(self.kind)}) {formula}  \n"
+                f"{md_text(self.verdict_text)}")
 
     def _repr_latex_(self):
         """The verdict as display math (for a notebook's MathJax): the page's formula, then the verdict."""
-        return f"$$\\text{{{tex_text(self.label)}: }} {self.latex} \\qquad \\text{{{tex_text(self.verdict_text)}}}$$"
+        return f"$$\\text{{{tex_text(self.label)}: }} {tex_math(self.latex)} \\qquad \\text{{{tex_text(self.verdict_text)}}}$$"
 
     @property
     def verdict_text(self) -> str:
@@ -105,6 +107,32 @@ class DerivationResult:
         return out
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n word`` with the word's plural when ``n`` is not 1.
+
+    >>> plural(1, "equation"), plural(2, "equation"), plural(0, "error")
+    ('1 equation', '2 equations', '0 errors')
+    """
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def counts_text(c: dict) -> str:
+    """Counts by status in one phrase; "proven" includes "proven for all depths", shown in parentheses.
+
+    >>> counts_text({"proven for all depths": 2, "proven": 1, "fails": 1, "error": 1})
+    '3 proven (2 for all depths), 0 confirmed, 1 fails, 0 ill-formed, 1 error'
+    """
+    proven = c.get("proven", 0) + c.get("proven for all depths", 0)
+    depths = f" ({c['proven for all depths']} for all depths)" if c.get("proven for all depths") else ""
+    fails = c.get("fails", 0)
+    return (f"{proven} proven{depths}, {c.get('confirmed', 0)} confirmed, {fails} {'fails' if fails == 1 else 'fail'}, "
+            f"{c.get('ill-formed', 0)} ill-formed, {plural(c.get('error', 0), 'error')}")
+
+
+#: The word after a verdict that is the one the derivation pinned (a formula the page gets wrong on purpose).
+EXPECTED = "(expected)"
+
+
 class Report:
     """Every verdict of one run of the checker.
 
@@ -120,13 +148,24 @@ class Report:
         self.derivations = list(derivations)
         self.version = version or __version__
 
+    def __repr__(self):
+        s = self.summary
+        return (f"<Report of {plural(len(self.derivations), 'derivation')}: {plural(s['equations'], 'equation')}, "
+                f"{s['proven']} proven, {s['confirmed']} confirmed, {s['fails']} fail, {s['ill_formed']} ill-formed, "
+                f"{plural(s['error'], 'error')}; {s['unexpected']} unexpected>")
+
+    def __str__(self):
+        return self.to_table()
+
     @property
     def summary(self) -> dict:
         """Counts over every equation, plus how many verdicts were not the pinned ones."""
-        s = {"equations": 0, "proven": 0, "confirmed": 0, "fails": 0, "ill_formed": 0, "error": 0, "unexpected": 0}
+        s = {"equations": 0, "proven": 0, "proven_all_depths": 0, "confirmed": 0, "fails": 0, "ill_formed": 0,
+             "error": 0, "unexpected": 0}
         for d in self.derivations:
             for e in d.equations:
                 s["equations"] += 1
+                s["proven_all_depths"] += e.status == "proven for all depths"
                 key = "proven" if e.status.startswith("proven") else e.status.replace("-", "_")
                 s[key] += 1
                 s["unexpected"] += e.unexpected
@@ -149,34 +188,39 @@ class Report:
         return 1 if self.summary["unexpected"] else 0
 
     # -- formats ------------------------------------------------------------------------
+    def _total(self) -> str:
+        s = self.summary
+        c = {"proven": s["proven"] - s["proven_all_depths"], "proven for all depths": s["proven_all_depths"],
+             "confirmed": s["confirmed"], "fails": s["fails"], "ill-formed": s["ill_formed"], "error": s["error"]}
+        return f"{plural(s['equations'], 'equation')}: {counts_text(c)}; {s['unexpected']} unexpected"
+
     def to_dict(self) -> dict:
         """The whole report as the JSON contract's object."""
+        summary = self.summary
+        del summary["proven_all_depths"]      # the contract's keys (proven counts every proven verdict)
         return {"symbp_version": self.version, "derivations": [d.to_dict() for d in self.derivations],
-                "summary": self.summary}
+                "summary": summary}
 
     def to_json(self, indent=1) -> str:
         """The report as JSON (DESIGN.md's contract)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def to_table(self) -> str:
-        """A plain-text table for the terminal."""
+        """A plain-text table for the terminal (every string from a derivation kept on its own line)."""
         lines = []
         for d in self.derivations:
-            lines.append(f"== {d.name}: {d.title} ({d.source})")
+            lines.append(one_line(f"== {d.name}: {d.title} ({d.source})"))
             if d.error:
-                lines.append(f"   ERROR {d.error}")
+                lines.append("   ERROR " + one_line(d.error))
             for e in d.equations:
                 mark = "!!" if e.unexpected else "  "
-                pinned = " (expected)" if e.expected == "fails" and not e.unexpected else ""
-                lines.append(f"{mark} {e.label:<34} {e.reading:<10} {e.verdict_text}{pinned}")
+                pinned = " " + EXPECTED if e.expected == "fails" and not e.unexpected else ""
+                lines.append(f"{mark} {one_line(e.label):<34} {one_line(e.reading):<10} {one_line(e.verdict_text)}{pinned}")
                 if e.counterexample and e.status == "fails":
                     c = e.counterexample
-                    lines.append(f"     counterexample {c['architecture']} m={c['batch_size']} at {c['where']}: "
-                                 f"truth {c['truth_float']:.6g}, formula {c['formula_float']:.6g}")
-        s = self.summary
-        lines.append(f"{s['equations']} equations: {s['proven']} proven, {s['confirmed']} confirmed, "
-                     f"{s['fails']} fail, {s['ill_formed']} ill-formed, {s['error']} error; "
-                     f"{s['unexpected']} unexpected")
+                    lines.append(one_line(f"     counterexample {c['architecture']} m={c['batch_size']}{' at ' + c['where'] if c['where'] else ''}: "
+                                          f"truth {c['truth_float']:.6g}, formula {c['formula_float']:.6g}"))
+        lines.append(self._total())
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
@@ -184,44 +228,39 @@ class Report:
         out = []
         for d in self.derivations:
             c = d.counts()
-            out.append(f"### {d.title}\n")
-            out.append(f"`{d.name}` — source `{d.source}`: " + ", ".join(
-                f"{c.get(k, 0)} {k}" for k in ("proven for all depths",) * bool(c.get("proven for all depths"))
-                + ("proven", "confirmed", "fails", "ill-formed", "error")) + "\n")
+            out.append(f"### {md_text(d.title)}\n")
+            out.append(f"{md_code(d.name)} — source {md_code(d.source)}: {counts_text(c)}\n")
             if d.error:
-                out.append(f"**Could not be checked:** {d.error}\n")
+                out.append(f"**Could not be checked:** {md_text(d.error)}\n")
             if d.equations:
                 out.append("| label | reading | kind | verdict | diagnosis |")
                 out.append("|---|---|---|---|---|")
                 for e in d.equations:
                     diag = ""
                     if e.diagnosis:
-                        diag = f"**{e.diagnosis['kind']}**: {e.diagnosis['detail']}"
+                        diag = f"**{md_text(e.diagnosis['kind'])}**: {md_text(e.diagnosis['detail'])}"
                     elif e.message:
-                        diag = e.message
-                    status = e.status + (" (pinned)" if e.expected == "fails" and not e.unexpected else "") \
+                        diag = md_text(e.message)
+                    status = e.status + (" " + EXPECTED if e.expected == "fails" and not e.unexpected else "") \
                         + (" **UNEXPECTED**" if e.unexpected else "")
-                    out.append(f"| {md_text(e.label)} | {e.reading} | {e.kind} | {status} | {md_text(diag)} |")
+                    out.append(f"| {md_text(e.label)} | {md_text(e.reading)} | {md_text(e.kind)} | {status} | {diag} |")
                 out.append("")
-        s = self.summary
-        out.append(f"**Total:** {s['equations']} equations — {s['proven']} proven, {s['confirmed']} confirmed, "
-                   f"{s['fails']} fail, {s['ill_formed']} ill-formed, {s['error']} error; "
-                   f"{s['unexpected']} unexpected.")
+        out.append(f"**Total:** {self._total()}.")
         return "\n".join(out)
 
     def to_latex(self) -> str:
         """A standalone LaTeX document with one table per derivation."""
-        out = [r"\documentclass{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage{longtable}",
+        out = [r"\documentclass{article}", *TEX_PREAMBLE, r"\usepackage{longtable,array}",
                r"\begin{document}", r"\section*{symbp report}"]
         for d in self.derivations:
             out.append(r"\subsection*{" + tex_text(d.title) + "}")
             if d.error:
                 out.append(r"\textbf{Could not be checked:} " + tex_text(d.error) + r"\par")
-            out.append(r"\begin{longtable}{p{3cm}p{6cm}p{5cm}}")
+            out.append(r"\begin{longtable}{>{\raggedright}p{2.6cm}>{\raggedright}p{7cm}>{\raggedright\arraybackslash}p{6cm}}")
             out.append(r"label & formula & verdict \\ \hline")
             for e in d.equations:
-                formula = f"${e.latex}$" if e.latex.strip() else ""
-                out.append(f"{tex_text(e.label)} & {formula} & {tex_text(e.verdict_text)} \\\\")
+                formula = f"${tex_math(e.latex)}$" if e.latex.strip() else ""
+                out.append(f"{tex_text(e.label)} & {formula} & {tex_breakable(e.verdict_text)} \\\\")
             out.append(r"\end{longtable}")
         out.append(r"\end{document}")
         return "\n".join(out)

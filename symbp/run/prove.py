@@ -32,13 +32,14 @@ from sympy.core.function import AppliedUndef
 from ..claims.derivation import Derivation
 from ..claims.tensor import IllFormed
 from ..judge.evaluate import NetworkCache, instantiate, spec_for
+from ..judge.diagnose import named_exps
 from ..judge.induction import ALL_DEPTHS, StepNetwork
 from ..model.costs import COSTS
 from ..report.results import HOLDS
-from ..report.text import tex_text
+from ..report.text import MATH_SYMBOLS, TEX_PREAMBLE, md_code, md_text, safe_math, tex_breakable, tex_math, tex_text
 from .runner import check_derivation
 
-__all__ = ['prove', 'Transcript', 'Step', 'transcripts', 'render', 'FORMATS']
+__all__ = ['prove', 'Transcript', 'Step', 'transcripts', 'render', 'FORMATS', 'mathml']
 
 
 FORMATS = ("markdown", "latex", "html")
@@ -126,7 +127,7 @@ class Printer:
         e = self.page(expr)
         fun = {a: sympy.Function(_FUN_TEX[a.func.__name__])(*a.args) for a in e.atoms(AppliedUndef)
                if a.func.__name__ in _FUN_TEX}
-        out = sympy.latex(e.xreplace(fun) if fun else e, symbol_names=self.tex)
+        out = sympy.latex(e.xreplace(fun) if fun else e, symbol_names=self.tex, long_frac_ratio=1)
         return out if len(out) <= 3 * _LIMIT else r"\text{(" + str(len(out)) + r" characters; see the text form)}"
 
 
@@ -134,22 +135,23 @@ def _cut(text):
     return text if len(text) <= _LIMIT else text[:_LIMIT] + " …"
 
 
-_TEX_MATH = {"δ": r"\delta", "Δ": r"\Delta", "λ": r"\lambda", "σ": r"\sigma", "α": r"\alpha", "β": r"\beta",
-             "μ": r"\mu", "ρ": r"\rho", "φ": r"\varphi", "η": r"\eta", "θ": r"\theta", "ε": r"\varepsilon",
-             "⊙": r"\odot", "∂": r"\partial", "∇": r"\nabla", "Σ": r"\Sigma", "×": r"\times", "·": r"\cdot",
-             "−": "-", "′": "'", "ᵀ": "^T", "²": "^2", "≠": r"\neq", "≤": r"\leq", "≥": r"\geq", "…": r"\dots",
-             "‖": r"\|", "→": r"\to", "≈": r"\approx", "–": "-"}
-
-
 def _tex_math(text: str) -> str:
-    """Unicode in math mode -> LaTeX macros (pdflatex has no glyphs for it)."""
+    """symbp's own Unicode text (page names, cost formulas) in math mode -> LaTeX macros.
+
+    >>> print(_tex_math("C = ½ Σ_k (a_k − y_k)²"))
+    C = \\tfrac{1}{2} \\sum _k (a_k - y_k)^{2}
+    """
+    text = re.sub(r"\bln\b", r"\\ln", str(text)).replace("softmax", r"\operatorname{softmax}")
+    text = text.replace("Σ", r"\sum ")      # in symbp's formulas Σ is a sum, not the letter
     out = []
     for ch in text:
-        if ch in _TEX_MATH:
-            m = _TEX_MATH[ch]
+        if ch in MATH_SYMBOLS:
+            m = MATH_SYMBOLS[ch]
             out.append(m + (" " if m[-1].isalpha() else ""))
+        elif ch == "²":
+            out.append("^{2}")
         elif ord(ch) > 127:
-            out.append(r"\text{[U+%04X]}" % ord(ch))
+            out.append(r"\mbox{\texttt{[U+%04X]}}" % ord(ch))
         else:
             out.append(ch)
     return "".join(out)
@@ -203,6 +205,20 @@ class Transcript:
     truth: tuple = ("", "")                     # the true side at the shown instance (text, tex)
     steps: list = field(default_factory=list)
     unreadable: str = ""
+    activation: str = "f"                       # the spec's hidden activation (generic "f", or a named one)
+
+    @property
+    def numerically(self) -> str:
+        """How the counterexample's floats were computed: the generic f stood in for, or the real activation."""
+        if self.activation in ("f", "g"):
+            return "numerically (f and f' standing in as fixed random functions, independent of each other)"
+        return f"numerically (activation {self.activation})"
+
+    def __repr__(self):
+        return f"<Transcript of {self.claim.label} ({self.claim.reading}): {self.result.status}>"
+
+    def __str__(self):
+        return self.to_markdown()
 
     @property
     def reason(self) -> str:
@@ -218,45 +234,54 @@ class Transcript:
         return [s.index for s in self.steps if not s.holds]
 
     # -- formats ---------------------------------------------------------------------------------------
-    def to_markdown(self) -> str:
-        """The transcript as Markdown with ``$…$`` math."""
+    def to_markdown(self, math: bool = False) -> str:
+        """The transcript as Markdown: the page's formulas as ``$…$`` math, CAS expressions as code spans.
+
+        With ``math`` the CAS expressions are ``$…$`` math too (sympy's LaTeX; the HTML page typesets them).
+        """
         c, r = self.claim, self.result
-        out = [f"## Proof of {c.label} ({c.reading}) — {self.title}", "",
-               f"Source `{self.source}`; a {c.kind} claim"
+
+        def expr(text, tex):
+            return f"$${tex}$$" if math and tex else md_code(text)
+
+        out = [f"## Proof of {md_text(c.label)} ({md_text(c.reading)}) — {md_text(self.title)}", "",
+               f"Source {md_code(self.source)}; a {c.kind} claim"
                + (f" about {c.of}" if c.kind == "chain" else "") + (f", layer {c.layer}" if isinstance(c.layer, str)
                                                                    else "") + ".", "",
-               f"$$ {c.latex} $$", "", "### 1. The cost", ""]
-        out += [f"* {label}: `{text}`" for label, text, _ in self.cost]
+               _md_page(c.latex, display=True), "", "### 1. The cost", ""]
+        out += [f"* {md_text(label)}: {expr(text, tex)}" for label, text, tex in self.cost]
         if self.chain_rule:
             out += ["", "### 2. The chain rule, derived by the CAS (ground truth)", ""]
             for heading, lines in self.chain_rule:
-                out.append(f"{heading}:")
+                out.append(f"{md_text(heading)}:")
                 out.append("")
-                out += [f"* `{lhs} = {rhs}`" for lhs, rhs, _, _ in lines]
+                out += [f"* {expr(f'{lhs} = {rhs}', f'{lt} = {rt}')}" for lhs, rhs, lt, rt in lines]
                 out.append("")
         out += ["", f"### {3 if self.chain_rule else 2}. The document's steps", ""]
         if self.unreadable:
-            out.append(f"The formula cannot be evaluated as written: {self.unreadable}")
+            out.append(f"The formula cannot be evaluated as written: {md_text(self.unreadable)}")
         else:
-            out.append(f"On {self.architecture} at {self.where or 'the claim'}, the truth is `{self.truth[0]}`.")
+            out.append(f"On {self.architecture} at {md_text(self.where or 'its one instance')}, the truth is "
+                       f"{expr(*self.truth)}.")
             out.append("")
             for s in self.steps:
                 mark = "✓" if s.holds else "✗"
-                page = f"$ {s.latex} $ — " if s.latex else ""
-                out.append(f"{s.index}. {mark} {page}`{s.text}`")
+                page = f"{_md_page(s.latex)} — " if s.latex else ""
+                out.append(f"{s.index}. {mark} {page}{expr(s.text, s.tex)}")
                 if not s.holds and s.residual:
-                    out.append(f"   * residual truth − step: `{s.residual}`")
+                    out.append(f"   * residual truth − step: {expr(s.residual, s.residual_tex)}")
         cex = r.counterexample
         if cex:
             out += ["", "### Counterexample (exact)", "",
-                    f"On {cex['architecture']} (m = {cex['batch_size']}) at {cex['where'] or 'the claim'}, with "
-                    + ", ".join(f"{k} = {v}" for k, v in cex["point"].items()) + ":", "",
-                    f"* truth: `{cex['truth']}`", f"* formula: `{cex['formula']}`",
-                    f"* numerically (f and f' standing in as fixed random functions, independent of each other): {cex['truth_float'] + 0.0:.6g} "
+                    f"On {cex['architecture']} (m = {cex['batch_size']}) at "
+                    f"{md_text(cex['where'] or 'its one instance')}, with "
+                    + ", ".join(md_code(f"{k} = {v}") for k, v in cex["point"].items()) + ":", "",
+                    f"* truth: {md_code(_exact(cex['truth']))}", f"* formula: {md_code(_exact(cex['formula']))}",
+                    f"* {self.numerically}: {cex['truth_float'] + 0.0:.6g} "
                     f"≠ {cex['formula_float'] + 0.0:.6g}"]
             if cex.get("note"):
-                out.append(f"* {cex['note']}")
-        out += ["", "### Verdict", "", f"**{r.status}**" + (f" — {self.reason}" if self.reason else "")]
+                out.append(f"* {md_text(cex['note'])}")
+        out += ["", "### Verdict", "", f"**{r.status}**" + (f" — {md_text(self.reason)}" if self.reason else "")]
         if r.status == ALL_DEPTHS:
             out += ["", ALL_DEPTHS_MEANS]
         return "\n".join(out) + "\n"
@@ -265,43 +290,43 @@ class Transcript:
         c, r = self.claim, self.result
         out = [r"\section*{Proof of " + tex_text(c.label) + " (" + tex_text(c.reading) + ")}",
                r"\noindent " + tex_text(f"{self.title}; source {self.source}; a {c.kind} claim.") + r"\par",
-               r"\[ " + _tex_math(c.latex) + r" \]", r"\subsection*{1. The cost}", r"\begin{itemize}"]
-        out += [r"\item " + tex_text(label) + r": $" + tex + "$" for label, _, tex in self.cost]
+               _page_display(c.latex), r"\subsection*{1. The cost}", r"\begin{itemize}"]
+        out += [r"\item " + tex_text(label) + ":" + (f" ${tex}$" if len(tex) < _WIDTH else _cas_display(tex))
+                for label, _, tex in self.cost]
         out.append(r"\end{itemize}")
         n = 2
         if self.chain_rule:
             out.append(r"\subsection*{2. The chain rule, derived by the CAS (ground truth)}")
             for heading, lines in self.chain_rule:
-                out += [tex_text(heading) + ":", r"\begin{align*}"]
-                out += [f"{lhs} &= {rhs}" + r"\\" for _, _, lhs, rhs in lines]
-                out.append(r"\end{align*}")
+                out.append(tex_text(heading) + ":")
+                out += [_cas_display(f"{lhs} = {rhs}") for _, _, lhs, rhs in lines]
             n = 3
         out.append(r"\subsection*{" + f"{n}. The document's steps" + "}")
         if self.unreadable:
             out.append(tex_text("The formula cannot be evaluated as written: " + self.unreadable) + r"\par")
         else:
-            out.append(tex_text(f"On {self.architecture} at {self.where or 'the claim'}, the truth is") + r" \[ "
-                       + self.truth[1] + r" \]")
+            out.append(tex_text(f"On {self.architecture} at {self.where or 'the claim'}, the truth is")
+                       + _cas_display(self.truth[1]))
             out.append(r"\begin{enumerate}")
             for s in self.steps:
                 mark = r"$\checkmark$" if s.holds else r"$\times$ \textbf{broken}"
-                page = (r"$" + _tex_math(s.latex) + r"$: ") if s.latex else ""
-                out.append(r"\item " + mark + " " + page + r"\[ " + s.tex + r" \]")
+                page = (r"$" + tex_math(s.latex) + r"$: ") if s.latex else ""
+                out.append(r"\item " + mark + " " + page + _cas_display(s.tex))
                 if not s.holds and s.residual_tex:
-                    out.append(r"residual truth $-$ step: \[ " + s.residual_tex + r" \]")
+                    out.append(r"residual truth $-$ step: " + _cas_display(s.residual_tex))
             out.append(r"\end{enumerate}")
         cex = r.counterexample
         if cex:
             out += [r"\subsection*{Counterexample (exact)}",
                     tex_text(f"On {cex['architecture']} (m = {cex['batch_size']}) at {cex['where'] or 'the claim'}, with "
                          + ", ".join(f"{k} = {v}" for k, v in cex["point"].items()) + ":"),
-                    r"\begin{itemize}", r"\item truth: \texttt{" + tex_text(cex["truth"]) + "}",
-                    r"\item formula: \texttt{" + tex_text(cex["formula"]) + "}",
-                    r"\item " + tex_text(f"numerically (f and f' standing in as fixed random functions, independent of each other): "
+                    r"\begin{itemize}", r"\item truth: " + _tt(_exact(cex["truth"])),
+                    r"\item formula: " + _tt(_exact(cex["formula"])),
+                    r"\item " + tex_text(f"{self.numerically}: "
                                      f"{cex['truth_float'] + 0.0:.6g} ≠ {cex['formula_float'] + 0.0:.6g}"),
                     r"\end{itemize}"]
         out += [r"\subsection*{Verdict}", r"\textbf{" + tex_text(r.status) + "}"
-                + ((" --- " + tex_text(self.reason)) if self.reason else "") + r"\par"]
+                + ((" --- " + tex_breakable(self.reason)) if self.reason else "") + r"\par"]
         if r.status == ALL_DEPTHS:
             out.append(tex_text(ALL_DEPTHS_MEANS) + r"\par")
         return out
@@ -311,7 +336,7 @@ class Transcript:
         return "\n".join(_latex_document([self]))
 
     def to_html(self) -> str:
-        """A standalone HTML page (math typeset by MathJax when online; readable as text otherwise)."""
+        """A standalone HTML page, math as MathML (no script, no network)."""
         return _html_document([self])
 
     def render(self, fmt: str) -> str:
@@ -325,9 +350,114 @@ class Transcript:
         return "\n".join(self._latex_body())
 
 
-_PREAMBLE = [r"\documentclass[10pt]{article}", r"\usepackage[utf8]{inputenc}", r"\usepackage[T1]{fontenc}",
-             r"\usepackage{amsmath,amssymb}", r"\usepackage[margin=2cm]{geometry}", r"\allowdisplaybreaks",
-             r"\sloppy", r"\begin{document}"]
+_PREAMBLE = [r"\documentclass[10pt]{article}", *TEX_PREAMBLE, r"\begin{document}"]
+
+
+def _display(tex: str) -> str:
+    """Display math for the page's own formula (kept as written, on one line)."""
+    return rf"\[ {tex} \]"
+
+
+_WIDTH = 90   # characters of LaTeX per line of a broken display
+
+
+def _page_display(latex: str) -> str:
+    r"""The page's formula as display math; a long chain ``a = b = c`` one ``=`` a line.
+
+    >>> print(_page_display("x = y"))
+    \[ x = y \]
+    """
+    tex = tex_math(latex)
+    pieces = None
+    if len(tex) >= _WIDTH and safe_math(latex) is not None:
+        pieces = next(filter(None, (split_chain(tex, n) for n in range(tex.count("=") + 1, 1, -1))), None)
+    if not pieces or len(pieces) < 2:
+        return _display(tex)
+    return ("\\begin{align*}\n" + pieces[0] + " &= " + "\\\\\n&= ".join(pieces[1:]) + "\n\\end{align*}")
+
+
+def _unbrace_calls(tex: str) -> str:
+    r"""``f{(x + y)}`` (sympy's function call) -> ``f(x + y)``, so a line may break inside the call.
+
+    >>> _unbrace_calls("f{(a + g{(b)} )} + {c}")
+    'f(a + g(b) ) + {c}'
+    """
+    out, stack, i = list(tex), [], 0
+    while i < len(tex):
+        if tex[i] == "\\":
+            i += 2
+            continue
+        if tex[i] == "{":
+            stack.append(i)
+        elif tex[i] == "}" and stack:
+            j = stack.pop()
+            if tex[j + 1:j + 2] == "(" and tex[:i].rstrip().endswith(")"):
+                out[j] = out[i] = ""
+        i += 1
+    return "".join(out)
+
+
+def _cas_display(tex: str) -> str:
+    r"""A CAS expression as display math broken over lines at its top-level ``+`` and ``-`` when long.
+
+    ``\left``/``\right`` are dropped (a line cannot break inside them); the parentheses stay.
+
+    >>> print(_cas_display("x + y"))
+    \[ x + y \]
+    >>> long = _cas_display(" + ".join([r"a_{1} \left(b + c\right)"] * 12))
+    >>> long.startswith(r"\begin{align*}"), long.count(r"\quad"), r"\left" in long
+    (True, 3, False)
+    """
+    if len(tex) < _WIDTH:
+        return _display(tex)
+    tex = _unbrace_calls(re.sub(r"\\(?:left|right)(?![A-Za-z])\s*\.?", "", tex))
+    lines, cur, depth, i = [], "", 0, 0
+    while i < len(tex):
+        ch = tex[i]
+        if ch == "\\" and i + 1 < len(tex):
+            cur += tex[i:i + 2]
+            i += 2
+            continue
+        depth += (ch == "{") - (ch == "}")
+        if depth == 0 and tex[i:i + 3] in (" + ", " - ") and len(cur) > _WIDTH * 0.6:
+            lines.append(cur)
+            cur = ""
+        cur += ch
+        i += 1
+    lines.append(cur)
+    if len(lines) == 1:
+        return _display(tex)
+    return ("\\begin{align*}\n& " + lines[0].strip() + "\\\\\n"
+            + "\\\\\n".join("&\\quad " + ln.strip() for ln in lines[1:]) + "\n\\end{align*}")
+
+
+def _exact(text: str) -> str:
+    """A counterexample's exact value for reading: each nested ``exp(…)`` printed once, then named.
+
+    >>> _exact("1/(1 + exp(-1/6)) + 2/(1 + exp(1/3 - 2/(1 + exp(-4/3))))**2 + 3/(1 + exp(1/3 - 2/(1 + exp(-4/3))))")
+    '3/(E3 + 1) + 2/(E3 + 1)**2 + 1/(E1 + 1), where E1 = exp(-1/6), E2 = exp(-4/3), E3 = exp(1/3 - 2/(E2 + 1))'
+    """
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")        # page names (f'(…), x_{1}) are not Python: left as they are
+            value = sympy.sympify(text)
+    except (sympy.SympifyError, TypeError, ValueError, SyntaxError, AttributeError):
+        return text
+    return named_exps(value) if value.free_symbols == set() else text
+
+
+def _md_page(latex: str, display: bool = False) -> str:
+    """The page's LaTeX as Markdown math when :func:`safe_math` keeps it, else as a code span."""
+    safe = safe_math(latex)
+    if safe is None:
+        return md_code(latex)
+    return f"$$ {safe} $$" if display else f"$ {safe} $"
+
+
+def _tt(text: str) -> str:
+    """A CAS value as breakable typewriter text (long exact values must not run into the margin)."""
+    return r"\texttt{" + tex_breakable(text) + "}"
 
 
 def _latex_document(ts):
@@ -339,19 +469,18 @@ def _latex_document(ts):
 
 def _html_document(ts):
     parts = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\"><title>symbp proof</title>",
-             "<script>MathJax={tex:{inlineMath:[['$','$']]}};</script>",
-             "<script async src=\"https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js\"></script>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:auto} code{white-space:pre-wrap}"
-             " .ok{color:green} .bad{color:#b00;font-weight:bold}</style></head><body>"]
+             " math[display=block]{overflow-x:auto} .ok{color:green} .bad{color:#b00;font-weight:bold}</style>"
+             "</head><body>"]
     for t in ts:
-        for line in t.to_markdown().splitlines():
+        for line in t.to_markdown(math=True).splitlines():
             parts.append(_md_line_to_html(line))
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
 
 
 def _md_line_to_html(line):
-    """The transcript's own small Markdown subset -> HTML (headings, items, code, bold, ✓/✗)."""
+    """The transcript's own small Markdown subset -> HTML (headings, items, code, math, bold, ✓/✗)."""
     if not line.strip():
         return ""
     m = re.match(r"(#+) (.*)", line)
@@ -365,18 +494,49 @@ def _md_line_to_html(line):
     return f"<p>{_inline(line)}</p>"
 
 
+_MD_INLINE = re.compile(r"\\(.)|(`+) ?(.+?) ?\2(?!`)|\$\$(.+?)\$\$|\$(.+?)\$|\*\*")
+
+
+def mathml(tex: str, display: bool = False) -> str | None:
+    """LaTeX math as MathML (rendered offline by any current browser), or None when it cannot be converted.
+
+    >>> mathml(r"\\frac{1}{2}")[:40]
+    '<math xmlns="http://www.w3.org/1998/Math'
+    >>> mathml(r"\\input{/etc/hostname}") is None
+    True
+    """
+    if safe_math(tex) is None:
+        return None
+    try:
+        from latex2mathml.converter import convert
+        out = convert(safe_math(tex), display="block" if display else "inline")
+    except Exception:        # noqa: BLE001 (latex2mathml raises many kinds on what it does not know)
+        return None
+    return out if "<script" not in out.lower() and "href" not in out.lower() else None
+
+
 def _inline(text):
-    parts = re.split(r"(`[^`]*`)", text)
-    out = []
-    for p in parts:
-        if p.startswith("`") and p.endswith("`") and len(p) > 1:
-            out.append(f"<code>{html.escape(p[1:-1])}</code>")
+    out, bold, pos = [], False, 0
+    for m in _MD_INLINE.finditer(text):
+        out.append(html.escape(html.unescape(text[pos:m.start()])))
+        pos = m.end()
+        esc, _, code, display, inline = m.groups()
+        if esc is not None:
+            out.append(html.escape(esc))
+        elif code is not None:
+            out.append(f"<code>{html.escape(code)}</code>")
+        elif display is not None or inline is not None:
+            tex = (display if display is not None else inline).strip()
+            ml = mathml(tex, display=display is not None and len(tex) < 3000)
+            out.append(ml if ml is not None else f"<code>{html.escape(tex)}</code>")
         else:
-            e = html.escape(p)
-            e = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", e)
-            e = e.replace("✓", "<span class=\"ok\">✓</span>").replace("✗", "<span class=\"bad\">✗</span>")
-            out.append(e)
-    return "".join(out)
+            out.append("</b>" if bold else "<b>")
+            bold = not bold
+    out.append(html.escape(html.unescape(text[pos:])))
+    if bold:
+        out.append("</b>")
+    e = "".join(out)
+    return e.replace("✓", "<span class=\"ok\">✓</span>").replace("✗", "<span class=\"bad\">✗</span>")
 
 
 def render(ts, fmt: str) -> str:
@@ -403,9 +563,13 @@ def _cost_lines(derivation, claim, net, pr):
     lines = [("per-example cost (" + spec.cost + ")", COSTS[spec.cost].formula, _tex_math(COSTS[spec.cost].formula))]
     conv = {"none": "J = Σ_examples C", "examples": "J = (1/m) Σ_examples C",
             "examples_and_outputs": "J = 1/(m·K) Σ_examples C"}[spec.average]
+    tex = {"none": r"J = \sum_{\text{examples}} C", "examples": r"J = \frac{1}{m} \sum_{\text{examples}} C",
+           "examples_and_outputs": r"J = \frac{1}{mK} \sum_{\text{examples}} C"}[spec.average]
     if spec.weight_decay:
         conv += " + λ/2 Σ W²" + (" (biases too)" if spec.decay_biases else "") + (" / m" if spec.decay_average else "")
-    lines.append(("batch cost", conv, _tex_math(conv)))
+        tex += (r" + \frac{\lambda}{2" + ("m" if spec.decay_average else "") + r"} \sum W^{2}"
+                + (r" \quad\text{(biases too)}" if spec.decay_biases else ""))
+    lines.append(("batch cost", conv, tex))
     C = net.example_costs[0]
     lines.append((f"on {list(net.sizes)}, C", pr.text(C), pr.latex(C)))
     return lines
@@ -460,6 +624,7 @@ def _transcript(doc, claim, result, cache, sweep):
     net = cache.get(spec_for(doc, claim, sizes, m))
     pr = Printer(net, doc.notation)
     t.architecture = list(sizes)
+    t.activation = net.spec.activation
     t.cost = _cost_lines(doc, claim, net, pr)
     t.chain_rule = _chain_rule(claim, doc, cache)
     try:
