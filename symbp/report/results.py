@@ -88,14 +88,19 @@ class DerivationResult:
     file: str = ""
     equations: list = field(default_factory=list)
     error: str | None = None
+    labels: list = field(default_factory=list, repr=False)   # every claim's label, checked or not
 
     def to_dict(self) -> dict:
-        """The JSON object of DESIGN.md's contract (a load error becomes one ``error`` equation)."""
-        eqs = [e.to_dict() for e in self.equations]
+        """The JSON object of DESIGN.md's contract; a derivation that was not loaded has ``error`` and no equations.
+
+        >>> DerivationResult("bad", "bad", "", "bad.py", error="bad.py:3: syntax error").to_dict()
+        {'name': 'bad', 'title': 'bad', 'source': '', 'equations': [], 'error': 'bad.py:3: syntax error'}
+        """
+        out = {"name": self.name, "title": self.title, "source": self.source,
+               "equations": [e.to_dict() for e in self.equations]}
         if self.error:
-            eqs.append(EquationResult("(load)", "derivation", "as-written", "", "error", "symbolic", [], None,
-                                      "holds", {"kind": "unknown", "factor": None, "detail": self.error}).to_dict())
-        return {"name": self.name, "title": self.title, "source": self.source, "equations": eqs}
+            out["error"] = self.error
+        return out
 
     def counts(self) -> dict:
         """How many claims got each status."""
@@ -122,7 +127,11 @@ class Report:
 
     @property
     def summary(self) -> dict:
-        """Counts over every equation, plus how many verdicts were not the pinned ones."""
+        """Counts over every equation, plus how many verdicts were not the pinned ones.
+
+        A derivation that could not be loaded has no equations: it counts as one ``error`` (and one unexpected),
+        not as an equation.
+        """
         s = {"equations": 0, "proven": 0, "confirmed": 0, "fails": 0, "ill_formed": 0, "error": 0, "unexpected": 0}
         for d in self.derivations:
             for e in d.equations:
@@ -131,7 +140,6 @@ class Report:
                 s[key] += 1
                 s["unexpected"] += e.unexpected
             if d.error:
-                s["equations"] += 1
                 s["error"] += 1
                 s["unexpected"] += 1
         return s

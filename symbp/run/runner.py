@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from ..claims.derivation import Derivation
+from ..claims.derivation import Derivation, select_labels
 from ..claims.view import on_page
 from ..judge.evaluate import NetworkCache
 from ..judge.exact import exact_function
@@ -25,7 +25,7 @@ from ..judge.induction import extend_to_all_depths
 from ..judge.verify import verify_claim
 from ..report.results import DerivationResult, EquationResult, Report
 from .isolate import enter_child, how_it_ended, raised, send
-from .load import LoadError, bundled_derivations, derivation_files, load_derivation
+from .load import LoadError, bundled_derivations, load_derivation, resolve
 
 __all__ = ['check', 'check_derivation', 'run_isolated']
 
@@ -59,8 +59,9 @@ def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", 
     """Yield ``(index, EquationResult)`` for the claims of ``doc`` from ``start`` on (run in the child)."""
     cache = NetworkCache(backend)
     file = Path(doc.file).name if doc.file else doc.name
+    picked = set(select_labels([c.label for c in doc.claims], only)[0])
     for i, claim in enumerate(doc.claims):
-        if i < start or (only and claim.label not in only):
+        if i < start or claim.label not in picked:
             continue
         if announce:
             announce(i, EquationResult(claim.label, claim.kind, claim.reading, claim.latex, "error", "symbolic", [],
@@ -108,7 +109,8 @@ def _child(target, opts, start, w):
             except LoadError as e:
                 send(out, ("load-error", str(e)))
                 return
-            send(out, ("header", doc.name, doc.title, doc.source, doc.file or "", len(doc.claims)))
+            send(out, ("header", doc.name, doc.title, doc.source, doc.file or "", len(doc.claims),
+                       [c.label for c in doc.claims]))
             for i, eq in _check_claims(doc, start, **opts, announce=lambda i, eq: send(out, ("claim", i, eq))):
                 try:
                     send(out, ("result", i, eq))
@@ -158,7 +160,7 @@ class _Isolated:
             elif kind == "header":
                 if self.result is None:
                     self.result = DerivationResult(*message[1:5])
-                self.total = message[5]
+                self.total, self.result.labels = message[5], message[6]
             elif kind == "claim":
                 self.running = message[1:]
                 if self.progress:
@@ -257,8 +259,6 @@ def check(path_or_module=None, *, jobs=1, progress=None, **opts) -> Report:
         elif hasattr(t, "__dict__") and not isinstance(t, (str, Path)):   # a module object
             found = [v for v in vars(t).values() if isinstance(v, Derivation)]
             docs += found
-        elif isinstance(t, (str, Path)) and (Path(t).exists() or str(t).endswith((".py", ".toml"))):
-            paths += derivation_files([t])
         else:
-            paths.append(t)
+            paths += resolve([t])
     return Report(run_isolated(docs + paths, opts, jobs=jobs, progress=progress))
