@@ -58,22 +58,24 @@ def _progress():
 
 def run(args) -> int:
     """Run ``symbp check`` with parsed ``args``; returns the exit code."""
-    from ..run.runner import check
+    from ..run.runner import Interrupted, check
     try:
         report = check(list(args.paths) or None, jobs=args.jobs, progress=_progress(), sweep=args.arch,
                        backend=args.backend, budget=args.budget, numeric_only=args.numeric_only,
                        points=args.points, seed=args.seed, only=args.claim, debug=args.debug)
-    except KeyboardInterrupt:   # the user's Ctrl-C: the run stops, and never as a pass
+    except Interrupted as e:   # the user's Ctrl-C: the partial report, one line, and never as a pass
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")
+        _write(args, e.report.render(args.format))
+        done = sum(len(d.equations) for d in e.report.derivations)
+        print(f"symbp: interrupted: partial report of {done} claim verdict(s)", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
         print("symbp: interrupted", file=sys.stderr)
         return 130
     if sys.stderr.isatty():
         sys.stderr.write("\r\033[K")
-    text = report.render(args.format)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-    else:
-        print(text)
+    _write(args, report.render(args.format))
     for d in report.derivations:
         if d.error:
             print(f"symbp: error: {d.error}", file=sys.stderr)
@@ -82,6 +84,14 @@ def run(args) -> int:
         print(f"symbp: error: {unmatched}", file=sys.stderr)
         return 2
     return report.exit_code
+
+
+def _write(args, text):
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    else:
+        print(text, flush=True)
 
 
 def unmatched_claims(report, patterns) -> str:

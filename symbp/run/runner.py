@@ -27,7 +27,7 @@ from ..report.results import DerivationResult, EquationResult, Report
 from .isolate import enter_child, how_it_ended, raised, send
 from .load import LoadError, bundled_derivations, load_derivation, resolve
 
-__all__ = ['check', 'check_derivation', 'run_isolated']
+__all__ = ['check', 'check_derivation', 'run_isolated', 'Interrupted']
 
 
 def _exact_claim_function(fn):
@@ -196,6 +196,15 @@ class _Isolated:
             self.finished = True
 
 
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C; ``results`` are the derivations judged so far (an unfinished one says so)."""
+
+    def __init__(self, results):
+        super().__init__("interrupted")
+        self.results = results
+        self.report = None
+
+
 def run_isolated(targets, opts, *, jobs=1, progress=None) -> list:
     """Check each target (a derivation path, module name or Derivation) in forked children, ``jobs`` at a time.
 
@@ -223,6 +232,13 @@ def run_isolated(targets, opts, *, jobs=1, progress=None) -> list:
                     results[k] = task.result
                 else:
                     active[task.fd] = (k, task)
+    except KeyboardInterrupt:   # Ctrl-C: what was judged so far, and never as a pass
+        for k, task in active.values():
+            if task.result is not None:
+                task.result.error = task.result.error or (f"{task.file}: interrupted after {len(task.result.equations)}"
+                                                          f" of {task.total} claims")
+                results[k] = task.result
+        raise Interrupted([r for r in results if r is not None]) from None
     finally:   # interrupted (a real Ctrl-C reaches this process too): stop every child
         for _, task in active.values():
             try:
@@ -261,4 +277,8 @@ def check(path_or_module=None, *, jobs=1, progress=None, **opts) -> Report:
             docs += found
         else:
             paths += resolve([t])
-    return Report(run_isolated(docs + paths, opts, jobs=jobs, progress=progress))
+    try:
+        return Report(run_isolated(docs + paths, opts, jobs=jobs, progress=progress))
+    except Interrupted as e:
+        e.report = Report(e.results)
+        raise
