@@ -90,12 +90,12 @@ def test_bad_input_gives_its_one_line_error(case, in_corpus, capfd):
 
 
 def test_a_claim_designed_to_blow_up_the_cas_finishes_within_its_budget(in_corpus, capfd):
-    """Guard, not a speed test: the exact check stops at --budget, the residual at its own budget."""
-    budget = 2.0
+    """Guard, not a speed test: the exact check is not attempted (a bound on work), the residual is evaluated."""
+    budget = 10.0
     t0 = time.monotonic()
     code, out, err = _run(["--budget", str(budget), "blow_up.py"], capfd)
     elapsed = time.monotonic() - t0
-    assert code == 0 and "confirmed (symbolic budget of 2s ran out; checked numerically)" in out, out
+    assert code == 0 and "confirmed (exact check not attempted on 5 instance(s): expanding would make more" in out, out
     assert elapsed < budget + 60, f"took {elapsed:.0f}s"
 
 

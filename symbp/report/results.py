@@ -42,7 +42,7 @@ class EquationResult:
     @property
     def unexpected(self) -> bool:
         """Whether the verdict differs from what the derivation pinned."""
-        if self.status == "error":
+        if self.status in ("error", "undecided"):   # undecided: a time limit; never passes silently
             return True
         holds = self.status in HOLDS
         return holds != (self.expected == "holds")
@@ -132,7 +132,8 @@ class Report:
         A derivation that could not be loaded has no equations: it counts as one ``error`` (and one unexpected),
         not as an equation.
         """
-        s = {"equations": 0, "proven": 0, "confirmed": 0, "fails": 0, "ill_formed": 0, "error": 0, "unexpected": 0}
+        s = {"equations": 0, "proven": 0, "confirmed": 0, "fails": 0, "ill_formed": 0, "error": 0, "undecided": 0,
+             "unexpected": 0}
         for d in self.derivations:
             for e in d.equations:
                 s["equations"] += 1
@@ -183,8 +184,9 @@ class Report:
                                  f"truth {c['truth_float']:.6g}, formula {c['formula_float']:.6g}")
         s = self.summary
         lines.append(f"{s['equations']} equations: {s['proven']} proven, {s['confirmed']} confirmed, "
-                     f"{s['fails']} fail, {s['ill_formed']} ill-formed, {s['error']} error; "
-                     f"{s['unexpected']} unexpected")
+                     f"{s['fails']} fail, {s['ill_formed']} ill-formed, {s['error']} error"
+                     + (f", {s['undecided']} undecided (time limit)" if s["undecided"] else "")
+                     + f"; {s['unexpected']} unexpected")
         return "\n".join(lines)
 
     def to_markdown(self) -> str:

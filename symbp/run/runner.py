@@ -21,7 +21,7 @@ from ..claims.derivation import Derivation, select_labels
 from ..claims.view import on_page
 from ..judge.evaluate import NetworkCache
 from ..judge.exact import exact_function
-from ..judge.induction import extend_to_all_depths
+from ..judge.induction import extend_to_all_depths, induction_limit
 from ..judge.verify import verify_claim
 from ..report.results import DerivationResult, EquationResult, Report
 from .isolate import enter_child, how_it_ended, raised, send
@@ -71,8 +71,8 @@ def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", 
             claim = dataclasses.replace(claim, fn=_exact_claim_function(claim.fn))   # float literals -> rationals
             o = verify_claim(claim, doc, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
                              points=points, seed=seed)
-            if not numeric_only:   # proven on the sweep: base case + induction step with what is left of the budget
-                o = extend_to_all_depths(o, claim, doc, budget=budget - (time.monotonic() - t0), backend=backend)
+            if not numeric_only:   # proven on the sweep: base case + induction step, with their own time limit
+                o = extend_to_all_depths(o, claim, doc, budget=induction_limit(budget), backend=backend)
             status, method, archs, err, diag, cex, msg, steps = (o.status, o.method, o.architectures,
                                                                 o.max_rel_error, o.diagnosis, o.counterexample,
                                                                 o.message, o.steps)
