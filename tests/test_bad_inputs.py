@@ -1,7 +1,8 @@
 """The bad-input corpus (tests/bad_inputs/cases.toml): every case gives its one-line error, never a traceback.
 
 Each case runs ``symbp check --format json <args> good.py`` in this process: the exit code is the pinned one,
-the entry that carries the error (the claim, or "(load)" for a file that cannot be loaded) has the pinned
+the entry that carries the error (the claim, or for a file that cannot be loaded ("(load)" in the corpus) the
+derivation's own ``error`` field, with no pseudo-claim) has the pinned
 status and names the file, the claim and the cause, nothing prints "Traceback", and good.py, checked in the
 same run, is still reported as proven.
 """
@@ -64,6 +65,14 @@ def test_bad_input_gives_its_one_line_error(case, in_corpus, capfd):
     report = json.loads(out)
     entries = {d["name"]: d["equations"] for d in report["derivations"]}
     assert [e["status"] for e in entries.pop("good")] in (["proven"], ["proven for all depths"])
+    if case["claim"] == "(load)":   # a file that cannot be loaded: its derivation entry carries the error
+        errors = [d["error"] for d in report["derivations"] if "error" in d]
+        assert len(errors) == 1 and not any(entries[d["name"]] for d in report["derivations"] if "error" in d), report
+        assert report["summary"]["error"] == 1 and case["status"] == "error", report["summary"]
+        assert report["summary"]["equations"] == 1, report["summary"]   # good.py's, no pseudo-claim
+        assert case["error"] in errors[0] and "\n" not in errors[0], errors
+        assert code == 2 and case["error"] in err and err.count("symbp: error:") == 1, err
+        return
     found = [e for eqs in entries.values() for e in eqs if e["label"] == case["claim"]]
     assert len(found) == 1, entries
     e = found[0]
@@ -81,12 +90,12 @@ def test_bad_input_gives_its_one_line_error(case, in_corpus, capfd):
 
 
 def test_a_claim_designed_to_blow_up_the_cas_finishes_within_its_budget(in_corpus, capfd):
-    """Guard, not a speed test: the exact check stops at --budget, the residual at its own budget."""
-    budget = 2.0
+    """Guard, not a speed test: the exact check is not attempted (a bound on work), the residual is evaluated."""
+    budget = 10.0
     t0 = time.monotonic()
     code, out, err = _run(["--budget", str(budget), "blow_up.py"], capfd)
     elapsed = time.monotonic() - t0
-    assert code == 0 and "confirmed (symbolic budget of 2s ran out; checked numerically)" in out, out
+    assert code == 0 and "confirmed (exact check not attempted on 5 instance(s): expanding would make more" in out, out
     assert elapsed < budget + 60, f"took {elapsed:.0f}s"
 
 

@@ -248,13 +248,15 @@ def test_a_pinned_erratum_that_holds_is_unexpected():
     assert report.derivations[0].equations[0].unexpected and report.exit_code == 1
 
 
-def test_budget_exhausted_falls_back_to_numeric_and_says_so():
+def test_a_time_limit_is_undecided_never_a_silent_numeric_verdict():
+    """The budget is a safety net: when it fires the verdict is `undecided` (unexpected), not `confirmed`."""
     doc = make_doc()
     doc.claim("out", kind="delta", layer="output", latex="")(
         lambda n, i: (n.delta[n.L][i], -(n.y[i] - n.a[n.L][i]) * n.fp(n.z[n.L][i])))
-    e = check(doc, budget=1e-6).derivations[0].equations[0]
-    assert e.status == "confirmed" and e.method == "numeric"
-    assert "budget" in e.message
+    report = check(doc, budget=1e-6)
+    e = report.derivations[0].equations[0]
+    assert e.status == "undecided" and "time limit" in e.message and e.unexpected
+    assert report.summary["undecided"] == 1 and report.exit_code == 1
 
 
 def test_counterexample_sides_really_differ():
@@ -339,7 +341,8 @@ def test_json_follows_the_contract(tmp_path, capsys):
     assert set(e) == {"label", "kind", "reading", "latex", "status", "method", "architectures", "max_rel_error",
                       "expected", "diagnosis", "counterexample", "notes"}
     assert e["status"] == "proven for all depths" and e["expected"] == "holds"
-    assert set(data["summary"]) == {"equations", "proven", "confirmed", "fails", "ill_formed", "error", "unexpected"}
+    assert set(data["summary"]) == {"equations", "proven", "confirmed", "fails", "ill_formed", "error", "undecided",
+                                    "unexpected"}
 
 
 def test_other_formats_render(tmp_path, capsys):

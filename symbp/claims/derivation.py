@@ -19,14 +19,16 @@ or more sides make a chain (every link is checked).
 
 from __future__ import annotations
 
+import fnmatch
 import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..model.spec import NetworkSpec, SpecError
 from .notation import Notation
 from .view import on_page
 
-__all__ = ['Derivation', 'Claim', 'ClaimError', 'KINDS', 'READINGS', 'DEFAULT_SWEEP']
+__all__ = ['Derivation', 'Claim', 'ClaimError', 'KINDS', 'READINGS', 'DEFAULT_SWEEP', 'select_labels', 'check_spec_fields']
 
 
 #: What a claim states; the first side of a claim is the true quantity of its kind.
@@ -135,6 +137,7 @@ class Derivation:
         self.name, self.title, self.source = name, title, source
         self.notation = notation
         self.spec = dict(spec or {})
+        check_spec_fields(self.spec, f"derivation {name!r}")
         self.extra_sweep = tuple((tuple(s), m) for s, m in sweep)
         self.one_example = bool(one_example)
         self.claims: list[Claim] = []
@@ -178,6 +181,7 @@ class Derivation:
 
         def register(fn):
             lay = on_page(layer) if callable(layer) else layer
+            check_spec_fields({**self.spec, **dict(spec or {})}, where_)
             c = Claim(label, kind, latex, on_page(fn), self.name, lay, of, per, reading, expect, note,
                       dict(spec or {}), where, archs)
             if c.takes_layer and layer is None:
@@ -185,3 +189,54 @@ class Derivation:
             self.claims.append(c)
             return c
         return register
+
+
+def select_labels(labels, patterns):
+    """The labels that ``patterns`` pick, and the patterns that pick none: ``(selected, unmatched)``.
+
+    A pattern picks the label it equals; else, with ``*``, ``?`` or ``[``, the labels it matches as a glob; else
+    the labels that contain it.  ``patterns`` None or empty picks every label.
+
+    >>> select_labels(["BP1", "BP1 (matrix)", "BP2"], ["BP1"])
+    (['BP1'], [])
+    >>> select_labels(["BP1", "BP1 (matrix)", "BP2"], ["matrix", "BP*", "(9)"])
+    (['BP1', 'BP1 (matrix)', 'BP2'], ['(9)'])
+    """
+    labels = list(dict.fromkeys(labels))
+    if not patterns:
+        return labels, []
+    picked, unmatched = set(), []
+    for p in patterns:
+        if p in labels:
+            hits = {p}
+        elif any(ch in p for ch in "*?["):
+            hits = {label for label in labels if fnmatch.fnmatchcase(label, p)}
+        else:
+            hits = {label for label in labels if p in label}
+        picked |= hits
+        if not hits:
+            unmatched.append(p)
+    return [label for label in labels if label in picked], unmatched
+
+
+def check_spec_fields(fields, where):
+    """Raise :class:`ClaimError` naming ``where`` unless ``fields`` are valid NetworkSpec fields (sizes aside).
+
+    >>> check_spec_fields({"activation": "tanh"}, "derivation 'd'")
+    >>> check_spec_fields({"weight_decay": "lambda"}, "derivation 'd'")
+    Traceback (most recent call last):
+    ...
+    symbp.claims.derivation.ClaimError: derivation 'd': spec: weight_decay: expected a finite number >= 0, got 'lambda'
+    """
+    fields = dict(fields)
+    if fields.get("weight_decay") is True:   # a symbolic λ
+        fields["weight_decay"] = 1.0
+    for key in ("sizes", "batch_size"):
+        if key in fields:
+            raise ClaimError(f"{where}: spec: {key!r} is set by the sweep, not by the spec")
+    try:
+        NetworkSpec((2, 2, 2), batch_size=1, **fields)
+    except TypeError as e:
+        raise ClaimError(f"{where}: spec: {e}".replace("NetworkSpec.__init__() ", "")) from None
+    except SpecError as e:
+        raise ClaimError(f"{where}: spec: {e}") from None

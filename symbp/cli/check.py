@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import sys
 
-from .args import arch, positive_float, positive_int, seed
+from ..claims.derivation import select_labels
+from .args import arch, budget, jobs, output_file, points, seed
 
-__all__ = ["add_parser", "run", "FORMATS"]
+__all__ = ["add_parser", "run", "unmatched_claims", "FORMATS"]
 
 FORMATS = ("table", "json", "markdown", "latex")
 
@@ -30,16 +31,17 @@ def add_parser(sub):
     c.add_argument("--numeric-only", action="store_true", help="skip the exact symbolic check")
     c.add_argument("--backend", choices=("symengine", "sympy"), default="symengine",
                    help="computer algebra backend for the ground truth (default: symengine)")
-    c.add_argument("--budget", type=positive_float, default=10.0, metavar="SECONDS",
+    c.add_argument("--budget", type=budget, default=10.0, metavar="SECONDS",
                    help="time budget of the exact check per claim; past it the claim is checked numerically "
                         "and the verdict says so (default: 10)")
-    c.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+    c.add_argument("--jobs", type=jobs, default=1, metavar="N",
                    help="check derivations in N processes (default: 1)")
-    c.add_argument("--points", type=positive_int, default=20, metavar="P",
+    c.add_argument("--points", type=points, default=20, metavar="P",
                    help="random points per architecture for the numeric check (default: 20)")
     c.add_argument("--seed", type=seed, default=0, help="seed of the random points (default: 0)")
-    c.add_argument("--claim", action="append", metavar="LABEL", help="check only the claim(s) with this label")
-    c.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    c.add_argument("--claim", action="append", metavar="LABEL",
+                   help="check only the claims this picks: a label, a glob (BP*) or a part of a label (repeatable)")
+    c.add_argument("--output", "-o", type=output_file, metavar="FILE", help="write the report to FILE instead of stdout")
     c.add_argument("--debug", action="store_true", help="print tracebacks of claims that raise")
     return c
 
@@ -56,25 +58,57 @@ def _progress():
 
 def run(args) -> int:
     """Run ``symbp check`` with parsed ``args``; returns the exit code."""
-    from ..run.runner import check
+    from ..run.runner import Interrupted, check
     try:
         report = check(list(args.paths) or None, jobs=args.jobs, progress=_progress(), sweep=args.arch,
                        backend=args.backend, budget=args.budget, numeric_only=args.numeric_only,
                        points=args.points, seed=args.seed, only=args.claim, debug=args.debug)
-    except KeyboardInterrupt:   # the user's Ctrl-C: the run stops, and never as a pass
+    except Interrupted as e:   # the user's Ctrl-C: the partial report, one line, and never as a pass
+        if sys.stderr.isatty():
+            sys.stderr.write("\r\033[K")
+        _write(args, e.report.render(args.format))
+        done = sum(len(d.equations) for d in e.report.derivations)
+        print(f"symbp: interrupted: partial report of {done} claim verdict(s)", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
         print("symbp: interrupted", file=sys.stderr)
         return 130
     if sys.stderr.isatty():
         sys.stderr.write("\r\033[K")
-    text = report.render(args.format)
+    _write(args, report.render(args.format))
+    for d in report.derivations:
+        if d.error:
+            print(f"symbp: error: {d.error}", file=sys.stderr)
+    unmatched = unmatched_claims(report, args.claim)
+    if unmatched:
+        print(f"symbp: error: {unmatched}", file=sys.stderr)
+        return 2
+    return report.exit_code
+
+
+def _write(args, text):
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
     else:
-        print(text)
-    for d in report.derivations:
-        if d.error:
-            print(f"symbp: error: {d.error}", file=sys.stderr)
-    return report.exit_code
+        print(text, flush=True)
+
+
+def unmatched_claims(report, patterns) -> str:
+    """The usage error for ``--claim`` patterns that pick no claim of the loaded derivations ("" when none).
+
+    >>> from symbp.report.results import DerivationResult, Report
+    >>> unmatched_claims(Report([DerivationResult("d", "D", "-", labels=["BP1", "BP2"])]), ["BP9"])
+    "--claim 'BP9' matches no claim (labels: 'BP1', 'BP2')"
+    """
+    if not patterns:
+        return ""
+    loaded = [d for d in report.derivations if not d.error]
+    labels = [label for d in loaded for label in d.labels]
+    missing = select_labels(labels, patterns)[1] if loaded else []
+    if not missing:
+        return ""
+    shown = ", ".join(repr(label) for label in dict.fromkeys(labels[:40])) + (", ..." if len(labels) > 40 else "")
+    return f"--claim {', '.join(map(repr, missing))} matches no claim (labels: {shown})"
 
 

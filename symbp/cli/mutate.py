@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
+from ..claims.derivation import select_labels
+from .args import budget
+
 __all__ = ['add_parser', 'run', 'render_table']
 
 
@@ -20,9 +23,10 @@ def add_parser(subparsers):
     p.add_argument("paths", nargs="+", metavar="DERIVATION", help="derivation files (.py), folders or module names")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     p.add_argument("--fault", action="append", choices=list(FAULTS), help="only this fault (repeatable)")
-    p.add_argument("--claim", action="append", metavar="LABEL", help="only the claim(s) with this label")
+    p.add_argument("--claim", action="append", metavar="LABEL",
+                   help="only the claims this picks: a label, a glob or a part of a label (repeatable)")
     p.add_argument("--numeric-only", action="store_true", help="skip the exact symbolic check of each mutant")
-    p.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+    p.add_argument("--budget", type=budget, default=10.0, metavar="SECONDS",
                    help="time budget of the exact check per mutant (default: 10)")
     return p
 
@@ -47,17 +51,24 @@ def render_table(results, summary) -> str:
 def run(args) -> int:
     """Run ``symbp mutate``; returns the exit code."""
     from ..judge.mutate import mutate, summarize
-    from ..run.load import LoadError, derivation_files, load_derivation
+    from ..run.load import LoadError, load_derivation, resolve
     results = []
     try:
-        docs = [load_derivation(p) for p in derivation_files(args.paths)]
+        docs = [load_derivation(p) for p in resolve(args.paths)]
     except LoadError as e:
         print(f"symbp: error: {e}", file=sys.stderr)
+        return 2
+    labels = [c.label for doc in docs for c in doc.claims]
+    missing = select_labels(labels, args.claim)[1]
+    if missing:
+        print(f"symbp: error: --claim {', '.join(map(repr, missing))} matches no claim "
+              f"(labels: {', '.join(map(repr, dict.fromkeys(labels)))})", file=sys.stderr)
         return 2
     for doc in docs:
         claims = None
         if args.claim:
-            claims = [c for c in doc.claims if c.label in args.claim]
+            picked = set(select_labels([c.label for c in doc.claims], args.claim)[0])
+            claims = [c for c in doc.claims if c.label in picked]
         results += mutate(doc, faults=args.fault, budget=args.budget, numeric_only=args.numeric_only,
                           claims=claims)
     summary = summarize(results)

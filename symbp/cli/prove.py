@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import sys
 
+from ..claims.derivation import select_labels
+from .args import budget, output_file
+
 __all__ = ['add_parser', 'run']
 
 
@@ -19,12 +22,14 @@ def add_parser(subparsers):
         description="Write the chain of reasoning behind each verdict: the cost, the chain rule as the CAS derives "
                     "it (output layer and the generic induction step), each step the document writes with a check "
                     "mark or a cross, and for a broken step the residual and an exact counterexample.")
-    p.add_argument("derivation", metavar="DERIVATION", help="a derivation file (.py) or module name")
-    p.add_argument("--claim", metavar="LABEL", help="only the claim(s) with this label (default: every claim)")
+    p.add_argument("derivations", nargs="+", metavar="DERIVATION",
+                   help="derivation files (.py, .toml), folders, bundled names (ufldl_backprop) or module names")
+    p.add_argument("--claim", metavar="LABEL",
+                   help="only the claims this picks: a label, a glob or a part of a label (default: every claim)")
     p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown",
                    help="output format (default: markdown; latex is a standalone document for pdflatex)")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the transcript to FILE instead of stdout")
-    p.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+    p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="write the transcript to FILE instead of stdout")
+    p.add_argument("--budget", type=budget, default=10.0, metavar="SECONDS",
                    help="time budget of the exact checks per claim (default: 10)")
     p.add_argument("--backend", choices=("symengine", "sympy"), default="symengine",
                    help="computer algebra backend for the ground truth (default: symengine)")
@@ -33,16 +38,20 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     """Run ``symbp prove`` with parsed ``args``; returns the exit code."""
-    from ..run.load import LoadError, load_derivation
+    from ..run.load import LoadError, load_derivation, resolve
     from ..run.prove import render, transcripts
+    ts = []
     try:
-        doc = load_derivation(args.derivation)
-        ts = transcripts(doc, args.claim, budget=args.budget, backend=args.backend)
+        docs = [load_derivation(p) for p in resolve(args.derivations)]
+        for doc in docs:
+            if args.claim is None or select_labels([c.label for c in doc.claims], [args.claim])[0]:
+                ts += transcripts(doc, args.claim, budget=args.budget, backend=args.backend)
     except LoadError as e:
         print(f"symbp: error: {e}", file=sys.stderr)
         return 2
-    except KeyError as e:
-        print(f"symbp: error: {e.args[0]}", file=sys.stderr)
+    if not ts:
+        labels = ", ".join(repr(c.label) for doc in docs for c in doc.claims)
+        print(f"symbp: error: --claim {args.claim!r} matches no claim (labels: {labels})", file=sys.stderr)
         return 2
     text = render(ts, args.format)
     if args.output:

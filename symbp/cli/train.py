@@ -14,7 +14,8 @@ import time
 
 import numpy as np
 
-from ..model.activations import ACTIVATIONS, VECTOR_ACTIVATIONS
+from ..model.activations import ACTIVATIONS, GENERIC, VECTOR_ACTIVATIONS
+from .args import learning_rate, momentum, non_negative, positive_int, positive_number, seed
 from ..model.costs import AVERAGES, COSTS
 from ..model.spec import NetworkSpec, SpecError
 from ..train.datasets import DATASETS, load
@@ -39,7 +40,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     >>> p.parse_args(["train", "--data", "iris", "--arch", "8,4"]).arch
     '8,4'
     """
-    hidden = [a for a in ACTIVATIONS if a not in VECTOR_ACTIVATIONS]
+    # a generic f or g is a stand-in for the checker's proofs, not an activation to train with
+    hidden = [a for a in ACTIVATIONS if a not in VECTOR_ACTIVATIONS and a not in GENERIC]
     p = subparsers.add_parser(
         "train", help="train a network by gradient descent on a small data set",
         description="Train a network with symbp's numpy trainer (batch gradient descent) and report "
@@ -49,18 +51,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--arch", help="hidden layer widths, comma-separated, e.g. 8 or 16,8 ('' for none); "
                                   "input and output widths come from the data")
     p.add_argument("--activation", choices=hidden, default="sigmoid", help="hidden-layer activation")
-    p.add_argument("--output-activation", choices=list(ACTIVATIONS), default=None,
+    p.add_argument("--output-activation", choices=[a for a in ACTIVATIONS if a not in GENERIC], default=None,
                    help="output activation (default: sigmoid for cross_entropy, softmax for "
                         "softmax_cross_entropy, else the hidden one)")
     p.add_argument("--cost", choices=[c for c in COSTS if c != "generic"], default="half_sse")
     p.add_argument("--average", choices=list(AVERAGES), default="examples", help="scaling of the summed costs")
-    p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--epochs", type=int, help="passes over the data")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="λ of the term λ/2 ΣW²")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--seed", type=int, default=0, help="seed of the initialisation and the shuffling")
-    p.add_argument("--epsilon", type=float, help="standard deviation of the N(0, ε²) initialisation")
-    p.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: the full batch)")
+    p.add_argument("--lr", type=learning_rate, help="learning rate (> 0)")
+    p.add_argument("--epochs", type=positive_int, help="passes over the data")
+    p.add_argument("--weight-decay", type=non_negative, default=0.0, help="λ of the term λ/2 ΣW² (>= 0)")
+    p.add_argument("--momentum", type=momentum, default=0.0, help="momentum, from 0 to below 1 (default: 0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the initialisation and the shuffling")
+    p.add_argument("--epsilon", type=positive_number, help="standard deviation of the N(0, ε²) initialisation")
+    p.add_argument("--batch-size", type=positive_int, default=None, help="mini-batch size (default: the full batch)")
     p.add_argument("--plot", metavar="OUT.png", help="draw the loss curve into this file (needs matplotlib)")
     p.add_argument("--rule", metavar="DERIVATION",
                    help="also train with a document's own δ and gradient formulas (a derivation file) and compare "
@@ -120,6 +122,10 @@ def run(args) -> int:
     >>> code
     0
     """
+    if args.rule_claim and not args.rule:
+        return _fail("--rule-claim needs --rule DERIVATION (the document whose claim it names)")
+    if args.reading != "as-written" and not args.rule:
+        return _fail("--reading needs --rule DERIVATION (the document whose formulas it reads)")
     defaults = DEFAULTS[args.data]
     arch = defaults["arch"] if args.arch is None else args.arch
     lr = defaults["lr"] if args.lr is None else args.lr
@@ -163,10 +169,10 @@ def run(args) -> int:
           file=sys.stderr)
     rule = None
     if args.rule:
-        from ..run.load import LoadError, load_derivation
+        from ..run.load import LoadError, load_derivation, resolve
         from ..train.rule import DocumentRule, RuleError
         try:
-            rule = DocumentRule(load_derivation(args.rule), spec, args.reading, prefer=tuple(args.rule_claim))
+            rule = DocumentRule(load_derivation(resolve([args.rule])[0]), spec, args.reading, prefer=tuple(args.rule_claim))
             print(f"rule of {rule.doc.name} ({args.reading}): {rule.describe()}", file=sys.stderr)
             used = {c.label for c in rule.used.values() if c is not None}
             for label in args.rule_claim:

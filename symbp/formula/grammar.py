@@ -78,7 +78,8 @@ MAX_LENGTH = 4000        # characters of one formula
 MAX_DEPTH = 100          # nesting of its parse tree
 
 
-MAX_POWER = 64           # |exponent| of a power
+MAX_POWER = 64           # |exponent| of a power, and of a power of a power
+MAX_DIGITS = 1000        # decimal digits of a number a power makes
 
 
 MAX_RANGE = 1000         # terms of one sum

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import symengine
@@ -10,7 +11,7 @@ from lark import Tree
 from ..claims import tensor as matrix_vocabulary
 from ..claims.tensor import Identity, IllFormed, Tensor
 from ..claims.view import Layers, view_of
-from .grammar import FUNCTIONS, MATRIX_FUNCTIONS, MAX_POWER, MAX_RANGE, MAX_STEPS, VALUES, chained
+from .grammar import FUNCTIONS, MATRIX_FUNCTIONS, MAX_DIGITS, MAX_POWER, MAX_RANGE, MAX_STEPS, VALUES, chained
 
 __all__ = ['evaluate']
 
@@ -46,11 +47,28 @@ def _divide(a, b):
     return a / b
 
 
+def _check_power_size(a, e):
+    """A power whose base is itself big (``(2^64)^64``, ``((x+1)^64)^64``) is bounded too, not only its exponent."""
+    if isinstance(a, Tensor):
+        return
+    if isinstance(a, (int, symengine.Integer)) and abs(int(a)) > 1:
+        if math.log10(abs(int(a))) * abs(float(e)) > MAX_DIGITS:
+            raise IllFormed(f"a power with more than {MAX_DIGITS} digits ({_short(a)} to the {e})")
+    elif isinstance(a, symengine.Pow) and a.args[1].is_Number and abs(float(a.args[1]) * float(e)) > MAX_POWER:
+        raise IllFormed(f"a power of a power, exponent {a.args[1]}·{e}: larger than {MAX_POWER}")
+
+
+def _short(x, limit=40):
+    text = str(x)
+    return text if len(text) <= limit else f"{text[:limit // 2]}…({len(text)} characters)"
+
+
 def _power(a, e):
     if isinstance(e, Tensor) or not (isinstance(e, int) or (isinstance(e, symengine.Basic) and e.is_Number)):
         raise IllFormed("an exponent must be a number")
     if abs(float(e)) > MAX_POWER:
         raise IllFormed(f"exponent {e} is larger than {MAX_POWER}")
+    _check_power_size(a, e)
     if isinstance(a, int) and isinstance(e, int):
         return a ** e if e >= 0 else symengine.Integer(a) ** e
     return a ** e

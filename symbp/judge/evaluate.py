@@ -7,6 +7,7 @@ points again in mpmath) and compared by relative error, or expanded exactly.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,7 @@ from .exact import exact_value
 from .identity import default_draws, oracle_symbols, random_closed
 from .truth import check_truth_side
 
-__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'relative_errors', 'suspect_errors', 'closed_symengine', 'claim_layers', 'symbols_of', 'backend_of']
+__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'claim_layers', 'symbols_of', 'backend_of']
 
 
 #: Relative error under which two numeric values agree.
@@ -245,12 +246,122 @@ def _exact_zero(instances, backend="symengine"):
             for inst in instances]
 
 
-def exact_with_budget(jobs, budget, backend="symengine"):
-    """Run ``_exact_zero`` on each job (a list of instances) in a child; stop at ``budget`` seconds.
+def expansion_size(expr, cap=10 ** 12) -> int:
+    """An upper bound on the terms that expanding ``expr`` produces, in it or in any part of it (capped at ``cap``).
 
-    Returns one result per job that finished in time (a prefix of ``jobs``).
+    It decides, the same way on every machine, whether the exact check is attempted: sums add their terms,
+    products multiply them, a power (s)^n of a sum of t terms makes C(t+n-1, n), and a function's arguments
+    are expanded on their own.
+
+    >>> import symengine as se
+    >>> x, y = se.symbols("x y")
+    >>> expansion_size((x + y) ** 2 * (x + 1)), expansion_size(se.sin((x + y) ** 3) + x)
+    (6, 4)
     """
-    return run_forked([lambda job=job: _exact_zero(job, backend) for job in jobs], budget)
+    memo, biggest = {}, [1]
+
+    def terms(e):
+        if e in memo:
+            return memo[e]
+        args = e.args
+        if not args:
+            t = 1
+        elif isinstance(e, symengine.Add):
+            t = min(cap, sum(terms(a) for a in args))
+        elif isinstance(e, symengine.Mul):
+            t = 1
+            for a in args:
+                t = min(cap, t * terms(a))
+        elif isinstance(e, symengine.Pow) and args[1].is_Integer and int(args[1]) > 0:
+            base, n = terms(args[0]), int(args[1])
+            t = min(cap, math.comb(base + n - 1, n)) if base < cap and n < 10 ** 4 else cap
+        else:   # a function, or a power with a symbolic or negative exponent: its arguments expand by themselves
+            for a in args:
+                terms(a)
+            t = 1
+        memo[e] = t
+        biggest[0] = max(biggest[0], t)
+        return t
+
+    terms(symengine.sympify(expr))
+    return biggest[0]
+
+
+#: The exact check is attempted only where expanding makes at most this many terms (:func:`expansion_size`):
+#: a bound on work, the same on every machine (about a second here); larger instances are judged by the numeric
+#: check and an exact evaluation at rational points, and the verdict says so.
+MAX_EXPANSION = 250_000
+
+#: ... and at most this many over all the instances of one claim (in sweep order; the rest is not attempted).
+MAX_CLAIM_EXPANSION = 1_000_000
+
+
+@dataclass
+class ExactRun:
+    """The exact check of a claim's jobs: per job, per instance, whether each difference expanded to 0.
+
+    ``results[j][i]`` is None for an instance not attempted (larger than :data:`MAX_EXPANSION`), and
+    ``results[j]`` is None for a job the child did not reach before the time limit (``timed_out``).
+    """
+    results: list
+    too_large: int = 0
+    timed_out: bool = False
+
+    @property
+    def proven(self) -> bool:
+        """Every instance of every job expanded to 0."""
+        return not self.timed_out and all(res is not None and all(row is not None and all(row) for row in res)
+                                          for res in self.results)
+
+    @property
+    def attempted(self) -> bool:
+        """Whether any instance was expanded."""
+        return any(res is not None and any(row is not None for row in res) for res in self.results)
+
+    def zeros(self, j, instances):
+        """Per instance of job ``j``, per side after the first: expanded to 0 (False when not settled)."""
+        res = self.results[j] if j < len(self.results) else None
+        return [row if row is not None else [False] * (len(inst.sides) - 1)
+                for inst, row in zip(instances, res or [None] * len(instances))]
+
+
+def exact_check(jobs, budget, backend="symengine") -> ExactRun:
+    """Expand each job's differences in a forked child; instances too large to expand are not attempted.
+
+    ``budget`` (seconds) is a safety net, not a decision: what is attempted is fixed by
+    :data:`MAX_EXPANSION`, and a child that does not finish in time makes ``timed_out`` (the verdict is then
+    ``undecided``, never a silent downgrade).
+
+    >>> import symengine as se
+    >>> x = se.Symbol("x")
+    >>> run = exact_check([[Instance("", [(x + 1) ** 2, x ** 2 + 2 * x + 1])]], 10)
+    >>> run.proven, run.too_large, run.timed_out
+    (True, 0, False)
+    """
+    plans, total = [], 0
+    for job in jobs:
+        plan = []
+        for inst in job:
+            size = max(expansion_size(inst.sides[0] - s) for s in inst.sides[1:]) if len(inst.sides) > 1 else 0
+            ok = size <= MAX_EXPANSION and total + size <= MAX_CLAIM_EXPANSION
+            total += size if ok else 0
+            plan.append(ok)
+        plans.append(plan)
+    thunks = [lambda job=job, plan=plan: _exact_zero([i for i, ok in zip(job, plan) if ok], backend)
+              for job, plan in zip(jobs, plans) if any(plan)]
+    done = run_forked(thunks, budget) if thunks else []
+    results, k = [], 0
+    for plan in plans:
+        if not any(plan):
+            results.append([None] * len(plan))
+            continue
+        if k >= len(done):
+            results.append(None)
+        else:
+            rows = iter(done[k])
+            results.append([next(rows) if ok else None for ok in plan])
+        k += 1
+    return ExactRun(results, sum(not ok for plan in plans for ok in plan), len(done) < len(thunks))
 
 
 # -- numeric check ---------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import time
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -44,9 +43,9 @@ from ..model.activations import GENERIC
 from ..model.spec import SpecError
 from ..oracle.symbolic import SymbolicNetwork
 from .evaluate import at, instantiate, spec_for
-from .verify import Outcome
+from .verify import UNDECIDED, Outcome, undecided
 
-__all__ = ['StepNetwork', 'InductionResult', 'prove_all_depths', 'extend_to_all_depths', 'cases_of', 'applies_to', 'check_case', 'read_at', 'locality', 'DEFAULT_BOUND', 'ALL_DEPTHS', 'STEP_SEARCH', 'WIDE_CHECK']
+__all__ = ['induction_limit', 'StepNetwork', 'InductionResult', 'prove_all_depths', 'extend_to_all_depths', 'cases_of', 'applies_to', 'check_case', 'read_at', 'locality', 'DEFAULT_BOUND', 'ALL_DEPTHS', 'STEP_SEARCH', 'WIDE_CHECK']
 
 
 #: Widths checked by default: every width from 1 to this bound, in every layer of the base case and the step.
@@ -342,7 +341,7 @@ def prove_all_depths(claim, derivation, *, bound=DEFAULT_BOUND, budget=10.0, bac
                                    bound, activation, (case, sizes))
         done[case] = done.get(case, 0) + 1
     if sum(done.values()) < len(cases) or probed < len(total):
-        return InductionResult("timeout", done, total, f"the induction did not finish within the budget "
+        return InductionResult("timeout", done, total, f"the induction did not finish within {budget:g}s "
                                f"({sum(done.values())} of {len(cases)} width combinations proven)", bound, activation)
     return InductionResult("proven", done, total, "", bound, activation, None, reasons)
 
@@ -358,7 +357,7 @@ def _search(claim, derivation, sweep, budget, backend, numeric_only=False):
     from .verify import verify_claim
     o = verify_claim(claim, derivation, cache=NetworkCache(backend), sweep=list(sweep), budget=max(budget, 0.0),
                      numeric_only=numeric_only)
-    return o if o.status == "fails" else None
+    return o if o.status in ("fails", UNDECIDED) else None   # a search stopped by its time limit is undecided
 
 
 def _fails(outcome, found, note):
@@ -394,6 +393,15 @@ def _step_failure(outcome, claim, derivation, res, left, backend):
                     f"is proven on the sweep only")
 
 
+def induction_limit(budget: float) -> float:
+    """The time limit (a safety net) of the induction of one claim: it runs every width combination, always.
+
+    >>> induction_limit(10)
+    60.0
+    """
+    return max(60.0, 6.0 * budget)
+
+
 def extend_to_all_depths(outcome: Outcome, claim, derivation, *, budget=10.0, backend="symengine",
                          bound=DEFAULT_BOUND) -> Outcome:
     """``outcome`` upgraded to ``proven for all depths`` when the induction proves ``claim`` and it is local.
@@ -420,16 +428,18 @@ def extend_to_all_depths(outcome: Outcome, claim, derivation, *, budget=10.0, ba
     """
     if outcome.status != "proven" or applies_to(claim) or budget <= 0:
         return outcome
-    t0 = time.monotonic()
-
-    def left():
-        return budget - (time.monotonic() - t0)
+    def left():   # the failure search gets the whole safety net too: what is searched never depends on speed
+        return budget
 
     res = prove_all_depths(claim, derivation, bound=bound, budget=budget, backend=backend)
     if res.status == "fails":
         fail = _base_failure if res.failed[0] == "base" else _step_failure
         return fail(outcome, claim, derivation, res, left, backend)
-    if res.status in ("unreadable", "timeout"):
+    if res.status == "timeout":   # a time limit (a safety net): never a silent "proven on the sweep only"
+        return dataclasses.replace(undecided("the induction over depths", budget, outcome.architectures,
+                                             outcome.notes), message=_join(outcome.message, "time limit: " +
+                                                                           res.detail + " (raise --budget)"))
+    if res.status == "unreadable":
         return _demoted(outcome, f"not proven for all depths: {res.detail}")
     if res.status != "proven":
         return outcome

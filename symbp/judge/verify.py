@@ -22,14 +22,14 @@ from ..claims.view import View
 from ..model.spec import SpecError
 from .budget import call_with_budget
 from .diagnose import diagnose, explain_ill_formed, off_sweep_counterexample
-from .evaluate import (MAX_NODES, NOTHING_HERE, RTOL, NetworkCache, at, backend_of, exact_with_budget, instantiate,
-                       numeric_values, refine_with_mpmath, relative_errors, sample_points, spec_for, split_by_size,
-                       suspect_errors, target_note)
+from .evaluate import (MAX_CLAIM_EXPANSION, MAX_EXPANSION, MAX_NODES, NOTHING_HERE, RTOL, ExactRun, NetworkCache,
+                       at, backend_of, exact_check, instantiate, numeric_values, refine_with_mpmath, relative_errors,
+                       sample_points, spec_for, split_by_size, suspect_errors, target_note)
 from .identity import DIGITS, MP_TOL, check_exactly, draw_functions
 from .sweeps import weak_sweep_notes
 from .truth import LEMMA_NOTE, WrongTruth
 
-__all__ = ['Outcome', 'verify_claim', 'claim_sweep', 'DRAWS', 'EXACT_POINTS']
+__all__ = ['Outcome', 'verify_claim', 'claim_sweep', 'undecided', 'UNDECIDED', 'DRAWS', 'EXACT_POINTS']
 
 
 #: Independent random draws of the generic functions in the numeric check (each over ``points`` points).
@@ -40,14 +40,29 @@ DRAWS = 3
 EXACT_POINTS = 3
 
 
-#: Seconds (at least) for re-deciding borderline float64 errors in mpmath precision; past it float64 stands.
+#: Seconds (at least) of the safety net for re-deciding borderline float64 errors in mpmath precision and for the
+#: exact evaluation of residuals; past it the verdict is ``undecided`` (a time limit), never a silent guess.
 REFINE_BUDGET = 10.0
+
+#: The status of a claim whose judgement hit a time limit (a safety net): counted apart, never a pass.
+UNDECIDED = "undecided"
+
+
+def undecided(what, seconds, archs=(), notes=()) -> "Outcome":
+    """The outcome of a judgement stopped by its time limit: ``undecided``, saying what did not finish.
+
+    >>> undecided("the exact check", 10).message
+    'time limit: the exact check did not finish within 10s (a safety net: the same input on a faster or less loaded machine is decided; raise --budget)'
+    """
+    return Outcome(UNDECIDED, "symbolic", list(archs), message=f"time limit: {what} did not finish within "
+                   f"{seconds:g}s (a safety net: the same input on a faster or less loaded machine is decided; "
+                   f"raise --budget)", notes=list(notes))
 
 
 @dataclass
 class Outcome:
     """What verification found for one claim."""
-    status: str                      # proven | confirmed | fails | ill-formed | error
+    status: str                      # proven | confirmed | fails | ill-formed | error | undecided
     method: str = "symbolic"
     architectures: list = field(default_factory=list)
     max_rel_error: float | None = None
@@ -66,11 +81,10 @@ class Outcome:
 # -- exact evaluation of what expansion left ----------------------------------------------------
 def _unexpanded(runs, exact):
     """``(tag, truth, formula)`` for every instance side whose difference did not expand to 0 (or was not
-    expanded in time)."""
+    expanded: too large to)."""
     out = []
     for r, (sizes, m, net, symbols, instances) in enumerate(runs):
-        res = exact[r] if r < len(exact) else [[False] * (len(i.sides) - 1) for i in instances]
-        for i, (inst, zeros) in enumerate(zip(instances, res)):
+        for i, (inst, zeros) in enumerate(zip(instances, exact.zeros(r, instances))):
             out += [((r, i, s + 1), inst.sides[0], inst.sides[s + 1]) for s, z in enumerate(zeros) if not z]
     return out
 
@@ -216,7 +230,10 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
             done, res = call_with_budget(lambda: refine_with_mpmath(net, symbols, instances, pts, errors,
                                                                     draws=draws, suspect=suspect),
                                          max(budget, REFINE_BUDGET))
-            errors, refined = res if done else (errors, 0)
+            if not done:
+                return undecided("re-deciding borderline float64 points in 50-digit mpmath",
+                                 max(budget, REFINE_BUDGET), [list(s) for s, *_ in runs])
+            errors, refined = res
         used_mpmath = used_mpmath or refined > 0
         numeric.append((vals, errors))
         bad = ~np.isfinite(vals)
@@ -231,10 +248,10 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
     max_err = max(float(np.max(e)) for _, e in numeric)
     holds_numeric = max_err <= RTOL and not ill
 
-    # exact, within the budget
+    # exact: attempted where the expansion is small enough (a bound on work), with a time limit as a safety net
     jobs = [r[4] for r in runs] + [large for _, _, large, _ in oversized]
-    exact = [] if numeric_only else exact_with_budget(jobs, budget, runs[0][2].backend.name)
-    proven_all = len(exact) == len(jobs) and all(all(all(x) for x in res) for res in exact)
+    exact = ExactRun([]) if numeric_only else exact_check(jobs, budget, runs[0][2].backend.name)
+    proven_all = not numeric_only and exact.proven
 
     steps = None
     if claim.kind == "chain":
@@ -249,9 +266,13 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         if oversized and numeric_only:   # numeric agreement on the rest says nothing about the instances it could not evaluate
             return Outcome("error", "numeric", archs, max_err, message="not judged: " + size_note
                            + ", and --numeric-only skips the exact check", notes=[size_note])
-        note = ("symbolic budget of %gs ran out; checked numerically" % budget
-                if len(exact) < len(jobs) and not numeric_only else
-                "numeric only" if numeric_only else "the exact difference did not expand to 0; numeric agreement")
+        if exact.timed_out:
+            return undecided("the exact check", budget, archs, [size_note] if size_note else [])
+        note = ("numeric only" if numeric_only else
+                f"exact check not attempted on {exact.too_large} instance(s): expanding would make more than "
+                f"{MAX_EXPANSION} terms (or {MAX_CLAIM_EXPANSION} for the claim); checked numerically"
+                if exact.too_large else
+                "the exact difference did not expand to 0; numeric agreement")
         if used_mpmath:
             note += " (borderline float64 points re-evaluated with 50-digit mpmath)"
         evidence = (f"numeric: {DRAWS} independent random draws of the generic "
@@ -268,18 +289,19 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
                                        max(budget, REFINE_BUDGET))
         if done and found["failure"] is not None:
             return _exact_failure(claim, derivation, every_run, found["failure"], archs, max_err, steps, evidence)
-        if oversized and not (done and found["pairs"] and not found["unevaluable"]):
+        if not done:
+            return undecided(f"the exact evaluation of {len(residual)} residual(s) at rational points",
+                             max(budget, REFINE_BUDGET), archs, evidence)
+        if oversized and not (found["pairs"] and not found["unevaluable"]):
             return Outcome("error", "numeric", archs, max_err, message="not judged: " + size_note
                            + ", and neither the exact check nor an exact evaluation settled them", notes=evidence)
         out = Outcome("confirmed", "numeric", archs, max_err, message=note, steps=steps, notes=evidence)
-        return out.with_note(_exact_note(found, len(residual)) if done else
-                             f"the exact evaluation of {len(residual)} residual(s) at rational points did not "
-                             f"finish within {max(budget, REFINE_BUDGET):g}s; the numeric check alone stands")
+        return out.with_note(_exact_note(found, len(residual)))
     if proven_all and not ill:
         return Outcome("error", "symbolic", archs, max_err,
                        message="symbolic proof and numeric check disagree (numeric precision?)")
     diag, cex = diagnose(claim, derivation, runs, numeric, ill, cache)
-    return Outcome("fails", "symbolic" if exact else "numeric", archs + [list(s) for s, _, _ in ill],
+    return Outcome("fails", "symbolic" if exact.attempted else "numeric", archs + [list(s) for s, _, _ in ill],
                    max_err if np.isfinite(max_err) else None, diag, cex, message=size_note, steps=steps)
 
 
@@ -287,8 +309,10 @@ def _judge_exactly(oversized, budget, numeric_only, size_note) -> Outcome:
     """The verdict on a claim whose every instance is too large to evaluate numerically: exact, or not judged."""
     archs = [list(s) for s, _, _, _ in oversized]
     jobs = [large for _, _, large, _ in oversized]
-    exact = [] if numeric_only else exact_with_budget(jobs, budget, backend_of(jobs))
-    if len(exact) == len(jobs) and all(all(all(x) for x in res) for res in exact):
+    exact = ExactRun([]) if numeric_only else exact_check(jobs, budget, backend_of(jobs))
+    if exact.proven and not numeric_only:
         return Outcome("proven", "symbolic", archs, 0.0, message=size_note, notes=[size_note])
+    if exact.timed_out:
+        return undecided("the exact check", budget, archs, [size_note])
     return Outcome("error", "symbolic", archs, message="not judged: " + size_note
                    + ", and the exact check did not prove them", notes=[size_note])

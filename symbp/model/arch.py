@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ['parse_arch']
+__all__ = ['parse_arch', 'MAX_WIDTH', 'MAX_WIDTHS', 'MAX_BATCH', 'MAX_WORK']
+
+#: caps of an architecture given as text: beyond them building the symbolic network alone takes minutes
+MAX_WIDTH = 32          # units in one layer
+MAX_WIDTHS = 10         # layers, the input included
+MAX_BATCH = 32          # examples in the batch
+MAX_WORK = 20_000       # weights and biases times examples
 
 
 def parse_arch(text: str):
@@ -10,6 +16,10 @@ def parse_arch(text: str):
 
     >>> parse_arch("2,3,1:3")
     ((2, 3, 1), 3)
+    >>> parse_arch("200,2")
+    Traceback (most recent call last):
+    ...
+    ValueError: --arch '200,2': too large to build symbolically (at most 10 widths of at most 32, a batch of at most 32, and (weights + biases) × batch at most 20000; this one has 402)
     """
     sizes, _, m = text.partition(":")
     try:
@@ -19,6 +29,11 @@ def parse_arch(text: str):
         raise ValueError(f"--arch {text!r}: expected widths like 2,3,1 (optionally :m for the batch size)") from None
     if len(dims) < 2 or min(dims) < 1 or batch < 1:
         raise ValueError(f"--arch {text!r}: need at least two widths >= 1 and a batch size >= 1")
+    work = sum((a + 1) * b for a, b in zip(dims, dims[1:])) * batch
+    if max(dims) > MAX_WIDTH or len(dims) > MAX_WIDTHS or batch > MAX_BATCH or work > MAX_WORK:
+        raise ValueError(f"--arch {text!r}: too large to build symbolically (at most {MAX_WIDTHS} widths of at most "
+                         f"{MAX_WIDTH}, a batch of at most {MAX_BATCH}, and (weights + biases) × batch at most "
+                         f"{MAX_WORK}; this one has {work})")
     return dims, batch
 
 

@@ -42,7 +42,7 @@ class EquationResult:
     @property
     def unexpected(self) -> bool:
         """Whether the verdict differs from what the derivation pinned."""
-        if self.status == "error":
+        if self.status in ("error", "undecided"):   # undecided: a time limit; never passes silently
             return True
         holds = self.status in HOLDS
         return holds != (self.expected == "holds")
@@ -90,14 +90,19 @@ class DerivationResult:
     file: str = ""
     equations: list = field(default_factory=list)
     error: str | None = None
+    labels: list = field(default_factory=list, repr=False)   # every claim's label, checked or not
 
     def to_dict(self) -> dict:
-        """The JSON object of DESIGN.md's contract (a load error becomes one ``error`` equation)."""
-        eqs = [e.to_dict() for e in self.equations]
+        """The JSON object of DESIGN.md's contract; a derivation that was not loaded has ``error`` and no equations.
+
+        >>> DerivationResult("bad", "bad", "", "bad.py", error="bad.py:3: syntax error").to_dict()
+        {'name': 'bad', 'title': 'bad', 'source': '', 'equations': [], 'error': 'bad.py:3: syntax error'}
+        """
+        out = {"name": self.name, "title": self.title, "source": self.source,
+               "equations": [e.to_dict() for e in self.equations]}
         if self.error:
-            eqs.append(EquationResult("(load)", "derivation", "as-written", "", "error", "symbolic", [], None,
-                                      "holds", {"kind": "unknown", "factor": None, "detail": self.error}).to_dict())
-        return {"name": self.name, "title": self.title, "source": self.source, "equations": eqs}
+            out["error"] = self.error
+        return out
 
     def counts(self) -> dict:
         """How many claims got each status."""
@@ -159,9 +164,13 @@ class Report:
 
     @property
     def summary(self) -> dict:
-        """Counts over every equation, plus how many verdicts were not the pinned ones."""
+        """Counts over every equation, plus how many verdicts were not the pinned ones.
+
+        A derivation that could not be loaded has no equations: it counts as one ``error`` (and one unexpected),
+        not as an equation.  ``undecided`` counts the claims whose judgement hit a time limit.
+        """
         s = {"equations": 0, "proven": 0, "proven_all_depths": 0, "confirmed": 0, "fails": 0, "ill_formed": 0,
-             "error": 0, "unexpected": 0}
+             "error": 0, "undecided": 0, "unexpected": 0}
         for d in self.derivations:
             for e in d.equations:
                 s["equations"] += 1
@@ -170,7 +179,6 @@ class Report:
                 s[key] += 1
                 s["unexpected"] += e.unexpected
             if d.error:
-                s["equations"] += 1
                 s["error"] += 1
                 s["unexpected"] += 1
         return s
@@ -192,6 +200,8 @@ class Report:
         s = self.summary
         c = {"proven": s["proven"] - s["proven_all_depths"], "proven for all depths": s["proven_all_depths"],
              "confirmed": s["confirmed"], "fails": s["fails"], "ill-formed": s["ill_formed"], "error": s["error"]}
+        if s["undecided"]:
+            c["undecided (time limit)"] = s["undecided"]
         return f"{plural(s['equations'], 'equation')}: {counts_text(c)}; {s['unexpected']} unexpected"
 
     def to_dict(self) -> dict:

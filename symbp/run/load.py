@@ -13,7 +13,7 @@ from ..claims.derivation import ClaimError, Derivation
 from ..claims.notation import NotationError
 from .isolate import enter_child, how_it_ended, in_child, raised
 
-__all__ = ['load_derivation', 'bundled_derivations', 'derivation_files', 'LoadError']
+__all__ = ['load_derivation', 'bundled_derivations', 'derivation_files', 'resolve', 'LoadError']
 
 
 class LoadError(Exception):
@@ -42,6 +42,32 @@ def derivation_files(paths) -> list:
             out += sorted(f for f in (*p.glob("*.py"), *p.glob("*.toml")) if not f.name.startswith("_"))
         else:
             out.append(p)
+    return out
+
+
+def resolve(targets) -> list:
+    """Derivation files and module names for ``targets``: files, folders, bundled names (``ufldl_backprop``), modules.
+
+    A name that is not a path but is the stem of a bundled derivation means that one; anything else is kept as a
+    module name (imported when loaded).
+
+    >>> [Path(p).name for p in resolve(["reynoso_backprop"])]
+    ['reynoso_backprop.py']
+    >>> resolve(["some.module"])
+    ['some.module']
+    """
+    bundled = {f.stem: f for f in derivation_files([bundled_derivations()])}
+    out = []
+    for t in targets:
+        text = str(t)
+        if Path(text).exists():
+            out += derivation_files([t])
+        elif text in bundled:
+            out.append(bundled[text])
+        elif text.startswith("symbp.derivations.") and text.rsplit(".", 1)[1] in bundled:
+            out.append(bundled[text.rsplit(".", 1)[1]])
+        else:
+            out.append(text)
     return out
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy.core.function import AppliedUndef
 
-from ..claims.derivation import Derivation
+from ..claims.derivation import Derivation, select_labels
 from ..claims.tensor import IllFormed
 from ..judge.evaluate import NetworkCache, instantiate, spec_for
 from ..judge.diagnose import named_exps
@@ -656,12 +656,16 @@ def _transcript(doc, claim, result, cache, sweep):
 
 
 def transcripts(derivation, label=None, *, sweep=None, budget=10.0, backend="symengine"):
-    """The proof transcripts of the claims of ``derivation`` labelled ``label`` (every claim when None)."""
-    only = [label] if label is not None else None
-    claims = [c for c in derivation.claims if label is None or c.label == label]
-    if not claims:
+    """The proof transcripts of the claims of ``derivation`` that ``label`` picks (every claim when None).
+
+    ``label`` is a label, a glob or a part of a label, as ``symbp check --claim`` (:func:`select_labels`).
+    """
+    picked, unmatched = select_labels([c.label for c in derivation.claims], None if label is None else [label])
+    if unmatched:
         raise KeyError(f"no claim labelled {label!r} in {derivation.name} "
                        f"(labels: {', '.join(dict.fromkeys(c.label for c in derivation.claims))})")
+    only = picked if label is not None else None
+    claims = [c for c in derivation.claims if c.label in picked]
     result = check_derivation(derivation, sweep=sweep, backend=backend, budget=budget, only=only)
     cache = NetworkCache(backend)
     by_claim = {(e.label, e.reading): e for e in result.equations}

@@ -17,17 +17,17 @@ import time
 import traceback
 from pathlib import Path
 
-from ..claims.derivation import Derivation
+from ..claims.derivation import Derivation, select_labels
 from ..claims.view import on_page
 from ..judge.evaluate import NetworkCache
 from ..judge.exact import exact_function
-from ..judge.induction import extend_to_all_depths
+from ..judge.induction import extend_to_all_depths, induction_limit
 from ..judge.verify import verify_claim
 from ..report.results import DerivationResult, EquationResult, Report
 from .isolate import enter_child, how_it_ended, raised, send
-from .load import LoadError, bundled_derivations, derivation_files, load_derivation
+from .load import LoadError, bundled_derivations, load_derivation, resolve
 
-__all__ = ['check', 'check_derivation', 'run_isolated']
+__all__ = ['check', 'check_derivation', 'run_isolated', 'Interrupted']
 
 
 def _exact_claim_function(fn):
@@ -59,8 +59,9 @@ def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", 
     """Yield ``(index, EquationResult)`` for the claims of ``doc`` from ``start`` on (run in the child)."""
     cache = NetworkCache(backend)
     file = Path(doc.file).name if doc.file else doc.name
+    picked = set(select_labels([c.label for c in doc.claims], only)[0])
     for i, claim in enumerate(doc.claims):
-        if i < start or (only and claim.label not in only):
+        if i < start or claim.label not in picked:
             continue
         if announce:
             announce(i, EquationResult(claim.label, claim.kind, claim.reading, claim.latex, "error", "symbolic", [],
@@ -70,8 +71,8 @@ def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", 
             claim = dataclasses.replace(claim, fn=_exact_claim_function(claim.fn))   # float literals -> rationals
             o = verify_claim(claim, doc, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
                              points=points, seed=seed)
-            if not numeric_only:   # proven on the sweep: base case + induction step with what is left of the budget
-                o = extend_to_all_depths(o, claim, doc, budget=budget - (time.monotonic() - t0), backend=backend)
+            if not numeric_only:   # proven on the sweep: base case + induction step, with their own time limit
+                o = extend_to_all_depths(o, claim, doc, budget=induction_limit(budget), backend=backend)
             status, method, archs, err, diag, cex, msg, steps = (o.status, o.method, o.architectures,
                                                                 o.max_rel_error, o.diagnosis, o.counterexample,
                                                                 o.message, o.steps)
@@ -108,7 +109,8 @@ def _child(target, opts, start, w):
             except LoadError as e:
                 send(out, ("load-error", str(e)))
                 return
-            send(out, ("header", doc.name, doc.title, doc.source, doc.file or "", len(doc.claims)))
+            send(out, ("header", doc.name, doc.title, doc.source, doc.file or "", len(doc.claims),
+                       [c.label for c in doc.claims]))
             for i, eq in _check_claims(doc, start, **opts, announce=lambda i, eq: send(out, ("claim", i, eq))):
                 try:
                     send(out, ("result", i, eq))
@@ -158,7 +160,7 @@ class _Isolated:
             elif kind == "header":
                 if self.result is None:
                     self.result = DerivationResult(*message[1:5])
-                self.total = message[5]
+                self.total, self.result.labels = message[5], message[6]
             elif kind == "claim":
                 self.running = message[1:]
                 if self.progress:
@@ -194,6 +196,15 @@ class _Isolated:
             self.finished = True
 
 
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C; ``results`` are the derivations judged so far (an unfinished one says so)."""
+
+    def __init__(self, results):
+        super().__init__("interrupted")
+        self.results = results
+        self.report = None
+
+
 def run_isolated(targets, opts, *, jobs=1, progress=None) -> list:
     """Check each target (a derivation path, module name or Derivation) in forked children, ``jobs`` at a time.
 
@@ -221,6 +232,13 @@ def run_isolated(targets, opts, *, jobs=1, progress=None) -> list:
                     results[k] = task.result
                 else:
                     active[task.fd] = (k, task)
+    except KeyboardInterrupt:   # Ctrl-C: what was judged so far, and never as a pass
+        for k, task in active.values():
+            if task.result is not None:
+                task.result.error = task.result.error or (f"{task.file}: interrupted after {len(task.result.equations)}"
+                                                          f" of {task.total} claims")
+                results[k] = task.result
+        raise Interrupted([r for r in results if r is not None]) from None
     finally:   # interrupted (a real Ctrl-C reaches this process too): stop every child
         for _, task in active.values():
             try:
@@ -257,8 +275,10 @@ def check(path_or_module=None, *, jobs=1, progress=None, **opts) -> Report:
         elif hasattr(t, "__dict__") and not isinstance(t, (str, Path)):   # a module object
             found = [v for v in vars(t).values() if isinstance(v, Derivation)]
             docs += found
-        elif isinstance(t, (str, Path)) and (Path(t).exists() or str(t).endswith((".py", ".toml"))):
-            paths += derivation_files([t])
         else:
-            paths.append(t)
-    return Report(run_isolated(docs + paths, opts, jobs=jobs, progress=progress))
+            paths += resolve([t])
+    try:
+        return Report(run_isolated(docs + paths, opts, jobs=jobs, progress=progress))
+    except Interrupted as e:
+        e.report = Report(e.results)
+        raise
