@@ -131,7 +131,8 @@ def counts_text(c: dict) -> str:
     depths = f" ({c['proven for all depths']} for all depths)" if c.get("proven for all depths") else ""
     fails = c.get("fails", 0)
     return (f"{proven} proven{depths}, {c.get('confirmed', 0)} confirmed, {fails} {'fails' if fails == 1 else 'fail'}, "
-            f"{c.get('ill-formed', 0)} ill-formed, {plural(c.get('error', 0), 'error')}")
+            f"{c.get('ill-formed', 0)} ill-formed, {plural(c.get('error', 0), 'error')}"
+            + (f", {c['undecided']} undecided (time limit)" if c.get("undecided") else ""))
 
 
 #: The word after a verdict that is the one the derivation pinned (a formula the page gets wrong on purpose).
@@ -201,7 +202,7 @@ class Report:
         c = {"proven": s["proven"] - s["proven_all_depths"], "proven for all depths": s["proven_all_depths"],
              "confirmed": s["confirmed"], "fails": s["fails"], "ill-formed": s["ill_formed"], "error": s["error"]}
         if s["undecided"]:
-            c["undecided (time limit)"] = s["undecided"]
+            c["undecided"] = s["undecided"]
         return f"{plural(s['equations'], 'equation')}: {counts_text(c)}; {s['unexpected']} unexpected"
 
     def to_dict(self) -> dict:
