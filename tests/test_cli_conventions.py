@@ -184,3 +184,11 @@ def test_ctrl_c_ends_with_the_partial_report_and_one_line(tmp_path):
     lines = [line for line in err.splitlines() if line.strip() and not line.startswith("[")]
     assert len(lines) == 1 and lines[0].startswith("symbp: interrupted"), err[-2000:]
     assert "equations:" in out   # the partial report's total line
+
+
+def test_fault_names_without_spaces_or_quotes(capsys):
+    from symbp.cli.mutate import fault_name
+    assert fault_name("f-for-fp") == "f for f'" and fault_name("factor-1/m") == "factor 1/m"
+    assert fault_name("factor 1/K") == "factor 1/K" and fault_name("Weight-Decay") == "weight decay"
+    code, err = usage(["mutate", "x.py", "--fault", "f for f"], capsys)
+    assert code == 2 and len(err) == 1 and "unknown fault" in err[0] and "f-for-fp" in err[0]

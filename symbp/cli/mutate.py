@@ -8,7 +8,7 @@ import sys
 from ..claims.derivation import select_labels
 from .args import budget
 
-__all__ = ['add_parser', 'run', 'render_table']
+__all__ = ['add_parser', 'run', 'render_table', 'fault_slug', 'fault_name']
 
 
 def add_parser(subparsers):
@@ -22,13 +22,36 @@ def add_parser(subparsers):
                     "2 on bad input.")
     p.add_argument("paths", nargs="+", metavar="DERIVATION", help="derivation files (.py), folders or module names")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
-    p.add_argument("--fault", action="append", choices=list(FAULTS), help="only this fault (repeatable)")
+    p.add_argument("--fault", action="append", type=fault_name, metavar="FAULT",
+                   help="only this fault (repeatable): " + ", ".join(fault_slug(f) for f in FAULTS))
     p.add_argument("--claim", action="append", metavar="LABEL",
                    help="only the claims this picks: a label, a glob or a part of a label (repeatable)")
     p.add_argument("--numeric-only", action="store_true", help="skip the exact symbolic check of each mutant")
     p.add_argument("--budget", type=budget, default=10.0, metavar="SECONDS",
                    help="time budget of the exact check per mutant (default: 10)")
     return p
+
+
+def fault_slug(name: str) -> str:
+    """A fault's name as typed on a command line: no spaces, no quotes.
+
+    >>> fault_slug("f for f'"), fault_slug("factor 1/m")
+    ('f-for-fp', 'factor-1/m')
+    """
+    return name.replace("'", "p").replace(" ", "-")
+
+
+def fault_name(text: str) -> str:
+    """The fault a command-line word names: its slug (``factor-1/m``) or its name (``"factor 1/m"``)."""
+    import argparse
+
+    from ..judge.mutate import FAULTS
+    by_slug = {fault_slug(f).lower(): f for f in FAULTS} | {f.lower(): f for f in FAULTS}
+    try:
+        return by_slug[text.strip().lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(f"unknown fault {text!r} (one of {', '.join(map(fault_slug, FAULTS))})") \
+            from None
 
 
 def render_table(results, summary) -> str:
