@@ -27,7 +27,7 @@ from .evaluate import (MAX_NODES, NOTHING_HERE, RTOL, NetworkCache, backend_of, 
                        suspect_errors, target_note)
 from .identity import DIGITS, MP_TOL, check_exactly, draw_functions
 from .sweeps import weak_sweep_notes
-from .truth import LEMMA_NOTE, WrongTruth
+from .truth import LEMMA_CHECKED, LEMMA_NOTE, WrongTruth
 
 __all__ = ['Outcome', 'verify_claim', 'claim_sweep', 'DRAWS', 'EXACT_POINTS']
 
@@ -139,7 +139,8 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
                      numeric_only=numeric_only, points=points, seed=seed)
     if outcome.status in ("proven", "confirmed"):
         kind = claim.of if claim.kind == "chain" else claim.kind
-        notes += [LEMMA_NOTE] if kind == "lemma" else []
+        checked = any(note.startswith(LEMMA_CHECKED) for note in notes)
+        notes += [LEMMA_NOTE] if kind == "lemma" and not checked else []
         notes += weak_sweep_notes(claim_sweep(claim, derivation, sweep), batch=claim.scope == "batch")
     for note in notes:
         outcome = outcome.with_note(note)
@@ -176,6 +177,9 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         if small:
             runs.append((sizes, m, net, symbols, small))
     nets = [r[2] for r in runs] + [o[3] for o in oversized]
+    judged = [inst for r in runs for inst in r[4]] + [inst for o in oversized for inst in o[2]]
+    if claim.kind == "lemma" and judged and all(inst.truth for inst in judged):
+        notes.append(f"{LEMMA_CHECKED} (e.g. {judged[0].truth}, by the CAS): the lemma is held against it")
     how = ", ".join(dict.fromkeys(net.target_cases()[0] for net in nets))
     notes.append(target_note(spec_for(derivation, claim, *sweep[0])) + (f"; exact check {how}" if how else ""))
     if nothing:
