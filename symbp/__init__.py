@@ -17,6 +17,7 @@ from .version import __version__
 __all__ = [
     # writing a derivation: a document's formulas in its own notation
     "Derivation", "Claim", "Notation", "Tensor", "odot",
+    "derivative",   # n.d(of, wrt): the true derivative of any quantity by any other
     # checking it
     "check", "check_derivation", "load_derivation", "prove", "render_proofs", "Report",
     # the network and its ground truth
@@ -34,6 +35,7 @@ _HOME = {
     "Derivation": "claims.derivation", "Claim": "claims.derivation", "ClaimError": "claims.derivation",
     "Notation": "claims.notation", "NotationError": "claims.notation",
     "Tensor": "claims.tensor", "odot": "claims.tensor", "IllFormed": "claims.tensor",
+    "derivative": "claims.derivative",
     "check": "run.runner", "check_derivation": "run.runner", "load_derivation": "run.load", "LoadError": "run.load",
     "prove": "run.prove", "render_proofs": "run.prove:render", "Report": "report.results",
     "NetworkSpec": "model.spec", "SpecError": "model.spec", "parse_arch": "model.arch",

@@ -226,6 +226,10 @@ def _check_parameters(c, where_, layer):
                          f"(or a function of n)")
     if var is not None and var in c.indices:
         raise ClaimError(f"{where_}: {var!r} is both the layer variable and a unit index")
+    if layer in ("hidden", "all") and not c.takes_layer:
+        first = f"; if {params[0]!r} is the page's layer variable, say layer_var={params[0]!r}" if params else ""
+        raise ClaimError(f"{where_}: layer={layer!r} runs over several layers, but the claim takes no layer "
+                         f"variable (l, or the one named by layer_var=){first}")
     if c.units is not None:
         if set(c.units) != set(c.indices):
             raise ClaimError(f"{where_}: units names {', '.join(c.units) or 'no index'}, but the claim's unit "

@@ -73,7 +73,11 @@ def claim_layers(claim: Claim, n: View):
     if callable(lay):   # a layer this architecture lacks (W^(0) of a net without hidden layer): nothing stated here
         l = lay(n)
         if not isinstance(l, int) or isinstance(l, bool):
-            return stated_layers(l)
+            layers = stated_layers(l)
+            if not claim.takes_layer and layers:
+                raise IllFormed(f"layer= gives the layers {layers}, but the claim takes no layer variable "
+                                f"(l, or the one named by layer_var=)")
+            return layers
         valid = {"weights": n.weight_layers, "biases": n.weight_layers, "units": n.layers[1:]}.get(claim.family)
         return [l] if valid is None or l in valid else []
     if claim.family in ("weights", "biases"):

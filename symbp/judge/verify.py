@@ -21,6 +21,7 @@ from ..claims.tensor import IllFormed
 from ..claims.view import View
 from ..model.spec import SpecError
 from .budget import call_with_budget
+from .coverage import coverage_note
 from .diagnose import diagnose, explain_ill_formed, off_sweep_counterexample
 from .evaluate import (MAX_NODES, NOTHING_HERE, RTOL, NetworkCache, backend_of, exact_with_budget, instantiate,
                        numeric_values, refine_with_mpmath, relative_errors, sample_points, spec_for, split_by_size,
@@ -135,6 +136,7 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
     cannot tell apart (:mod:`symbp.judge.sweeps`).
     """
     notes = []
+    cache = cache or NetworkCache()
     outcome = _judge(claim, derivation, notes, cache=cache, sweep=sweep, budget=budget,
                      numeric_only=numeric_only, points=points, seed=seed)
     if outcome.status in ("proven", "confirmed"):
@@ -142,6 +144,8 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
         checked = any(note.startswith(LEMMA_CHECKED) for note in notes)
         notes += [LEMMA_NOTE] if kind == "lemma" and not checked else []
         notes += weak_sweep_notes(claim_sweep(claim, derivation, sweep), batch=claim.scope == "batch")
+    gap = coverage_note(claim, derivation, claim_sweep(claim, derivation, sweep), cache)
+    notes += [gap] if gap else []
     for note in notes:
         outcome = outcome.with_note(note)
     return outcome
