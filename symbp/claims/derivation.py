@@ -245,6 +245,6 @@ def _check_parameters(c, where_, layer):
         hint = f"; if {c.indices[0]!r} is the page's layer variable, say layer_var={c.indices[0]!r}"
     elif c.kind == "lemma":
         hint = "; a lemma with several unit indices says each one's layer with units={...}"
-    what = f"a {c.family or c.kind} entry" if c.family or c.kind != "cost" else "a cost"
+    what = f"a {c.of if c.of and c.kind in ('chain', 'lemma') else c.kind} entry"
     raise ClaimError(f"{where_}: takes {len(c.indices)} unit indices ({', '.join(c.indices)}) but {what} has "
                      f"{expected}{hint}")

@@ -13,7 +13,9 @@ the document's own names, and the claim's ``args``), indexing ``a[l][i]``,
 power), ``@`` (matrix product), ``.T`` (transpose), ``sum(j=1..size(l+1), …)``
 (inclusive bounds), and the calls ``f fp f_out fp_out`` (activations),
 ``size(l)``, ``diff(expr, W[l][j, i])``, ``partial(C, z[l])``,
-``partial(z[l+1], a[l])`` and ``symbol(u)`` (a free symbol).  Conditions
+``partial(z[l+1], a[l])``, ``d(of, wrt)`` (the true derivative of any quantity by any other, as
+``n.d``) and ``symbol(u)`` (a free symbol).  A claim's ``layer`` may be a range ``"2..L-1"``,
+``layer_var`` names its layer variable, and ``units = { k = "l+1" }`` gives a unit index its layer.  Conditions
 (``where``, ``archs``) compare such expressions with ``== != < <= > >=`` and
 join them with ``and``, ``or``, ``not``.
 
