@@ -335,3 +335,12 @@ def test_a_range_for_a_claim_without_a_layer_variable_is_ill_formed():
     v = verdicts(doc_of(("r", "delta", lambda n, j: (n.delta[n.L][j], n.delta[n.L][j]),
                          {"layer": lambda n: range(2, n.L + 1)})))
     assert v["r"].status == "ill-formed" and "no layer variable" in v["r"].message
+
+
+def test_a_lemma_whose_first_side_differentiates_a_pages_formula_is_not_said_to_be_checked():
+    # ∂/∂b of the page's own (a − y)²/2: a derivative, but of a formula, not of a quantity of the network
+    def fn(n, j):
+        page_cost = (n.a[n.L][j] - n.y[j]) ** 2 / 2
+        return n.d(page_cost, n.b[n.L][j]), (n.a[n.L][j] - n.y[j]) * n.sigma_prime(n.z[n.L][j])
+    e = verdicts(doc_of(("∂(formula)/∂b", "lemma", fn, {"layer": "output"})))["∂(formula)/∂b"]
+    assert e.status in HOLDS and LEMMA_NOTE in e.notes and not any(n.startswith(LEMMA_CHECKED) for n in e.notes)

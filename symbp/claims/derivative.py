@@ -24,7 +24,7 @@ the Jacobian in numerator layout, entries ``[i, j] = ∂of_i/∂wrt_j``.  A matr
 
 from __future__ import annotations
 
-from .tensor import IllFormed, Tensor, is_tensor
+from .tensor import LENIENT, IllFormed, Tensor, has_nan, is_tensor
 
 __all__ = ['derivative', 'quantity_key', 'describe_key', 'derivative_log']
 
@@ -120,6 +120,8 @@ def _by_intermediate(net, of_key, wrt_key):
 
 def _scalar(view, of, wrt):
     net = view.net
+    if LENIENT[0] and (has_nan(of) or has_nan(wrt)):   # the diagnosis's counterfactual read out of range
+        return net.backend.B.nan
     wkey = quantity_key(net, wrt)
     if getattr(wrt, "is_Symbol", False) and (wkey is None or (wkey[0] == "a" and wkey[2] == 0)):
         return net.diff(of, wrt) if hasattr(of, "diff") else net.backend.B.Integer(0)
@@ -140,9 +142,12 @@ def _scalar(view, of, wrt):
     return cache[(okey, wkey)]
 
 
-def _record(view, value, description):
-    """Log ``value`` as a true derivative: a lemma whose first side is one is checked (see judge/truth.py)."""
-    view.net._cache.setdefault("d_log", []).append((value, description))
+def _record(view, value, description, of):
+    """Log ``value`` as a true derivative when ``of`` is a quantity of the network (not a page's formula):
+    a lemma whose first side is one is held against it (see judge/truth.py)."""
+    entries = of.entries() if is_tensor(of) else [of]
+    if all(quantity_key(view.net, v) is not None for v in entries):
+        view.net._cache.setdefault("d_log", []).append((value, description))
     return value
 
 
@@ -202,14 +207,14 @@ def derivative(view, of, wrt):
         rows = [[_scalar(view, o, w) for w in wrt.entries()] for o in of.entries()]
         out = Tensor(rows, name, (_long_base(of), _long_base(wrt)))
         for v in out.entries():
-            _record(view, v, name)
-        return _record(view, out, name)
+            _record(view, v, name, of)
+        return _record(view, out, name, of)
     if is_tensor(wrt):
         out = wrt._map(lambda w: _scalar(view, of, w), name)
     elif is_tensor(of):
         out = of._map(lambda o: _scalar(view, o, wrt), name)
     else:
-        return _record(view, _scalar(view, of, wrt), name)
+        return _record(view, _scalar(view, of, wrt), name, of)
     for v in out.entries():
-        _record(view, v, name)
-    return _record(view, out, name)
+        _record(view, v, name, of)
+    return _record(view, out, name, of)
