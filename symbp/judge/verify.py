@@ -10,6 +10,7 @@ points.  Only a failure is handed to :mod:`symbp.judge.diagnose` (which imports 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -148,6 +149,8 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
     notes += [gap] if gap else []
     for note in notes:
         outcome = outcome.with_note(note)
+    if gap and outcome.status in ("proven", "confirmed"):   # said on the verdict's line too, not only in the notes
+        outcome = dataclasses.replace(outcome, message=f"{outcome.message}; {gap}" if outcome.message else gap)
     return outcome
 
 
