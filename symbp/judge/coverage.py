@@ -1,7 +1,8 @@
 """Coverage: do the layers a document asserts its recursion for cover the layers the algorithm needs?
 
 A page may state a step for some layers only ("for l = n_l−1, n_l−2, …, 2"); a claim then says so
-with ``layer=`` a function of ``n`` (a range in the page's numbering).  The formula is judged where it
+with ``layer=`` a function of ``n`` returning a range in the page's numbering (a function returning one
+layer is a page speaking of that layer, not a loop, and gets no note).  The formula is judged where it
 is asserted, and is not rejected for what it does not say (a right formula is never rejected); but
 when, on an architecture of the sweep, the document's claims of that kind together leave out a layer
 the algorithm needs (δ at every layer with a pre-activation, a gradient at every weight layer), the
@@ -49,6 +50,8 @@ def coverage_note(claim, derivation, sweep, cache) -> str:
     for sizes, m in sweep:
         try:
             n = View(cache.get(spec_for(derivation, claim, sizes, m)), derivation.notation)
+            if isinstance(claim.layer(n), int):   # one layer the page speaks of, not the range of a loop
+                return ""
             stated = claim_layers(claim, n)
             covered = set()
             for c in partners:
