@@ -19,6 +19,7 @@ __all__ = [
     "Derivation", "Claim", "Notation", "Tensor", "odot",
     # the matrix vocabulary of pages: Σ′(z) = diag(σ′(z)), u vᵀ, products over layers, ones, row sums, ‖v‖
     "diag", "outer", "matprod", "Identity", "ones", "row_sums", "column_sums", "norm", "ln",
+    "derivative",   # n.d(of, wrt): the true derivative of any quantity by any other
     # checking it
     "check", "check_derivation", "load_derivation", "prove", "render_proofs", "Report",
     # the network and its ground truth
@@ -39,6 +40,7 @@ _HOME = {
     "diag": "claims.tensor", "outer": "claims.tensor", "matprod": "claims.tensor", "Identity": "claims.tensor",
     "ones": "claims.tensor", "row_sums": "claims.tensor", "column_sums": "claims.tensor", "norm": "claims.tensor",
     "ln": "claims.tensor",
+    "derivative": "claims.derivative",
     "check": "run.runner", "check_derivation": "run.runner", "load_derivation": "run.load", "LoadError": "run.load",
     "prove": "run.prove", "render_proofs": "run.prove:render", "Report": "report.results",
     "NetworkSpec": "model.spec", "SpecError": "model.spec", "parse_arch": "model.arch",

@@ -28,7 +28,8 @@ from ..model.spec import NetworkSpec, SpecError
 from .notation import Notation
 from .view import on_page
 
-__all__ = ['Derivation', 'Claim', 'ClaimError', 'KINDS', 'READINGS', 'DEFAULT_SWEEP', 'select_labels', 'check_spec_fields']
+__all__ = ['Derivation', 'Claim', 'ClaimError', 'KINDS', 'READINGS', 'DEFAULT_SWEEP', 'LAYER_CHOICES',
+           'DEFAULT_LAYER_VARS', 'ENTRY_INDICES', 'select_labels', 'check_spec_fields']
 
 
 #: What a claim states; the first side of a claim is the true quantity of its kind.
@@ -39,6 +40,14 @@ READINGS = ("as-written", "intended")
 
 
 LAYER_CHOICES = ("output", "hidden", "all")
+
+
+#: The names a claim's layer parameter may have without ``layer_var=``.
+DEFAULT_LAYER_VARS = ("l", "layer")
+
+
+#: Unit indices of one entry of each family's quantity (δ_j: 1; ∂C/∂W_jk: 2; ∂C/∂b_j: 1).
+ENTRY_INDICES = {"units": 1, "weights": 2, "biases": 1}
 
 
 #: The default sweep: 1 and 3 hidden layers, widths 1..4, m = 1, 3 and 4 (an even batch), K = 1 and 2.
@@ -70,6 +79,8 @@ class Claim:
     spec: dict = field(default_factory=dict)
     where: Callable | None = None  # predicate on the unit indices
     archs: Callable | None = None  # predicate on (sizes, m): architectures the claim speaks of
+    layer_var: str | None = None   # the page's name of the layer parameter (default: l or layer)
+    units: dict | None = None      # unit index -> its layer: an offset from l, or callable(n, l) -> layer
 
     @property
     def params(self):
@@ -78,8 +89,9 @@ class Claim:
 
     @property
     def takes_layer(self):
-        """Whether the claim is written for a general layer ``l``."""
-        return bool(self.params) and self.params[0] in ("l", "layer")
+        """Whether the claim is written for a general layer (its first parameter is the layer variable)."""
+        names = (self.layer_var,) if self.layer_var else DEFAULT_LAYER_VARS
+        return bool(self.params) and self.params[0] in names
 
     @property
     def indices(self):
@@ -133,8 +145,10 @@ class Derivation:
     (((2, 2, 2), 1), ((2, 4, 3), 1))
     """
 
-    def __init__(self, name, title, source, notation: Notation, spec=None, sweep=(), one_example=False):
+    def __init__(self, name, title, source, notation: Notation, spec=None, sweep=(), one_example=False,
+                 layer_var=None):
         self.name, self.title, self.source = name, title, source
+        self.layer_var = layer_var      # the page's layer variable for every claim (a claim may say its own)
         self.notation = notation
         self.spec = dict(spec or {})
         check_spec_fields(self.spec, f"derivation {name!r}")
@@ -154,8 +168,14 @@ class Derivation:
         return tuple(out)
 
     def claim(self, label, kind, latex, *, layer=None, of=None, per=None, reading="as-written",
-              expect="holds", note="", spec=None, where=None, archs=None):
-        """Register the decorated function as the claim ``label`` of this document."""
+              expect="holds", note="", spec=None, where=None, archs=None, layer_var=None, units=None):
+        """Register the decorated function as the claim ``label`` of this document.
+
+        ``layer`` is ``"output"``, ``"hidden"``, ``"all"`` or a function of ``n`` giving one layer or the
+        layers the claim is asserted for (``lambda n: range(2, n.L)``), in the page's numbering;
+        ``layer_var`` names the page's layer parameter (``"k"``) when it is not ``l``; ``units`` gives each
+        unit index its layer (``{"k": 1, "j": 0}``: k runs over the units of layer l+1, j over layer l).
+        """
         where_ = f"claim {label!r}"
         if not isinstance(label, str) or not label.strip():
             raise ClaimError(f"{where_}: a claim needs a non-empty label (the page's equation number or step)")
@@ -179,13 +199,21 @@ class Derivation:
         if any(c.label == label and c.reading == reading for c in self.claims):
             raise ClaimError(f"{where_}: duplicate label (reading {reading!r}) in derivation {self.name!r}")
 
+        layer_var = layer_var if layer_var is not None else self.layer_var
+        if layer_var is not None and not (isinstance(layer_var, str) and layer_var.isidentifier()):
+            raise ClaimError(f"{where_}: layer_var {layer_var!r} is not a name")
+        if units is not None and not (isinstance(units, dict) and all(
+                isinstance(v, int) and not isinstance(v, bool) or callable(v) for v in units.values())):
+            raise ClaimError(f"{where_}: units maps each unit index to its layer (an offset from the claim's "
+                             f"layer, or a function of n and l), got {units!r}"[:200])
+
         def register(fn):
             lay = on_page(layer) if callable(layer) else layer
             check_spec_fields({**self.spec, **dict(spec or {})}, where_)
+            unit_layers = None if units is None else {k: on_page(v) if callable(v) else v for k, v in units.items()}
             c = Claim(label, kind, latex, on_page(fn), self.name, lay, of, per, reading, expect, note,
-                      dict(spec or {}), where, archs)
-            if c.takes_layer and layer is None:
-                raise ClaimError(f"{where_}: takes a layer l, so it needs layer='output'|'hidden'|'all'")
+                      dict(spec or {}), where, archs, layer_var, unit_layers)
+            _check_parameters(c, where_, layer)
             self.claims.append(c)
             return c
         return register
@@ -240,3 +268,38 @@ def check_spec_fields(fields, where):
         raise ClaimError(f"{where}: spec: {e}".replace("NetworkSpec.__init__() ", "")) from None
     except SpecError as e:
         raise ClaimError(f"{where}: spec: {e}") from None
+
+
+def _check_parameters(c, where_, layer):
+    """The claim's parameters read as the page means them: its layer variable first, then its unit indices."""
+    params, var = c.params, c.layer_var
+    if var is not None and (not params or params[0] != var):
+        first = f"its first parameter after n is {params[0]!r}" if params else "it takes no parameter after n"
+        raise ClaimError(f"{where_}: layer_var={var!r}, but {first}: the layer variable comes first")
+    if c.takes_layer and layer is None:
+        raise ClaimError(f"{where_}: takes a layer {params[0]}, so it needs layer='output'|'hidden'|'all' "
+                         f"(or a function of n)")
+    if var is not None and var in c.indices:
+        raise ClaimError(f"{where_}: {var!r} is both the layer variable and a unit index")
+    if layer in ("hidden", "all") and not c.takes_layer:
+        first = f"; if {params[0]!r} is the page's layer variable, say layer_var={params[0]!r}" if params else ""
+        raise ClaimError(f"{where_}: layer={layer!r} runs over several layers, but the claim takes no layer "
+                         f"variable (l, or the one named by layer_var=){first}")
+    if c.units is not None:
+        if set(c.units) != set(c.indices):
+            raise ClaimError(f"{where_}: units names {', '.join(c.units) or 'no index'}, but the claim's unit "
+                             f"indices are {', '.join(c.indices) or 'none'}")
+        if any(isinstance(v, int) for v in c.units.values()) and not c.takes_layer:
+            raise ClaimError(f"{where_}: units gives a layer offset, but the claim takes no layer variable")
+        return
+    expected = ENTRY_INDICES.get(c.family, 1 if c.kind in ("lemma", "chain") else 0)
+    if len(c.indices) in (0, expected):
+        return
+    hint = ""
+    if not c.takes_layer and layer is not None and len(c.indices) == expected + 1:
+        hint = f"; if {c.indices[0]!r} is the page's layer variable, say layer_var={c.indices[0]!r}"
+    elif c.kind == "lemma":
+        hint = "; a lemma with several unit indices says each one's layer with units={...}"
+    what = f"a {c.of if c.of and c.kind in ('chain', 'lemma') else c.kind} entry"
+    raise ClaimError(f"{where_}: takes {len(c.indices)} unit indices ({', '.join(c.indices)}) but {what} has "
+                     f"{expected}{hint}")

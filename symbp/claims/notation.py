@@ -34,8 +34,16 @@ PAGE_VALUES = ("a", "z", "x", "y", "W", "b", "delta", "dC_da", "X", "Y", "Z", "A
                "layers", "hidden", "weight_layers", "examples", "net")
 
 
+#: The cost's data term and penalty, and the output ŷ (``n.d`` differentiates them like any other quantity).
+PAGE_VALUES += ("data", "penalty", "yhat")
+
+
 #: The view's functions a page may call.
 PAGE_FUNCTIONS = ("f", "fp", "f_out", "fp_out", "size", "diff", "partial", "symbol")
+
+
+#: The true derivative of anything by anything (:mod:`symbp.claims.derivative`).
+PAGE_FUNCTIONS += ("d",)
 
 
 #: Prefix of the page's own free symbols (``symbol(u)``): no symbol of the network or the view has it.

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import cached_property, wraps
 
 from ..model.activations import ACTIVATIONS
+from .derivative import derivative
 from .notation import PAGE_FUNCTIONS, PAGE_SYMBOL, PAGE_VALUES, Notation
 from .tensor import LENIENT, IllFormed, Tensor, is_tensor
 
@@ -323,6 +324,21 @@ class View:
         """The batch cost with the spec's conventions."""
         return self.net.cost
 
+    @property
+    def data(self):
+        """The data term of the batch cost: ``J`` without its penalty (a page's ``C_0``)."""
+        return self.net.cost - self.net.decay
+
+    @property
+    def penalty(self):
+        """The penalty of the batch cost (weight decay, a page's ``Ω``; 0 without one)."""
+        return self.net.decay
+
+    @property
+    def yhat(self):
+        """The network's output ``ŷ = a^(L)`` of this example."""
+        return self.a[self.L]
+
     def _grads(self, name, of):
         def wentry(c, j, i):
             return self.net.diff_cached(of, self.net.W[c][j][i])
@@ -379,6 +395,15 @@ class View:
         if not getattr(wrt, "is_Symbol", False):
             raise IllFormed(f"can differentiate by a weight, bias, input or target entry, not by {wrt}")
         return self.net.diff(expr, wrt)
+
+    def d(self, of, wrt):
+        """The true derivative ``∂of/∂wrt`` of any quantity of the view by any other, in the page's layout.
+
+        ``n.d(n.C, n.a[n.L][j])`` is ``∂C/∂a^L_j``, ``n.d(n.z[l + 1][k], n.z[l][j])`` is ``∂z^{l+1}_k/∂z^l_j``,
+        ``n.d(n.J, n.Z[l])`` the batch δ; a scalar by a tensor is shaped like ``wrt``, a vector by a vector
+        is the Jacobian in numerator layout ``[i, j] = ∂of_i/∂wrt_j`` (see :mod:`symbp.claims.derivative`).
+        """
+        return derivative(self, of, wrt)
 
     def partial(self, of, wrt):
         """True Jacobian ``∂of/∂wrt`` for ``of``/``wrt`` in ``("z", l)``, ``("a", l)`` (``of`` may be ``"C"``).

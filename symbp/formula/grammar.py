@@ -72,6 +72,11 @@ VALUES = ("a", "z", "x", "y", "W", "b", "delta", "lam", "lr", "L", "K", "m", "C"
           "dJ_dW", "dJ_db", "step_W", "step_b", "dC_da", "X", "Y", "Z", "A", "Delta")
 
 
+#: ``d(of, wrt)``: the true derivative of any quantity by any other; the cost's data term, its penalty, ŷ.
+FUNCTIONS["d"] = 2
+VALUES += ("data", "penalty", "yhat")
+
+
 MAX_LENGTH = 4000        # characters of one formula
 
 

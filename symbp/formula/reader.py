@@ -13,7 +13,9 @@ the document's own names, and the claim's ``args``), indexing ``a[l][i]``,
 power), ``@`` (matrix product), ``.T`` (transpose), ``sum(j=1..size(l+1), …)``
 (inclusive bounds), and the calls ``f fp f_out fp_out`` (activations),
 ``size(l)``, ``diff(expr, W[l][j, i])``, ``partial(C, z[l])``,
-``partial(z[l+1], a[l])`` and ``symbol(u)`` (a free symbol).  Conditions
+``partial(z[l+1], a[l])``, ``d(of, wrt)`` (the true derivative of any quantity by any other, as
+``n.d``) and ``symbol(u)`` (a free symbol).  A claim's ``layer`` may be a range ``"2..L-1"``,
+``layer_var`` names its layer variable, and ``units = { k = "l+1" }`` gives a unit index its layer.  Conditions
 (``where``, ``archs``) compare such expressions with ``== != < <= > >=`` and
 join them with ``and``, ``or``, ``not``.
 
@@ -31,7 +33,8 @@ import inspect
 import re
 import tomllib
 
-from ..claims.derivation import LAYER_CHOICES, ClaimError, Derivation
+from ..claims.derivation import DEFAULT_LAYER_VARS, LAYER_CHOICES, ClaimError, Derivation
+from ..claims.tensor import IllFormed
 from ..claims.notation import Notation, NotationError
 from .grammar import FUNCTIONS, MATRIX_FUNCTIONS, VALUES, FormulaError, parse_condition, parse_formula
 from .interpret import evaluate
@@ -45,11 +48,12 @@ class DeclarativeError(ValueError):
 
 # -- loading a TOML derivation --------------------------------------------------------------------
 _TOP = {"name": str, "title": str, "source": str, "sweep": list, "one_example": bool, "notation": dict, "spec": dict,
-        "claim": list}
+        "claim": list, "layer_var": str}
 
 
 _CLAIM = {"label": str, "kind": str, "latex": str, "args": list, "sides": list, "layer": str, "of": str,
-          "per": str, "reading": str, "expect": str, "note": str, "spec": dict, "where": str, "archs": str}
+          "per": str, "reading": str, "expect": str, "note": str, "spec": dict, "where": str, "archs": str,
+          "layer_var": str, "units": dict}
 
 
 _NOTATION = {"first_layer": int, "weight_index": str, "weight_named_after": str, "bias": str, "samples": str,
@@ -127,8 +131,14 @@ def _add_claim(doc, i, c):
         archs = parse_condition(c["archs"]) if "archs" in c else None
         layer = c.get("layer")
         if layer is not None and layer not in LAYER_CHOICES:
-            layer_tree = parse_formula(layer)
-            layer = lambda n, t=layer_tree: evaluate(t, n)   # noqa: E731
+            layer = _layer_fn(layer)
+        layer_var = c.get("layer_var", doc.layer_var)
+        units = None
+        if "units" in c:
+            if not all(isinstance(v, str) for v in c["units"].values()):
+                raise DeclarativeError(f"{where}: units maps each unit index to its layer, a formula string "
+                                       f"(\"l+1\")")
+            units = {k: _unit_fn(parse_formula(v), (layer_var,) if layer_var else DEFAULT_LAYER_VARS) for k, v in c["units"].items()}
     except FormulaError as e:
         raise DeclarativeError(f"{where}: {e}") from None
     for tree in trees:
@@ -137,8 +147,10 @@ def _add_claim(doc, i, c):
             if fname not in MATRIX_FUNCTIONS and doc.notation.canonical(fname) not in FUNCTIONS:
                 raise DeclarativeError(f"{where}: unknown function {fname!r} (allowed: "
                                        f"{', '.join(sorted({*FUNCTIONS, *MATRIX_FUNCTIONS}))}, sum, prod)")
-    indices = params[1:] if params[:1] in (("l",), ("layer",)) else params
+    layer_names = (layer_var,) if layer_var else DEFAULT_LAYER_VARS
+    indices = params[1:] if params[:1] and params[0] in layer_names else params
     kw = {k: c[k] for k in ("of", "per", "reading", "expect", "note", "spec") if k in c}
+    kw.update(layer_var=c.get("layer_var"), units=units)
     if cond is not None:
         kw["where"] = lambda *idx, t=cond: bool(evaluate(t, None, dict(zip(indices, idx))))
     if archs is not None:
@@ -148,6 +160,27 @@ def _add_claim(doc, i, c):
         doc.claim(c["label"], c["kind"], c.get("latex", ""), layer=layer, **kw)(_claim_fn(params, trees))
     except ClaimError as e:
         raise DeclarativeError(str(e)) from None
+
+
+def _layer_fn(text):
+    """``layer = "L - 1"`` (one layer) or ``"2..L-1"`` (the layers a claim is asserted for, bounds inclusive)."""
+    lo, sep, hi = text.partition("..")
+    if not sep:
+        tree = parse_formula(text)
+        return lambda n: evaluate(tree, n)
+    lo_tree, hi_tree = parse_formula(lo), parse_formula(hi)
+
+    def layers(n):
+        first, last = evaluate(lo_tree, n), evaluate(hi_tree, n)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (first, last)):
+            raise IllFormed(f"layer {text!r}: the bounds must be whole numbers, got {first}..{last}")
+        return range(first, last + 1)
+    return layers
+
+
+def _unit_fn(tree, layer_names):
+    """A unit index's layer (``units = { k = "l+1" }``): the formula read with the claim's layer variable."""
+    return lambda n, l: evaluate(tree, n, {name: l for name in layer_names})
 
 
 def load_toml(path) -> Derivation:
@@ -184,6 +217,7 @@ def load_toml(path) -> Derivation:
     _check_spec(spec, "spec")
     kw = {"sweep": _sweep(data["sweep"])} if "sweep" in data else {}
     kw["one_example"] = data.get("one_example", False)
+    kw["layer_var"] = data.get("layer_var")
     doc = Derivation(data["name"], data.get("title", data["name"]), data.get("source", ""), notation, spec, **kw)
     if not data["claim"]:
         raise DeclarativeError("derivation: needs at least one [[claim]]")

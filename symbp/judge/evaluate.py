@@ -14,6 +14,7 @@ import numpy as np
 import symengine
 
 from ..claims.derivation import Claim
+from ..claims.derivative import derivative_log
 from ..claims.tensor import IllFormed, Tensor
 from ..claims.view import View
 from ..model.spec import NetworkSpec
@@ -21,9 +22,9 @@ from ..oracle.symbolic import SymbolicNetwork
 from .budget import run_forked
 from .exact import exact_value
 from .identity import default_draws, oracle_symbols, random_closed
-from .truth import check_truth_side
+from .truth import check_truth_side, lemma_truth
 
-__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'claim_layers', 'symbols_of', 'backend_of']
+__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'claim_layers', 'stated_layers', 'symbols_of', 'backend_of']
 
 
 #: Relative error under which two numeric values agree.
@@ -36,6 +37,7 @@ class Instance:
     where: str
     sides: list
     key: tuple = ()
+    truth: str = ""     # a lemma's first side, when it is a true quantity (judge/truth.py: lemma_truth)
 
 
 def place(example=None, layer=None, indices=(), entry=None) -> str:
@@ -89,15 +91,41 @@ def spec_for(derivation, claim, sizes, m, overrides=None) -> NetworkSpec:
 
 # -- instantiation -------------------------------------------------------------------
 def claim_layers(claim: Claim, n: View):
+    """The layers ``claim`` is stated for on ``n`` (document numbering; ``[None]`` for a layer-free claim).
+
+    ``layer`` a function of ``n`` gives one layer (kept when this architecture has it) or the layers the
+    page asserts the claim for (a range, kept as stated: a layer that does not exist is ill-formed).
+    """
     lay = claim.layer
     if callable(lay):   # a layer this architecture lacks (W^(0) of a net without hidden layer): nothing stated here
         l = lay(n)
+        if not isinstance(l, int) or isinstance(l, bool):
+            layers = stated_layers(l)
+            if not claim.takes_layer and layers:
+                raise IllFormed(f"layer= gives the layers {layers}, but the claim takes no layer variable "
+                                f"(l, or the one named by layer_var=)")
+            return layers
         valid = {"weights": n.weight_layers, "biases": n.weight_layers, "units": n.layers[1:]}.get(claim.family)
         return [l] if valid is None or l in valid else []
     if claim.family in ("weights", "biases"):
         ws = n.weight_layers
         return {"output": ws[-1:], "hidden": ws[:-1], "all": ws, None: [None]}[lay]
     return {"output": [n.L], "hidden": n.hidden, "all": n.layers[1:], None: [None]}[lay]
+
+
+def stated_layers(value):
+    """A ``layer=`` function's value read as the layers a claim is asserted for (whole numbers, in order).
+
+    >>> stated_layers(range(3, 1, -1))
+    [3, 2]
+    """
+    try:
+        layers = list(value)
+    except TypeError:
+        raise IllFormed(f"layer= gives {value!r}: neither a layer nor the layers the claim is asserted for") from None
+    if not all(isinstance(l, int) and not isinstance(l, bool) for l in layers):
+        raise IllFormed(f"layer= gives {layers!r}: the layers must be whole numbers"[:200])
+    return list(dict.fromkeys(layers))
 
 
 def _index_ranges(claim: Claim, n: View, l):
@@ -108,6 +136,17 @@ def _index_ranges(claim: Claim, n: View, l):
     if l is None:
         raise IllFormed("an element-wise claim needs a layer (layer='output', 'hidden', 'all' or a function)")
     base = n.nt.unit_base
+    if claim.units is not None:   # each index over the units of its own layer
+        ranges = []
+        for name in claim.indices:
+            where = claim.units[name]
+            layer = l + where if isinstance(where, int) else where(n, l)
+            try:
+                ranges.append(range(base, base + n.size(layer)))
+            except IllFormed:
+                raise IllFormed(f"unit index {name} runs over layer {layer}, which does not exist "
+                                f"(layers {n.layers[0]}..{n.layers[-1]})") from None
+        return ranges
     if claim.family == "weights":
         rows, cols = n.W[l].shape
         slot = base - 1 if n.nt.bias_slot else base
@@ -173,17 +212,20 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, trut
                 if claim.where is not None and not claim.where(*idx):
                     continue
                 args = ((l,) if claim.takes_layer else ()) + tuple(idx)
+                derivative_log(net, clear=True)
                 sides = claim.fn(n, *args)
                 if not isinstance(sides, (tuple, list)) or len(sides) < 2:
                     raise IllFormed("a claim must return its sides: (truth, formula[, more steps])")
+                truth = ""
                 if truth_check:
                     check_truth_side(claim, n, l, idx, sides[0])
+                    truth = lemma_truth(n, sides[0]) if claim.kind == "lemma" else ""
                 example = n.k + notation.example_base if claim.scope == "example" and n.m > 1 else None
                 names = list(claim.indices) + [f"index {i + 1}" for i in range(len(claim.indices), len(idx))]
                 where = lambda entry, e=example, l=l, idx=idx, names=names: place(  # noqa: E731
                     e, l, tuple(zip(names, idx)), entry)
                 for w, s, pos in _flatten(list(sides), where):
-                    out.append(Instance(w, s, (n.k, l, idx, pos)))
+                    out.append(Instance(w, s, (n.k, l, idx, pos), truth))
     if not out:
         raise IllFormed(NOTHING_HERE + " (no layer or index in range)")
     return on_target_domain(out, net, notation)
@@ -215,7 +257,7 @@ def on_target_domain(instances, net, notation):
             sides = [s.xreplace(mapping) if hasattr(s, "xreplace") else s for s in inst.sides]
             label = "" if case is None else "y = " + "; ".join(_target_row(row, notation) for row in case)
             where = f"{inst.where} ({label})" if inst.where and label else inst.where or label
-            out.append(Instance(where, sides, inst.key + ((case,) if case else ())))
+            out.append(Instance(where, sides, inst.key + ((case,) if case else ()), inst.truth))
     return out
 
 

@@ -123,7 +123,8 @@ def applies_to(claim) -> str | None:
     if claim.scope != "example":
         return "a batch formula (the induction covers one example)"
     if claim.layer not in ("output", "hidden", "all"):
-        return "the claim speaks of one fixed layer, not of a general layer l"
+        return ("the claim speaks of the layers it states (layer= a function of n), not of a general layer l"
+                if callable(claim.layer) else "the claim speaks of one fixed layer, not of a general layer l")
     if claim.archs is not None:
         return "the claim speaks of some architectures only (archs=)"
     return None

@@ -13,7 +13,10 @@ kind                      the first side must equal
 ``grad_W`` / ``grad_b``   ``∂C/∂W`` of the example, ``∂J/∂W`` of the batch, or ``Σ_k ∂C_k/∂W``
 ``update_W`` / ``_b``     one true gradient-descent step (``n.step_W[l]``, ``n.step_b[l]``)
 ``cost``                  ``C`` of the example, ``J`` of the batch, or ``Σ_k C_k``
-``lemma``                 anything (a lemma compares two formulas; the verdict says so)
+``lemma``                 anything; when it is a true quantity (a value ``n.d`` returned in the
+                          same call, or a quantity of the network: ``z``, ``a``, ``C``, ``J``, ...)
+                          at every instance, the verdict says it was checked (:func:`lemma_truth`),
+                          otherwise that the lemma only compares two formulas
 ========================  ==============================================================
 
 An element-wise claim's first side is held against the entry at the claim's
@@ -25,13 +28,18 @@ fast path.
 
 from __future__ import annotations
 
+from ..claims.derivative import derivative_log, describe_key, quantity_key
 from ..claims.tensor import IllFormed, Tensor
 
-__all__ = ['WrongTruth', 'check_truth_side', 'TRUTHS', 'LEMMA_NOTE']
+__all__ = ['WrongTruth', 'check_truth_side', 'TRUTHS', 'LEMMA_NOTE', 'LEMMA_CHECKED', 'lemma_truth']
 
 
-#: Note carried by every lemma's verdict.
+#: Note carried by every lemma's verdict whose first side is not a true quantity.
 LEMMA_NOTE = "a lemma compares its sides: its first side is not held against a true quantity"
+
+
+#: Start of the note of a lemma whose first side is a true quantity at every instance.
+LEMMA_CHECKED = "a lemma whose first side is the true quantity at every instance"
 
 
 class WrongTruth(IllFormed):
@@ -136,3 +144,43 @@ def check_truth_side(claim, n, l, idx, first_side):
 
 _EXAMPLE = {"delta": "delta[l][i]", "grad_W": "dC_dW[l][j, i]", "grad_b": "dC_db[l][j]", "update_W": "step_W[l]",
             "update_b": "step_b[l]", "cost": "C"}
+
+
+def lemma_truth(n, first_side):
+    """What the true quantity ``first_side`` is (``"∂z^(3)_1/∂z^(2)_2"``), or "" when it is a formula.
+
+    True: a value ``n.d`` returned since the derivative log was cleared (structurally equal, so a
+    formula of a page never counts), or a quantity of the network (an entry of z or a, C, J, ...).
+
+    >>> from symbp import NetworkSpec, SymbolicNetwork
+    >>> from symbp.claims.notation import Notation
+    >>> from symbp.claims.view import View
+    >>> n = View(SymbolicNetwork(NetworkSpec((1, 2, 1), activation="f")), Notation(first_layer=1))
+    >>> lemma_truth(n, n.d(n.z[3][1], n.z[2][2])), lemma_truth(n, n.z[2][1]), lemma_truth(n, 2 * n.a[2][1])
+    ('∂z^(3)_1/∂z^(2)_2', 'z^(2)_1', '')
+    """
+    net = n.net
+    logged = derivative_log(net)
+    for value, what in logged:
+        if value is first_side or (type(value) is type(first_side) and _same(value, first_side)):
+            return what
+    entries = first_side.entries() if isinstance(first_side, Tensor) else [first_side]
+    keys = [quantity_key(net, v) for v in entries]
+    if keys and all(keys):
+        return first_side.name if isinstance(first_side, Tensor) else describe_key(n, keys[0])
+    if isinstance(first_side, Tensor):   # every entry a value n.d returned
+        found = [next((what for value, what in logged if not isinstance(value, Tensor) and _same(value, v)), "")
+                 for v in entries]
+        if all(found):
+            return found[0]
+    return ""
+
+
+def _same(u, v) -> bool:
+    """Structural equality (a Tensor: same shape, base and entries)."""
+    if isinstance(u, Tensor):
+        return isinstance(v, Tensor) and u.shape == v.shape and u.base == v.base and u.entries() == v.entries()
+    try:
+        return bool(u == v)
+    except (TypeError, RuntimeError):
+        return False

@@ -10,6 +10,7 @@ points.  Only a failure is handed to :mod:`symbp.judge.diagnose` (which imports 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -21,13 +22,14 @@ from ..claims.tensor import IllFormed
 from ..claims.view import View
 from ..model.spec import SpecError
 from .budget import call_with_budget
+from .coverage import coverage_note
 from .diagnose import diagnose, explain_ill_formed, off_sweep_counterexample
 from .evaluate import (MAX_CLAIM_EXPANSION, MAX_EXPANSION, MAX_NODES, NOTHING_HERE, RTOL, ExactRun, NetworkCache,
                        at, backend_of, exact_check, instantiate, numeric_values, refine_with_mpmath, relative_errors,
                        sample_points, spec_for, split_by_size, suspect_errors, target_note)
 from .identity import DIGITS, MP_TOL, check_exactly, draw_functions
 from .sweeps import weak_sweep_notes
-from .truth import LEMMA_NOTE, WrongTruth
+from .truth import LEMMA_CHECKED, LEMMA_NOTE, WrongTruth
 
 __all__ = ['Outcome', 'verify_claim', 'claim_sweep', 'undecided', 'UNDECIDED', 'DRAWS', 'EXACT_POINTS']
 
@@ -149,14 +151,20 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.
     cannot tell apart (:mod:`symbp.judge.sweeps`).
     """
     notes = []
+    cache = cache or NetworkCache()
     outcome = _judge(claim, derivation, notes, cache=cache, sweep=sweep, budget=budget,
                      numeric_only=numeric_only, points=points, seed=seed)
     if outcome.status in ("proven", "confirmed"):
         kind = claim.of if claim.kind == "chain" else claim.kind
-        notes += [LEMMA_NOTE] if kind == "lemma" else []
+        checked = any(note.startswith(LEMMA_CHECKED) for note in notes)
+        notes += [LEMMA_NOTE] if kind == "lemma" and not checked else []
         notes += weak_sweep_notes(claim_sweep(claim, derivation, sweep), batch=claim.scope == "batch")
+    gap = coverage_note(claim, derivation, claim_sweep(claim, derivation, sweep), cache)
+    notes += [gap] if gap else []
     for note in notes:
         outcome = outcome.with_note(note)
+    if gap and outcome.status in ("proven", "confirmed"):   # said on the verdict's line too, not only in the notes
+        outcome = dataclasses.replace(outcome, message=f"{outcome.message}; {gap}" if outcome.message else gap)
     return outcome
 
 
@@ -190,6 +198,9 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         if small:
             runs.append((sizes, m, net, symbols, small))
     nets = [r[2] for r in runs] + [o[3] for o in oversized]
+    judged = [inst for r in runs for inst in r[4]] + [inst for o in oversized for inst in o[2]]
+    if claim.kind == "lemma" and judged and all(inst.truth for inst in judged):
+        notes.append(f"{LEMMA_CHECKED} (e.g. {judged[0].truth}, by the CAS): the lemma is held against it")
     how = ", ".join(dict.fromkeys(net.target_cases()[0] for net in nets))
     notes.append(target_note(spec_for(derivation, claim, *sweep[0])) + (f"; exact check {how}" if how else ""))
     if nothing:
