@@ -359,8 +359,10 @@ def in_page_notation(expr, names):
     from sympy.core.function import AppliedUndef
     expr = sympy.sympify(expr)
     sub = {s: sympy.Symbol(names[s.name]) for s in expr.free_symbols if s.name in names}
-    fun = {a: sympy.Function(_PRINTED[a.func.__name__])(*a.args) for a in expr.atoms(AppliedUndef)
-           if a.func.__name__ in _PRINTED}
+    printed = {f: names[f + "()"] for f in ("f", "fp", "g", "gp") if f + "()" in names}   # the page's σ, σ'
+    printed = {**_PRINTED, **printed}
+    fun = {a: sympy.Function(printed[a.func.__name__])(*a.args) for a in expr.atoms(AppliedUndef)
+           if a.func.__name__ in printed}
     return expr.xreplace(fun).xreplace(sub) if fun else expr.xreplace(sub)
 
 

@@ -15,8 +15,8 @@ from .text import md_text, tex_text
 __all__ = ['EquationResult', 'DerivationResult', 'Report', 'HOLDS']
 
 
-#: Statuses under which a formula holds.
-HOLDS = ("proven", "proven for all depths", "confirmed")
+#: Statuses under which a formula holds (``definition``: it restates the model's definition, no derivative).
+HOLDS = ("proven", "proven for all depths", "confirmed", "definition")
 
 
 @dataclass
@@ -38,6 +38,8 @@ class EquationResult:
     steps: list | None = None
     seconds: float = 0.0
     notes: list = field(default_factory=list)
+    notation: str = ""             # the notation the claim was read in (one line)
+    own_notation: bool = False     # whether that is the claim's own, not the document's
 
     @property
     def unexpected(self) -> bool:
@@ -56,7 +58,8 @@ class EquationResult:
         return {"label": self.label, "kind": self.kind, "reading": self.reading, "latex": self.latex,
                 "status": self.status, "method": self.method, "architectures": self.architectures,
                 "max_rel_error": self.max_rel_error, "expected": self.expected,
-                "diagnosis": diagnosis, "counterexample": self.counterexample, "notes": list(self.notes)}
+                "diagnosis": diagnosis, "counterexample": self.counterexample, "notes": list(self.notes),
+                "notation": self.notation, "own_notation": self.own_notation}
 
     def _repr_markdown_(self):
         """The verdict in a Jupyter cell: label, formula, status and its reason."""
@@ -102,6 +105,8 @@ class DerivationResult:
         out = {}
         for e in self.equations:
             out[e.status] = out.get(e.status, 0) + 1
+            if e.status == "fails" and e.reading == "ocr":
+                out["fails (ocr)"] = out.get("fails (ocr)", 0) + 1
         return out
 
 
@@ -123,13 +128,15 @@ class Report:
     @property
     def summary(self) -> dict:
         """Counts over every equation, plus how many verdicts were not the pinned ones."""
-        s = {"equations": 0, "proven": 0, "confirmed": 0, "fails": 0, "ill_formed": 0, "error": 0, "unexpected": 0}
+        s = {"equations": 0, "proven": 0, "confirmed": 0, "fails": 0, "ill_formed": 0, "error": 0, "unexpected": 0,
+             "definition": 0, "fails_ocr": 0}
         for d in self.derivations:
             for e in d.equations:
                 s["equations"] += 1
                 key = "proven" if e.status.startswith("proven") else e.status.replace("-", "_")
                 s[key] += 1
                 s["unexpected"] += e.unexpected
+                s["fails_ocr"] += e.reading == "ocr" and e.status == "fails"
             if d.error:
                 s["equations"] += 1
                 s["error"] += 1
@@ -169,15 +176,23 @@ class Report:
                 mark = "!!" if e.unexpected else "  "
                 pinned = " (expected)" if e.expected == "fails" and not e.unexpected else ""
                 lines.append(f"{mark} {e.label:<34} {e.reading:<10} {e.verdict_text}{pinned}")
+                if e.own_notation:
+                    lines.append(f"     read in its own notation: {e.notation}")
                 if e.counterexample and e.status == "fails":
                     c = e.counterexample
                     lines.append(f"     counterexample {c['architecture']} m={c['batch_size']} at {c['where']}: "
                                  f"truth {c['truth_float']:.6g}, formula {c['formula_float']:.6g}")
-        s = self.summary
-        lines.append(f"{s['equations']} equations: {s['proven']} proven, {s['confirmed']} confirmed, "
-                     f"{s['fails']} fail, {s['ill_formed']} ill-formed, {s['error']} error; "
-                     f"{s['unexpected']} unexpected")
+        lines.append(self._total_line())
         return "\n".join(lines)
+
+    def _total_line(self) -> str:
+        """``N equations: … proven, … definition, … fail (… likely scanning slips), …``."""
+        s = self.summary
+        definitions = f"{s['definition']} definition, " if s["definition"] else ""
+        ocr = f" ({s['fails_ocr']} of them likely scanning slips)" if s["fails_ocr"] else ""
+        return (f"{s['equations']} equations: {s['proven']} proven, {definitions}{s['confirmed']} confirmed, "
+                f"{s['fails']} fail{ocr}, {s['ill_formed']} ill-formed, {s['error']} error; "
+                f"{s['unexpected']} unexpected")
 
     def to_markdown(self) -> str:
         """Per derivation: counts by status, then every claim and each failure's diagnosis."""
@@ -187,7 +202,10 @@ class Report:
             out.append(f"### {d.title}\n")
             out.append(f"`{d.name}` — source `{d.source}`: " + ", ".join(
                 f"{c.get(k, 0)} {k}" for k in ("proven for all depths",) * bool(c.get("proven for all depths"))
-                + ("proven", "confirmed", "fails", "ill-formed", "error")) + "\n")
+                + ("proven",) + ("definition",) * bool(c.get("definition"))
+                + ("confirmed", "fails", "ill-formed", "error"))
+                + (f" ({c['fails (ocr)']} of the fails likely scanning slips, reading `ocr`)"
+                   if c.get("fails (ocr)") else "") + "\n")
             if d.error:
                 out.append(f"**Could not be checked:** {d.error}\n")
             if d.equations:
@@ -203,10 +221,11 @@ class Report:
                         + (" **UNEXPECTED**" if e.unexpected else "")
                     out.append(f"| {md_text(e.label)} | {e.reading} | {e.kind} | {status} | {md_text(diag)} |")
                 out.append("")
-        s = self.summary
-        out.append(f"**Total:** {s['equations']} equations — {s['proven']} proven, {s['confirmed']} confirmed, "
-                   f"{s['fails']} fail, {s['ill_formed']} ill-formed, {s['error']} error; "
-                   f"{s['unexpected']} unexpected.")
+                own = [e for e in d.equations if e.own_notation]
+                if own:
+                    out.append("Read in a notation of their own: " + "; ".join(
+                        f"{md_text(e.label)} ({md_text(e.notation)})" for e in own) + ".\n")
+        out.append("**Total:** " + self._total_line().replace(": ", " — ", 1) + ".")
         return "\n".join(out)
 
     def to_latex(self) -> str:
