@@ -134,6 +134,18 @@ class Notation:
                 named.add(batch)
         return out
 
+    def shown(self, canon: str, default: str | None = None) -> str:
+        """How the page writes the view's ``canon``: its page name, else ``default`` (else ``canon``).
+
+        >>> nt = Notation(names={"w": "W", "beta": "lr"})
+        >>> nt.shown("W"), nt.shown("lr", "α"), nt.shown("z"), nt.shown("fp", "f'")
+        ('w', 'beta', 'z', "f'")
+        """
+        for page, view in self.all_names().items():
+            if view == canon:
+                return page
+        return canon if default is None else default
+
     @property
     def bias_slot(self) -> bool:
         """Whether index 0 addresses the bias (``W_j0 = b_j``, ``a_0 = 1``)."""

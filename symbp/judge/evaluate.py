@@ -152,7 +152,8 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, trut
                 if truth_check:
                     check_truth_side(claim, n, l, idx, sides[0])
                 where = f"example {n.k + notation.example_base}" if claim.scope == "example" and n.m > 1 else ""
-                where += (f" l={l}" if l is not None else "") + (f" {','.join(map(str, idx))}" if idx else "")
+                lv = claim.params[0] if claim.takes_layer else "l"   # the page's layer variable
+                where += (f" {lv}={l}" if l is not None else "") + (f" {','.join(map(str, idx))}" if idx else "")
                 for w, s, pos in _flatten(list(sides), where.strip()):
                     out.append(Instance(w, s, (n.k, l, idx, pos)))
     if not out:

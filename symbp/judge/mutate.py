@@ -238,7 +238,8 @@ def mutants(claim, doc, sweep=None, cache=None, faults=None):
             cands = [(fault, how)]
         elif name == "layer":
             cands = [(dataclasses.replace(fault, perturb={"shift": (fam, s)}),
-                      f"{fam} read one layer {'up' if s > 0 else 'down'}") for fam, s in _LAYER_SHIFTS]
+                      f"{doc.notation_of(claim).shown(fam)} read one layer {'up' if s > 0 else 'down'}")
+                     for fam, s in _LAYER_SHIFTS]
         else:
             cands = [(fault, "")]
         chosen, fallback = None, None
