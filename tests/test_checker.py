@@ -341,7 +341,7 @@ def test_json_follows_the_contract(tmp_path, capsys):
     assert e["status"] == "proven for all depths" and e["expected"] == "holds"
     assert e["notation"].startswith("layers from") and e["own_notation"] is False
     assert set(data["summary"]) == {"equations", "proven", "confirmed", "fails", "ill_formed", "error", "unexpected",
-                                    "definition", "fails_ocr"}
+                                    "definition", "ocr_slips"}
 
 
 def test_other_formats_render(tmp_path, capsys):

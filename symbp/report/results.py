@@ -105,8 +105,8 @@ class DerivationResult:
         out = {}
         for e in self.equations:
             out[e.status] = out.get(e.status, 0) + 1
-            if e.status == "fails" and e.reading == "ocr":
-                out["fails (ocr)"] = out.get("fails (ocr)", 0) + 1
+            if e.status in ("fails", "ill-formed") and e.reading == "ocr":
+                out["ocr slips"] = out.get("ocr slips", 0) + 1
         return out
 
 
@@ -129,14 +129,14 @@ class Report:
     def summary(self) -> dict:
         """Counts over every equation, plus how many verdicts were not the pinned ones."""
         s = {"equations": 0, "proven": 0, "confirmed": 0, "fails": 0, "ill_formed": 0, "error": 0, "unexpected": 0,
-             "definition": 0, "fails_ocr": 0}
+             "definition": 0, "ocr_slips": 0}
         for d in self.derivations:
             for e in d.equations:
                 s["equations"] += 1
                 key = "proven" if e.status.startswith("proven") else e.status.replace("-", "_")
                 s[key] += 1
                 s["unexpected"] += e.unexpected
-                s["fails_ocr"] += e.reading == "ocr" and e.status == "fails"
+                s["ocr_slips"] += e.reading == "ocr" and e.status in ("fails", "ill-formed")
             if d.error:
                 s["equations"] += 1
                 s["error"] += 1
@@ -186,12 +186,13 @@ class Report:
         return "\n".join(lines)
 
     def _total_line(self) -> str:
-        """``N equations: … proven, … definition, … fail (… likely scanning slips), …``."""
+        """``N equations: … proven, … definition, … confirmed, … fail, … ill-formed, … error (… likely scanning
+        slips); … unexpected``."""
         s = self.summary
         definitions = f"{s['definition']} definition, " if s["definition"] else ""
-        ocr = f" ({s['fails_ocr']} of them likely scanning slips)" if s["fails_ocr"] else ""
+        ocr = f" ({s['ocr_slips']} of the fails and ill-formed likely scanning slips)" if s["ocr_slips"] else ""
         return (f"{s['equations']} equations: {s['proven']} proven, {definitions}{s['confirmed']} confirmed, "
-                f"{s['fails']} fail{ocr}, {s['ill_formed']} ill-formed, {s['error']} error; "
+                f"{s['fails']} fail, {s['ill_formed']} ill-formed, {s['error']} error{ocr}; "
                 f"{s['unexpected']} unexpected")
 
     def to_markdown(self) -> str:
@@ -204,8 +205,8 @@ class Report:
                 f"{c.get(k, 0)} {k}" for k in ("proven for all depths",) * bool(c.get("proven for all depths"))
                 + ("proven",) + ("definition",) * bool(c.get("definition"))
                 + ("confirmed", "fails", "ill-formed", "error"))
-                + (f" ({c['fails (ocr)']} of the fails likely scanning slips, reading `ocr`)"
-                   if c.get("fails (ocr)") else "") + "\n")
+                + (f" ({c['ocr slips']} of them likely scanning slips, reading `ocr`)"
+                   if c.get("ocr slips") else "") + "\n")
             if d.error:
                 out.append(f"**Could not be checked:** {d.error}\n")
             if d.equations:
