@@ -25,6 +25,8 @@ all, (16) by 1/M, and the gradient formulas (17), (27), (28) by 1/(M·K). The ch
 other scalings are checked against it, and symbp names the convention each holds under: (11) a plain sum, and
 (17), (27), (28) an extra 1/K that no cost on the page has. No weight decay.
 """
+from dataclasses import replace
+
 from symengine import diff
 
 from symbp import Derivation, Notation, Tensor
@@ -82,6 +84,93 @@ def _da_dw1(n, d, i):
 def _dy_dw1(n, k, d, i):
     """∂y_k/∂w_{d,i}^{[1]} = ∂y_k/∂z_i^{[1]} · ∂z_i^{[1]}/∂w_{d,i}: w_{d,i} enters z_i^{[1]} only."""
     return n.partial(("a", 2), ("z", 1))[k, i] * _dz_dw1(n, d, i)
+
+
+def _g(n, l):
+    """g^{[l]}: the hidden activation g^{[1]}, the identity g^{[2]} of the output (the page's regression net)."""
+    return n.g if l < n.L else n.f_out
+
+
+def _B(n, l):
+    """B^{[l]}: the bias vector b^{[l]} repeated in each of the M columns (the page's batch bias)."""
+    return Tensor([[n.b[l][i]] * n.M for i in _units(n, l)], f"B^[{l}]", (1, 1))
+
+
+# -- the forward pass: (3), (4), (8), (10), (19) ------------------------------------------------------------
+_FORWARD_3 = r"z_{i,m}^{[1]} = \left( \sum_{d=1}^D w_{di}^{[1]T} x_{d,m} \right) + b_i^{[1]}"
+
+
+@doc.claim("(3)", kind="lemma", per="example", layer=lambda n: 1, archs=two_layer, latex=_FORWARD_3,
+           expect="fails",
+           note="the T read as a transpose: (W^{[1]T})_{d,i} = w_{i,d}, the weight from unit i to unit d, where "
+                "z_i needs w_{d,i} (from input d to node i); i runs past D and d past n^{[1]}")
+def forward_3(n, i):
+    return n.z[1][i], sum(n.W[1].T[d, i] * n.x[d] for d in _units(n, 0)) + n.b[1][i]
+
+
+@doc.claim("(3)", kind="lemma", per="example", layer=lambda n: 1, archs=two_layer, latex=_FORWARD_3,
+           reading="intended", note="w_{d,i}^{[1]}: the T only says the entry is the (i, d) entry of W^{[1]T} in (10)")
+def forward_3_intended(n, i):
+    return n.z[1][i], sum(n.W[1][d, i] * n.x[d] for d in _units(n, 0)) + n.b[1][i]
+
+
+@doc.claim("(4)", kind="lemma", per="example", layer=lambda n: 1, archs=two_layer,
+           latex=r"a_{i,m}^{[1]} = g^{[1]}(z_{i,m}^{[1]})")
+def forward_4(n, i):
+    return n.a[1][i], n.g(n.z[1][i])
+
+
+_FORWARD_8 = r"A^{[l]} = g^{[l]}(W^{[l]}A^{[l-1]} + B^{[l]})"
+
+
+@doc.claim("(8)", kind="lemma", per="batch", layer="all", archs=two_layer, latex=_FORWARD_8, expect="fails",
+           note="W^{[l]} where the page's own from-to convention needs W^{[l]T} (as (10) writes it): "
+                "n^{[l-1]} × n^{[l]} times n^{[l-1]} × M does not multiply")
+def forward_8(n, l):
+    return n.A[l], _g(n, l)(n.W[l] @ n.A[l - 1] + _B(n, l))
+
+
+@doc.claim("(8)", kind="lemma", per="batch", layer="all", archs=two_layer, latex=_FORWARD_8, reading="intended",
+           notation=replace(doc.notation, weight_index="to_from"),
+           note="read in the notation the matrix is printed in: W^{[l]} to-from (row i is node i's weights), "
+                "the page's w_{d,i} being its (i, d) entry")
+def forward_8_intended(n, l):
+    return n.A[l], _g(n, l)(n.W[l] @ n.A[l - 1] + _B(n, l))
+
+
+@doc.claim("(10)", kind="chain", of="lemma", per="batch", archs=two_layer,
+           latex=r"Y = W^{[2]^T} A^{[1]} + B^{[2]} = W^{[2]^T} \left( g^{[1]}(W^{[1]^T} X + B^{[1]}) \right) "
+                 r"+ B^{[2]}",
+           note="the first ⑩ (the forward pass); Y the estimates A^{[2]} (g^{[2]} the identity)")
+def forward_10(n):
+    return (n.A[n.L], n.W[2].T @ n.A[1] + _B(n, 2),
+            n.W[2].T @ n.g(n.W[1].T @ n.X + _B(n, 1)) + _B(n, 2))
+
+
+_FORWARD_19 = (r"y_k(x_m) = w_k^{[2] T} a_m^{[1]} + b_k^{[2]} = w_{1,k}^{[2]} a_1^{[1]} + w_{2,k}^{[2]} a_2^{[1]} + "
+               r"\dots + w_{i,k}^{[2]} a_i^{[1]} + \dots + w_{n,k}^{[2]} a_{n,k}^{[1]} + b_k^{[2]}")
+
+
+def _w_column(n, k):
+    """w_k^{[2]}: the weights into output k (column k of the from-to W^{[2]})."""
+    return _vec([n.W[2][i, k] for i in _units(n, 1)], f"w_{k}^[2]")
+
+
+@doc.claim("(19)", kind="chain", of="lemma", per="example", layer=lambda n: 2, archs=two_layer, latex=_FORWARD_19,
+           expect="fails",
+           note="the last term's a_{n,k}^{[1]}: read as the (n, k) entry of A^{[1]}, hidden unit n of sample k, not "
+                "of sample m (the line before it, y_k = w_k^T a_m + b_k, holds)")
+def forward_19(n, k):
+    last = n.size(1)
+    terms = sum(n.W[2][i, k] * n.a[1][i] for i in range(1, last)) + n.W[2][last, k] * n.A[1][last, k]
+    return _y(n, k), (_w_column(n, k).T @ n.a[1])[1, 1] + n.b[2][k], terms + n.b[2][k]
+
+
+@doc.claim("(19)", kind="chain", of="lemma", per="example", layer=lambda n: 2, archs=two_layer, latex=_FORWARD_19,
+           reading="intended", note="a_n^{[1]} (of sample m) in the last term")
+def forward_19_intended(n, k):
+    terms = sum(n.W[2][i, k] * n.a[1][i] for i in _units(n, 1))
+    return _y(n, k), (_w_column(n, k).T @ n.a[1])[1, 1] + n.b[2][k], terms + n.b[2][k]
 
 
 # -- the summed cost: (11) ----------------------------------------------------------------------------------
@@ -277,6 +366,21 @@ def partial_16(n, i):
     return n.partial(("a", 1), ("z", 0))[i, i], n.g(n.z[0][i])
 
 
+@doc.claim("⑯, only z^{[0]} for z^{[1]}", kind="lemma", per="example", layer=lambda n: 1, archs=two_layer,
+           latex=r"\frac{\partial a_i^{[1]}}{\partial z_{i,m}^{[0]}} = g'^{[1]}(z_{i,m}^{[0]})", expect="fails",
+           note="⑯ with its first fault alone (g' put right): z^{[0]} does not exist, the input layer has no "
+                "pre-activation (ill-formed)")
+def partial_16_layer_only(n, i):
+    return n.partial(("a", 1), ("z", 0))[i, i], n.gp(n.z[0][i])
+
+
+@doc.claim("⑯, only g for g'", kind="lemma", per="example", layer=lambda n: 1, archs=two_layer,
+           latex=r"\frac{\partial a_i^{[1]}}{\partial z_{i,m}^{[1]}} = g^{[1]}(z_{i,m}^{[1]})", expect="fails",
+           note="⑯ with its second fault alone (z^{[1]} put right): g^{[1]} where its derivative g' belongs")
+def partial_16_derivative_only(n, i):
+    return n.partial(("a", 1), ("z", 1))[i, i], n.g(n.z[1][i])
+
+
 @doc.claim("⑯", kind="lemma", per="example", layer=lambda n: 1, archs=two_layer, latex=_PARTIAL_16,
            reading="intended", note="g^{[1]}'(z_{i,m}^{[1]})")
 def partial_16_intended(n, i):
@@ -326,7 +430,7 @@ _GRAD_28 = (r"\frac{\partial E}{\partial w_{i,k}^{[2]}} = \frac{1}{M}\frac{1}{K}
 
 
 @doc.claim("(28)", kind="grad_W", per="batch", layer=lambda n: 2, archs=two_layer, latex=_GRAD_28, expect="fails",
-           note="OCR: 'q_i^{[2]}' is illegible, an unknown symbol (ill-formed); a_{i,m}^{[1]} is meant")
+           reading="ocr", note="a likely scanning slip: 'q_i^{[2]}' is illegible, an unknown symbol (ill-formed); a_{i,m}^{[1]} is meant")
 def grad_28(n, i, k):
     Y = n.A[n.L]
     return n.dJ_dW[2][i, k], sum((Y[k, m] - n.T[k, m]) * n.q[2][i] for m in _samples(n)) / (n.M * n.K)

@@ -66,6 +66,51 @@ def cost(n):
     return n.C, sum((n.y[k] - fx[k]) ** 2 for k in _units(n, L)) / 2
 
 
+def _w_column(n, l, j):
+    """w_j^(l): the weights into unit j of layer l (column j of the from-to W^(l)), a column vector."""
+    return Tensor([[n.W[l][i, j]] for i in _units(n, l - 1)], f"w_{j}^({l})", (1, 1))
+
+
+_FORWARD_2 = (r"o_{k} = o(z_{k}^{(L)}), \quad z_{k}^{(L)} = \mathbf{w}_{k}^{(L)} \mathbf{h}^{(L-1)}, \ \forall k; "
+              r"\quad h_{j}^{(L-1)} = \phi\left(z_{j}^{(L-1)}\right), \quad z_{j}^{(L-1)} = \mathbf{w}_{j}^{(L-1)} "
+              r"\mathbf{h}^{(L-2)}")
+
+
+@doc.claim("(2), o_k", kind="lemma", layer=lambda n: n.L, latex=_FORWARD_2, note="o_k = o(z_k^(L)), every output k")
+def forward_2_o(n, k):
+    return n.h[n.L][k], n.o_act(n.z[n.L][k])
+
+
+@doc.claim("(2), z_k^(L)", kind="lemma", layer=lambda n: n.L, latex=_FORWARD_2, expect="fails",
+           note="w_k h: two column vectors do not multiply; the page's own convention (z = Wᵀh, as (1) writes it) "
+                "needs w_kᵀ h")
+def forward_2_zL(n, k):
+    return n.z[n.L][k], _w_column(n, n.L, k) @ n.h[n.L - 1]
+
+
+@doc.claim("(2), z_k^(L)", kind="lemma", layer=lambda n: n.L, latex=_FORWARD_2, reading="intended",
+           note="w_kᵀ h^(L-1), + b_k^(L): symbp's networks carry a bias the page's has not")
+def forward_2_zL_intended(n, k):
+    return n.z[n.L][k], (_w_column(n, n.L, k).T @ n.h[n.L - 1])[1, 1] + n.b[n.L][k]
+
+
+@doc.claim("(2), h_j^(L-1)", kind="lemma", layer=last_hidden, latex=_FORWARD_2, note="every unit j of layer L−1")
+def forward_2_h(n, j):
+    return n.h[n.L - 1][j], n.phi(n.z[n.L - 1][j])
+
+
+@doc.claim("(2), z_j^(L-1)", kind="lemma", layer=last_hidden, latex=_FORWARD_2, expect="fails",
+           note="w_j h: two column vectors do not multiply (w_jᵀ h is meant, as for z_k^(L))")
+def forward_2_zh(n, j):
+    return n.z[n.L - 1][j], _w_column(n, n.L - 1, j) @ n.h[n.L - 2]
+
+
+@doc.claim("(2), z_j^(L-1)", kind="lemma", layer=last_hidden, latex=_FORWARD_2, reading="intended",
+           note="w_jᵀ h^(L-2), + b_j^(L-1) (symbp's bias)")
+def forward_2_zh_intended(n, j):
+    return n.z[n.L - 1][j], (_w_column(n, n.L - 1, j).T @ n.h[n.L - 2])[1, 1] + n.b[n.L - 1][j]
+
+
 @doc.claim("(3)", kind="chain", of="grad_W", layer=last_hidden,
            latex=r"\frac{d}{dw_{i,j}^{(L-1)}} J_{ML} = \sum_k \underbrace{\frac{\delta J_{ML}}{do_k}\frac{do_k}"
                  r"{dz_k^{(L)}}}_{\delta_k^{(L)}} \underbrace{\frac{dz_k^{(L)}}{dh_j^{(L-1)}}}_{w_{j,k}^{(L)}}"

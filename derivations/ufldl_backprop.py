@@ -218,9 +218,9 @@ def mat_grad_W(n, l):
     return n.dC_dW[l], n.delta[l + 1] @ n.a[l].T
 
 
-@doc.claim("∇b (matrix)", kind="grad_b", layer="all", expect="fails",
+@doc.claim("∇b (matrix)", kind="grad_b", layer="all", expect="fails", reading="ocr",
            latex=r"\nabla_{h^{(l)}} J(W, b; x, y) = \delta^{(l+1)}",
-           note="OCR/typo h for b: read literally, ∇ w.r.t. the activations h^(l) = a^(l) is (W^(l))ᵀδ^(l+1) "
+           note="a likely scanning slip, h for b: read literally, ∇ w.r.t. the activations h^(l) = a^(l) is (W^(l))ᵀδ^(l+1) "
                 "(s_l entries), not δ^(l+1) (s_{l+1} entries): the shapes differ")
 def mat_grad_h(n, l):
     return n.dC_da[l], n.delta[l + 1]
@@ -242,15 +242,16 @@ def impl_note(n, l, i):
 # -- one iteration of batch gradient descent ----------------------------------------------------------
 @doc.claim("batch GD step 2b", kind="grad_W", per="batch", layer="all",
            latex=r"\Delta W^{(l)} = \Delta W^{(l)} + \nabla_{W^{(l)}} J(W, b; x, y) \quad (i = 1..m)",
-           note="the accumulation after the loop, ΔW = Σ_i ∇_W J(x^(i),y^(i)); (x, y) read as the loop's i-th "
-                "example; checked against Σ_i ∂J_i/∂W (a restatement: holds by definition)")
+           note="the accumulation after the loop, ΔW = Σ_i ∇_W J(x^(i),y^(i)), with the page's own "
+                "∇_{W^(l)} J(W,b;x,y) = δ^(l+1)(a^(l))ᵀ (∇W (matrix)); (x, y) read as the loop's i-th example; "
+                "checked against Σ_i ∂J_i/∂W")
 def batch_2b(n, l):
-    return _acc(ex.dC_dW[l] for ex in n.examples), _acc(ex.dC_dW[l] for ex in n.examples)
+    return _acc(ex.dC_dW[l] for ex in n.examples), _acc(ex.delta[l + 1] @ ex.a[l].T for ex in n.examples)
 
 
-@doc.claim("batch GD step 2c", kind="grad_b", per="batch", layer="all", expect="fails",
+@doc.claim("batch GD step 2c", kind="grad_b", per="batch", layer="all", expect="fails", reading="ocr",
            latex=r"\Delta b^{(l)} = \Delta b^{(l)} + \nabla_{h^{(l)}} J(W, b; x, y) \quad (i = 1..m)",
-           note="the same h-for-b as ∇b (matrix): read literally it accumulates ∂J_i/∂a^(l) (s_l entries) "
+           note="the same likely scanning slip, h for b, as ∇b (matrix): read literally it accumulates ∂J_i/∂a^(l) (s_l entries) "
                 "into Δb^(l) (s_{l+1} entries); (x, y) read as the loop's i-th example")
 def batch_2c(n, l):
     return _acc(ex.dC_db[l] for ex in n.examples), _acc(ex.dC_da[l] for ex in n.examples)
@@ -259,7 +260,7 @@ def batch_2c(n, l):
 @doc.claim("batch GD step 2c", kind="grad_b", per="batch", layer="all", reading="intended",
            latex=r"\Delta b^{(l)} = \Delta b^{(l)} + \nabla_{b^{(l)}} J(W, b; x, y) \quad (i = 1..m)")
 def batch_2c_intended(n, l):
-    return _acc(ex.dC_db[l] for ex in n.examples), _acc(ex.dC_db[l] for ex in n.examples)
+    return _acc(ex.dC_db[l] for ex in n.examples), _acc(ex.delta[l + 1] for ex in n.examples)
 
 
 @doc.claim("update W (batch GD step 3)", kind="update_W", layer="all",
@@ -514,9 +515,9 @@ def summary_delta(n, l, i):
     return n.delta[l][i], n.fp(n.z[l][i]) * sum(n.delta[l + 1][j] * n.W[l][j, i] for j in _units(n, l + 1))
 
 
-@doc.claim("summary: arbitrary hidden ∂W", kind="grad_W", layer="all", expect="fails",
+@doc.claim("summary: arbitrary hidden ∂W", kind="grad_W", layer="all", expect="fails", reading="ocr",
            latex=r"\frac{\partial}{\partial W_{ii}^{(l)}} J(W, b; x, y) = a_i^{(l)} * \delta_j^{(l+1)}",
-           note="OCR W_ii for W_ji: read literally, the left side is the diagonal entry ∂J/∂W_ii^(l) while the "
+           note="a likely scanning slip, W_ii for W_ji: read literally, the left side is the diagonal entry ∂J/∂W_ii^(l) while the "
                 "right side has a free j; W_00 and W_ii beyond s_{l+1} do not exist")
 def summary_W(n, l, j, i):
     return n.dC_dW[l][i, i], n.a[l][i] * n.delta[l + 1][j]

@@ -339,10 +339,11 @@ def test_json_follows_the_contract(tmp_path, capsys):
     assert set(d) == {"name", "title", "source", "equations"}
     e = d["equations"][0]
     assert set(e) == {"label", "kind", "reading", "latex", "status", "method", "architectures", "max_rel_error",
-                      "expected", "diagnosis", "counterexample", "notes"}
+                      "expected", "diagnosis", "counterexample", "notes", "notation", "own_notation"}
     assert e["status"] == "proven for all depths" and e["expected"] == "holds"
+    assert e["notation"].startswith("layers from") and e["own_notation"] is False
     assert set(data["summary"]) == {"equations", "proven", "confirmed", "fails", "ill_formed", "error", "undecided",
-                                    "unexpected"}
+                                    "unexpected", "definition", "ocr_slips"}
 
 
 def test_other_formats_render(tmp_path, capsys):

@@ -132,8 +132,9 @@ def test_single_formula_transcript_has_its_step(verdicts):
     assert "What this proves" in t.to_markdown()
 
 
-def _evaluate_printed(text):
-    """A counterexample side as printed, evaluated with the fixed random functions of the generic f, f', g, g'."""
+def _evaluate_printed(text, page_functions=None):
+    """A counterexample side as printed, evaluated with the fixed random functions of the generic f, f', g, g'
+    (``page_functions``: the page's names for them, ``{"phi": "f"}``, as the counterexample prints them)."""
     import symengine
     from symbp.judge.identity import GENERIC_FUNCTIONS, default_draws, oracle_symbols, random_closed
     u = sympy.Symbol("u")
@@ -141,14 +142,15 @@ def _evaluate_printed(text):
     names = {g: sympy.Lambda(u, sympy.sympify(random_closed(symengine.Function(g)(symengine.Symbol("u"))))
                              .xreplace(coefficients)) for g in GENERIC_FUNCTIONS}
     names["sigma"] = sympy.Lambda(u, 1 / (1 + sympy.exp(-u)))
+    names.update({page: names[canon] for page, canon in (page_functions or {}).items()})
     assert "…" not in text, "the printed value was cut"
     expr = sympy.sympify(text.replace("f'(", "fp(").replace("g'(", "gp(").replace("σ(", "sigma("), locals=names)
     return sympy.N(expr, 30)
 
 
-def _assert_differs(cex):
+def _assert_differs(cex, page_functions=None):
     assert cex["architecture"] and all(re.fullmatch(r"-?\d+(/\d+)?", v) for v in cex["point"].values())
-    t, f = _evaluate_printed(cex["truth"]), _evaluate_printed(cex["formula"])
+    t, f = _evaluate_printed(cex["truth"], page_functions), _evaluate_printed(cex["formula"], page_functions)
     assert abs(t - f) > 1e-9 * max(abs(t), abs(f), 1)
     assert abs(t - cex["truth_float"]) <= 1e-9 * max(1, abs(t))
     assert abs(f - cex["formula_float"]) <= 1e-9 * max(1, abs(f))
@@ -217,7 +219,9 @@ def test_every_bundled_failure_has_an_exact_counterexample():
     report = check(ROOT / "derivations")
     fails = [(d.name, e) for d in report.derivations for e in d.equations if e.status == "fails"]
     assert len(fails) >= 10
+    generic = {"f": "f", "fp": "fp", "f_out": "g", "fp_out": "gp"}   # the sweep's output activation, where generic
     for name, e in fails:
         assert e.counterexample, f"{name} {e.label!r}: no counterexample"
-        _assert_differs(e.counterexample)
+        notation = load_derivation(ROOT / "derivations" / f"{name}.py").notation   # it prints the page's names
+        _assert_differs(e.counterexample, {p: generic[v] for p, v in notation.names.items() if v in generic})
     assert load_derivation(ROOT / "derivations" / "ufldl_backprop.py")

@@ -19,6 +19,7 @@ or more sides make a chain (every link is checked).
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import inspect
 from dataclasses import dataclass, field
@@ -36,7 +37,9 @@ __all__ = ['Derivation', 'Claim', 'ClaimError', 'KINDS', 'READINGS', 'DEFAULT_SW
 KINDS = ("delta", "grad_W", "grad_b", "update_W", "update_b", "cost", "lemma", "chain")
 
 
-READINGS = ("as-written", "intended")
+#: ``as-written``: the formula as printed; ``intended``: a corrected twin where the page's intent is clear;
+#: ``ocr``: as the scan reads it, where a scanning slip (not the author's error) is the likely cause.
+READINGS = ("as-written", "intended", "ocr")
 
 
 LAYER_CHOICES = ("output", "hidden", "all")
@@ -81,6 +84,7 @@ class Claim:
     archs: Callable | None = None  # predicate on (sizes, m): architectures the claim speaks of
     layer_var: str | None = None   # the page's name of the layer parameter (default: l or layer)
     units: dict | None = None      # unit index -> its layer: an offset from l, or callable(n, l) -> layer
+    notation: Notation | None = None  # the claim's own notation (a page that switches conventions), else the doc's
 
     @property
     def params(self):
@@ -157,6 +161,27 @@ class Derivation:
         self.claims: list[Claim] = []
         self.file = ""
 
+    def notation_of(self, claim) -> Notation:
+        """The notation ``claim`` is read in: its own (``claim(..., notation=...)``) or the document's.
+
+        >>> doc = Derivation("d", "D", "-", Notation())
+        >>> @doc.claim("(1)", kind="cost", latex="", notation=Notation(first_layer=1))
+        ... def c(n):
+        ...     return n.C, n.C
+        >>> doc.notation_of(c).first_layer, doc.notation.first_layer
+        (1, 0)
+        """
+        return claim.notation if claim.notation is not None else self.notation
+
+    def for_claim(self, claim) -> "Derivation":
+        """This document as ``claim`` is read: a shallow copy whose notation is the claim's (the same object
+        when the claim has none of its own)."""
+        if claim.notation is None:
+            return self
+        doc = copy.copy(self)
+        doc.notation = claim.notation
+        return doc
+
     @property
     def sweep(self) -> tuple:
         """The architectures every claim is judged on: the default sweep and the document's own, in order."""
@@ -168,13 +193,15 @@ class Derivation:
         return tuple(out)
 
     def claim(self, label, kind, latex, *, layer=None, of=None, per=None, reading="as-written",
-              expect="holds", note="", spec=None, where=None, archs=None, layer_var=None, units=None):
+              expect="holds", note="", spec=None, where=None, archs=None, layer_var=None, units=None,
+              notation=None):
         """Register the decorated function as the claim ``label`` of this document.
 
         ``layer`` is ``"output"``, ``"hidden"``, ``"all"`` or a function of ``n`` giving one layer or the
         layers the claim is asserted for (``lambda n: range(2, n.L)``), in the page's numbering;
         ``layer_var`` names the page's layer parameter (``"k"``) when it is not ``l``; ``units`` gives each
         unit index its layer (``{"k": 1, "j": 0}``: k runs over the units of layer l+1, j over layer l).
+        ``notation`` reads this one claim in a notation of its own (a page that changes conventions mid-proof).
         """
         where_ = f"claim {label!r}"
         if not isinstance(label, str) or not label.strip():
@@ -196,6 +223,8 @@ class Derivation:
             raise ClaimError(f"{where_}: layer {layer!r} is not one of {', '.join(LAYER_CHOICES)} or a function of n")
         if per not in (None, "example", "batch"):
             raise ClaimError(f"{where_}: per {per!r} is not 'example' or 'batch'")
+        if notation is not None and not isinstance(notation, Notation):
+            raise ClaimError(f"{where_}: notation= must be a Notation, not {type(notation).__name__}")
         if any(c.label == label and c.reading == reading for c in self.claims):
             raise ClaimError(f"{where_}: duplicate label (reading {reading!r}) in derivation {self.name!r}")
 
@@ -212,7 +241,7 @@ class Derivation:
             check_spec_fields({**self.spec, **dict(spec or {})}, where_)
             unit_layers = None if units is None else {k: on_page(v) if callable(v) else v for k, v in units.items()}
             c = Claim(label, kind, latex, on_page(fn), self.name, lay, of, per, reading, expect, note,
-                      dict(spec or {}), where, archs, layer_var, unit_layers)
+                      dict(spec or {}), where, archs, layer_var, unit_layers, notation)
             _check_parameters(c, where_, layer)
             self.claims.append(c)
             return c

@@ -53,6 +53,10 @@ PAGE_SYMBOL = "page."
 _INTEGER_FIELDS = ("first_layer", "unit_base", "example_base")
 
 
+#: A vector of one example -> the view's matrix of it over the batch (renamed along with the vector).
+_BATCH_OF = {"a": "A", "z": "Z", "x": "X", "y": "Y", "delta": "Delta"}
+
+
 _CHOICES = {
     "first_layer": (0, 1),
     "weight_index": ("to_from", "from_to"),
@@ -111,8 +115,44 @@ class Notation:
         >>> bishop = Notation(names={"a": "z", "z": "a", "h": "f"})
         >>> bishop.canonical("a"), bishop.canonical("z"), bishop.canonical("h"), bishop.canonical("W")
         ('z', 'a', 'f', 'W')
+        >>> bishop.canonical("A"), bishop.canonical("Z")    # the batch matrices follow their vectors
+        ('Z', 'A')
         """
-        return self.names.get(name, name)
+        return self.all_names().get(name, name)
+
+    def all_names(self) -> dict:
+        """``names`` with the batch matrices renamed like their vectors, where the page does not name them.
+
+        A page whose ``a`` is the view's ``z`` writes ``A`` for the batch of its ``a``: ``{"a": "z"}`` brings
+        ``{"A": "Z"}`` (likewise z/Z, x/X, y/Y, delta/Delta), unless the page names that capital or the view's
+        batch matrix itself.
+
+        >>> Notation(names={"a": "z", "h": "a"}).all_names() == {"a": "z", "h": "a", "A": "Z", "H": "A"}
+        True
+        >>> Notation(names={"t": "y", "T": "Y"}).all_names() == {"t": "y", "T": "Y"}
+        True
+        """
+        out = dict(self.names)
+        named = set(self.names.values())
+        for page, view in self.names.items():
+            batch = _BATCH_OF.get(view)
+            capital = page[:1].upper() + page[1:]
+            if batch and page[:1].islower() and capital not in out and batch not in named:
+                out[capital] = batch
+                named.add(batch)
+        return out
+
+    def shown(self, canon: str, default: str | None = None) -> str:
+        """How the page writes the view's ``canon``: its page name, else ``default`` (else ``canon``).
+
+        >>> nt = Notation(names={"w": "W", "beta": "lr"})
+        >>> nt.shown("W"), nt.shown("lr", "α"), nt.shown("z"), nt.shown("fp", "f'")
+        ('w', 'beta', 'z', "f'")
+        """
+        for page, view in self.all_names().items():
+            if view == canon:
+                return page
+        return canon if default is None else default
 
     @property
     def bias_slot(self) -> bool:

@@ -16,11 +16,16 @@ from .derivative import derivative
 from .notation import PAGE_FUNCTIONS, PAGE_SYMBOL, PAGE_VALUES, Notation
 from .tensor import LENIENT, IllFormed, Tensor, is_tensor
 
-__all__ = ['View', 'PageView', 'on_page', 'view_of', 'LAYER_READS', 'Layers']
+__all__ = ['View', 'PageView', 'on_page', 'view_of', 'LAYER_READS', 'PAGE_READS', 'Layers']
 
 
 #: Callbacks ``hook(name, l)`` told of every layer read through a view (used by :mod:`symbp.judge.locality`).
 LAYER_READS: list = []
+
+
+#: Callbacks ``hook(canon)`` told of every quantity a page reads, by the view's name (used by
+#: :mod:`symbp.judge.definition`).
+PAGE_READS: list = []
 
 
 class Layers:
@@ -56,7 +61,7 @@ class View:
         self.net, self.nt, self.k = net, notation, k
         self.perturb = perturb or {}
         self._symbols = symbols if symbols is not None else {}
-        self._page_of = {v: p for p, v in notation.names.items()}     # view name -> the page's name
+        self._page_of = {v: p for p, v in notation.all_names().items()}   # view name -> the page's name
         self.B = net.backend.B
         self.L = net.L + notation.first_layer
         self.first = notation.first_layer
@@ -93,6 +98,8 @@ class View:
         (True, True)
         """
         canon = self.resolve(name)
+        for hook in PAGE_READS:
+            hook(canon)
         if canon == "examples":
             return [PageView(ex) for ex in self.examples]
         if canon == "partial":
@@ -123,7 +130,7 @@ class View:
         >>> "h" in View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"h": "a"})).known()
         True
         """
-        return set(PAGE_VALUES) | set(PAGE_FUNCTIONS) | set(self.nt.names)
+        return set(PAGE_VALUES) | set(PAGE_FUNCTIONS) | set(self.nt.all_names())
 
     def _free(self, key):
         """The free symbol ``key`` shared by every view of the same check."""
@@ -152,17 +159,23 @@ class View:
         nt, net, u, e = self.nt, self.net, self.nt.unit_base, self.nt.example_base
         off = 1 if nt.weight_named_after == "source" else 0
         out = _Shown({"lambda": self._page_of.get("lam", "λ"), "alpha": self._page_of.get("lr", "α")})
+        W, b, x, y = (self.shown(q) for q in ("W", "b", "x", "y"))
         for c in range(1, net.L + 1):
             d = c - off + self.first
             for j in range(net.sizes[c]):
                 for i in range(net.sizes[c - 1]):
-                    a, b = (j, i) if nt.weight_index == "to_from" else (i, j)
-                    out[f"W{c}_{j}_{i}"] = f"W^({d})_{{{a + u},{b + u}}}"
-                out[f"b{c}_{j}"] = f"b^({d})_{{{j + u}}}"
+                    r, s = (j, i) if nt.weight_index == "to_from" else (i, j)
+                    out[f"W{c}_{j}_{i}"] = f"{W}^({d})_{{{r + u},{s + u}}}"
+                out[f"b{c}_{j}"] = f"{b}^({d})_{{{j + u}}}"
         for k in range(net.m):
             ex = f"^[{k + e}]" if net.m > 1 else ""
-            out.update({f"x{k}_{i}": f"x_{{{i + u}}}{ex}" for i in range(net.sizes[0])})
-            out.update({f"y{k}_{i}": f"y_{{{i + u}}}{ex}" for i in range(net.sizes[-1])})
+            out.update({f"x{k}_{i}": f"{x}_{{{i + u}}}{ex}" for i in range(net.sizes[0])})
+            out.update({f"y{k}_{i}": f"{y}_{{{i + u}}}{ex}" for i in range(net.sizes[-1])})
+        for fn, out_fn in (("f", "f_out"), ("fp", "fp_out")):   # the activations, as functions: "fp()" -> σ'
+            if fn in self._page_of:
+                out[fn + "()"] = self._page_of[fn]
+            if out_fn in self._page_of:
+                out[{"f": "g", "fp": "gp"}[fn] + "()"] = self._page_of[out_fn]
         return out
 
     # -- layer numbering ------------------------------------------------------------
@@ -264,7 +277,11 @@ class View:
             slots = {1: (lambda j: bias_entry(c, j))} if self.nt.bias_slot else {}
             t = Tensor(rows, f"{self.shown(name)}^({l})", (b, b), slots)
             flip = (self.nt.weight_index == "from_to") != bool(self.perturb.get("transpose_W") and name == "W")
-            return t.T if flip else t
+            if not flip:
+                return t
+            t = t.T
+            t.name = f"{self.shown(name)}^({l})"   # the page's own matrix: it writes no transpose
+            return t
         return Layers(self.shown(name), [l - self._shift("W") for l in self.weight_layers], build)
 
     @cached_property
@@ -294,7 +311,9 @@ class View:
             derivative = not derivative
         row = ACTIVATIONS[name]
         fn = row.derivative if derivative else row.symbolic
-        return lambda u: u._map(lambda v: fn(v, self.B), ("f'" if derivative else "f") + f"({u.name})") \
+        canon = ("fp" if derivative else "f") + ("_out" if canon_layer == self.net.L and self.net.L > 1 else "")
+        shown = self._page_of.get(canon) or ("f'" if derivative else "f")
+        return lambda u: u._map(lambda v: fn(v, self.B), f"{shown}({u.name})") \
             if is_tensor(u) else fn(u, self.B)
 
     def f(self, u):

@@ -10,7 +10,7 @@ from lark import Tree
 
 from ..claims import tensor as matrix_vocabulary
 from ..claims.tensor import Identity, IllFormed, Tensor
-from ..claims.view import Layers, view_of
+from ..claims.view import PAGE_READS, Layers, view_of
 from .grammar import FUNCTIONS, MATRIX_FUNCTIONS, MAX_DIGITS, MAX_POWER, MAX_RANGE, MAX_STEPS, VALUES, chained
 
 __all__ = ['evaluate']
@@ -99,7 +99,11 @@ class _Interpreter:
         if self.n is None:
             return None
         canon = self.n.nt.canonical(name)
-        return canon if canon in VALUES or canon in FUNCTIONS else None
+        if canon in VALUES or canon in FUNCTIONS:
+            for hook in PAGE_READS:   # what the formula reads (symbp.judge.definition)
+                hook(canon)
+            return canon
+        return None
 
     def known(self):
         names = set(self.env)

@@ -53,7 +53,7 @@ _TOP = {"name": str, "title": str, "source": str, "sweep": list, "one_example": 
 
 _CLAIM = {"label": str, "kind": str, "latex": str, "args": list, "sides": list, "layer": str, "of": str,
           "per": str, "reading": str, "expect": str, "note": str, "spec": dict, "where": str, "archs": str,
-          "layer_var": str, "units": dict}
+          "layer_var": str, "units": dict, "notation": dict}
 
 
 _NOTATION = {"first_layer": int, "weight_index": str, "weight_named_after": str, "bias": str, "samples": str,
@@ -114,12 +114,14 @@ def _add_claim(doc, i, c):
     for key in ("label", "kind", "sides"):
         if key not in c:
             raise DeclarativeError(f"{where}: needs {key!r}")
+    own = _notation(c["notation"], f"{where}: notation") if "notation" in c else None
+    notation = own or doc.notation
     params = tuple(c.get("args", ()))
     for p in params:
         if not isinstance(p, str) or not _IDENT.match(p) or p in _RESERVED or p == "n":
             raise DeclarativeError(f"{where}: args: {p!r} is not a free variable name (a name not used by the view)")
-        if p in doc.notation.names:
-            raise DeclarativeError(f"{where}: args: {p!r} is the page's name for {doc.notation.names[p]!r}")
+        if p in notation.all_names():
+            raise DeclarativeError(f"{where}: args: {p!r} is the page's name for {notation.all_names()[p]!r}")
     if len(set(params)) != len(params):
         raise DeclarativeError(f"{where}: args: a variable is named twice")
     sides = c["sides"]
@@ -144,13 +146,15 @@ def _add_claim(doc, i, c):
     for tree in trees:
         for call in tree.find_data("call"):
             fname = str(call.children[0])
-            if fname not in MATRIX_FUNCTIONS and doc.notation.canonical(fname) not in FUNCTIONS:
+            if fname not in MATRIX_FUNCTIONS and notation.canonical(fname) not in FUNCTIONS:
                 raise DeclarativeError(f"{where}: unknown function {fname!r} (allowed: "
                                        f"{', '.join(sorted({*FUNCTIONS, *MATRIX_FUNCTIONS}))}, sum, prod)")
     layer_names = (layer_var,) if layer_var else DEFAULT_LAYER_VARS
     indices = params[1:] if params[:1] and params[0] in layer_names else params
     kw = {k: c[k] for k in ("of", "per", "reading", "expect", "note", "spec") if k in c}
     kw.update(layer_var=c.get("layer_var"), units=units)
+    if own is not None:
+        kw["notation"] = own
     if cond is not None:
         kw["where"] = lambda *idx, t=cond: bool(evaluate(t, None, dict(zip(indices, idx))))
     if archs is not None:
@@ -201,18 +205,7 @@ def load_toml(path) -> Derivation:
         if key not in data:
             raise DeclarativeError(f"derivation: needs {key!r}" + (" (at least one [[claim]])" if key == "claim"
                                                                    else ""))
-    nt = dict(data.get("notation", {}))
-    _check_table(nt, _NOTATION, "notation")
-    names = nt.get("names", {})
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
-        raise DeclarativeError("notation: names maps page names to view names (strings)")
-    grammar = sorted(set(names) & _GRAMMAR_WORDS)
-    if grammar:
-        raise DeclarativeError(f"notation: names: {grammar[0]!r} is a word of the formula grammar, not a name")
-    try:
-        notation = Notation(**nt)
-    except NotationError as e:
-        raise DeclarativeError(f"notation: {e}") from None
+    notation = _notation(data.get("notation", {}), "notation")
     spec = data.get("spec", {})
     _check_spec(spec, "spec")
     kw = {"sweep": _sweep(data["sweep"])} if "sweep" in data else {}
@@ -226,6 +219,24 @@ def load_toml(path) -> Derivation:
             _check_spec(c["spec"], f"claim {i}: spec")
         _add_claim(doc, i, c)
     return doc
+
+
+def _notation(table, where) -> Notation:
+    """The Notation of a ``[notation]`` table (the document's, or one claim's own)."""
+    if not isinstance(table, dict):
+        raise DeclarativeError(f"{where} must be a table")
+    nt = dict(table)
+    _check_table(nt, _NOTATION, where)
+    names = nt.get("names", {})
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+        raise DeclarativeError(f"{where}: names maps page names to view names (strings)")
+    grammar = sorted(set(names) & _GRAMMAR_WORDS)
+    if grammar:
+        raise DeclarativeError(f"{where}: names: {grammar[0]!r} is a word of the formula grammar, not a name")
+    try:
+        return Notation(**nt)
+    except NotationError as e:
+        raise DeclarativeError(f"{where}: {e}") from None
 
 
 def _check_spec(spec, where):

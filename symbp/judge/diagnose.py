@@ -91,16 +91,21 @@ def _holds_when(claim, derivation, runs, side, **how):
 
 def _readings(claim, derivation, runs, side, step=""):
     """The first counterfactual reading under which the claim holds, as a diagnosis (or None)."""
+    nt = derivation.notation   # every name in the page's own words
     if _holds_when(claim, derivation, runs, side, perturb={"swap_f": True}):
-        return _d("derivative", "f where f' belongs (or f' where f belongs)" + step)
+        f, fp = nt.shown("f"), nt.shown("fp", "f'")
+        return _d("derivative", f"{f} where {fp} belongs (or {fp} where {f} belongs)" + step)
+    lv = claim.params[0] if claim.takes_layer else "l"
     for family in ("z", "a", "delta", "W", "b"):
         for shift in (-1, 1):
             if _holds_when(claim, derivation, runs, side, perturb={"shift": (family, shift)}):
-                how = ("one layer too high (as if {f}^(l+1) stood where {f}^(l) belongs)" if shift == -1 else
-                       "one layer too low (as if {f}^(l) stood where {f}^(l+1) belongs)").format(f=family)
-                return _d("layer", f"{family} of the wrong layer: {how}" + step)
+                how = ("one layer too high (as if {f}^({l}+1) stood where {f}^({l}) belongs)" if shift == -1 else
+                       "one layer too low (as if {f}^({l}) stood where {f}^({l}+1) belongs)").format(
+                           f=nt.shown(family), l=lv)
+                return _d("layer", f"{nt.shown(family)} of the wrong layer: {how}" + step)
     if _holds_when(claim, derivation, runs, side, perturb={"transpose_W": True}):
-        return _d("transpose", "W where Wᵀ belongs (or Wᵀ where W belongs)" + step)
+        w = nt.shown("W")
+        return _d("transpose", f"{w} where {w}ᵀ belongs (or {w}ᵀ where {w} belongs)" + step)
     if len(claim.indices) >= 2 and _holds_when(claim, derivation, runs, side, swap_indices=True):
         return _d("transpose", f"indices transposed: holds with ({', '.join(reversed(claim.indices))}) "
                   f"for ({', '.join(claim.indices)})" + step)
@@ -368,9 +373,13 @@ def in_page_notation(expr, names):
     from sympy.core.function import AppliedUndef
     expr = sympy.sympify(expr)
     sub = {s: sympy.Symbol(names[s.name]) for s in expr.free_symbols if s.name in names}
-    fun = {a: sympy.Function(_PRINTED[a.func.__name__])(*a.args) for a in expr.atoms(AppliedUndef)
-           if a.func.__name__ in _PRINTED}
-    return expr.xreplace(fun).xreplace(sub) if fun else expr.xreplace(sub)
+    printed = {f: names[f + "()"] for f in ("f", "fp", "g", "gp") if f + "()" in names}   # the page's σ, σ'
+    printed = {**_PRINTED, **printed}
+    expr = expr.xreplace(sub)
+    if not any(a.func.__name__ in printed for a in expr.atoms(AppliedUndef)):
+        return expr
+    return expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in printed,   # nested ones too
+                        lambda e: sympy.Function(printed[e.func.__name__])(*e.args))
 
 
 def _residual(run, num, side, notation):

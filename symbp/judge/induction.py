@@ -256,17 +256,19 @@ class InductionResult:
     failed: tuple | None = None     # (case, sizes) of the first case that does not hold
     nonlocal_: list = field(default_factory=list)   # why the claim is not local ([] when it is)
 
-    def describe(self) -> str:
-        """One sentence: what was proven, under which assumptions (or why not)."""
+    def describe(self, notation=None) -> str:
+        """One sentence: what was proven, under which assumptions (or why not), in ``notation``'s names."""
         if self.status != "proven":
             return self.detail
-        f = ("for every differentiable f" if self.activation in GENERIC
-             else f"for f = {self.activation} (by its derivative identity)")
+        shown = notation.shown if notation is not None else (lambda c, d=None: d or c)
+        fn = shown("f")
+        f = (f"for every differentiable {fn}" if self.activation in GENERIC
+             else f"for {fn} = {self.activation} (by its derivative identity)")
         parts = []
         if "base" in self.total:
-            parts.append("base case (output layer, any input a^(L−1))")
+            parts.append(f"base case (output layer, any input {shown('a')}^(L−1))")
         if "step" in self.total:
-            parts.append("induction step (layer l under an undefined downstream cost G(z^(l+1)))")
+            parts.append(f"induction step (layer l under an undefined downstream cost G({shown('z')}^(l+1)))")
         return f"by induction: {' and '.join(parts)} exact {f}, every width 1–{self.bound}"
 
 
@@ -453,7 +455,8 @@ def extend_to_all_depths(outcome: Outcome, claim, derivation, *, budget=10.0, ba
         return _fails(outcome, found, "the induction holds for widths 1–%d, but the formula fails on a wider or "
                       "deeper network" % bound)
     shown = ", ".join(str(list(s)) for s, _ in WIDE_CHECK)
-    note = (f"{res.describe()}; local: it reads only layers l−1, l, l+1 (the output layer: L, L−1) and no "
+    said = res.describe(derivation.notation)   # in the page's names
+    note = (f"{said}; local: it reads only layers l−1, l, l+1 (the output layer: L, L−1) and no "
             f"absolute depth, width or unit index; also agrees numerically on {shown}")
     return dataclasses.replace(outcome, status=ALL_DEPTHS,
-                               message=_join(outcome.message, res.describe())).with_note(note)
+                               message=_join(outcome.message, said)).with_note(note)

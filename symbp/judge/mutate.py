@@ -201,11 +201,11 @@ def differs(original, mutant, doc, sweep, cache):
         net = cache.get(spec_for(doc, original, sizes, m))
         symbols = {}
         try:
-            base = instantiate(original, net, doc.notation, symbols)
+            base = instantiate(original, net, doc.notation_of(original), symbols)
         except IllFormed:
             continue
         try:
-            alt = instantiate(mutant, net, doc.notation, symbols)
+            alt = instantiate(mutant, net, doc.notation_of(original), symbols)
         except _READ_ERRORS:
             changed = True
             continue
@@ -238,7 +238,8 @@ def mutants(claim, doc, sweep=None, cache=None, faults=None):
             cands = [(fault, how)]
         elif name == "layer":
             cands = [(dataclasses.replace(fault, perturb={"shift": (fam, s)}),
-                      f"{fam} read one layer {'up' if s > 0 else 'down'}") for fam, s in _LAYER_SHIFTS]
+                      f"{doc.notation_of(claim).shown(fam)} read one layer {'up' if s > 0 else 'down'}")
+                     for fam, s in _LAYER_SHIFTS]
         else:
             cands = [(fault, "")]
         chosen, fallback = None, None
@@ -303,7 +304,7 @@ def holding_claims(doc, sweep=None, cache=None, **opts):
     """The claims of ``doc`` whose verdict holds (proven or confirmed)."""
     cache = cache or NetworkCache()
     return [c for c in doc.claims
-            if verify_claim(c, doc, cache=cache, sweep=sweep, **opts).status in HOLDS]
+            if verify_claim(c, doc.for_claim(c), cache=cache, sweep=sweep, **opts).status in HOLDS]
 
 
 def mutate(doc, *, sweep=None, faults=None, budget=10.0, numeric_only=False, points=20, seed=0, claims=None,
@@ -321,7 +322,7 @@ def mutate(doc, *, sweep=None, faults=None, budget=10.0, numeric_only=False, poi
                 results.append(MutantResult(doc.name, claim.label, claim.reading, name, how, "equivalent"))
                 continue
             try:
-                o = verify_claim(mut, doc, cache=cache, sweep=sweep, **opts)
+                o = verify_claim(mut, doc.for_claim(mut), cache=cache, sweep=sweep, **opts)
                 status, diag = o.status, o.diagnosis
                 detail = (diag or {}).get("detail", "") or o.message
             except Exception as e:  # the mutant raised: the checker reports an error verdict

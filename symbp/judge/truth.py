@@ -28,6 +28,8 @@ fast path.
 
 from __future__ import annotations
 
+import re
+
 from ..claims.derivative import derivative_log, describe_key, quantity_key
 from ..claims.tensor import IllFormed, Tensor
 
@@ -135,11 +137,28 @@ def check_truth_side(claim, n, l, idx, first_side):
                 continue
             if _matches(first_side, truth, idx):
                 return
-    names = [name for name, _ in TRUTHS[kind]]
-    where = (f" at l={l}" if l is not None else "") + (f", {', '.join(map(str, idx))}" if idx else "")
+    names = [_in_page_words(name, n.nt) for name, _ in TRUTHS[kind]]
+    lv = claim.params[0] if claim.takes_layer else "l"
+    where = (f" at {lv}={l}" if l is not None else "") + (f", {', '.join(map(str, idx))}" if idx else "")
     also = f" (nor {', '.join(names[1:])})" if len(names) > 1 else ""
+    head, rest = _EXAMPLE[kind].split("[", 1) if "[" in _EXAMPLE[kind] else (_EXAMPLE[kind], "")
+    example = n.nt.shown(head) + ("[" + rest if rest else "")
     raise WrongTruth(f"the first side{where} is not {names[0]}{also}: a {kind} claim returns the true "
-                     f"quantity first (e.g. n.{_EXAMPLE[kind]}); a claim comparing two formulas is kind='lemma'")
+                     f"quantity first (e.g. n.{example}); a claim comparing two formulas is kind='lemma'")
+
+
+_WORDS = re.compile(r"δ|Δ|\bW\b|\bb\b|\bC\b|\bJ\b|\blr\b")
+
+
+def _in_page_words(text, notation):
+    """``text`` (a TRUTHS name) with the view's quantities in the page's names (``δ^(l)`` -> ``d^(l)``).
+
+    >>> from symbp.claims.notation import Notation
+    >>> _in_page_words("W^(l) − lr·∂J/∂W^(l)", Notation(names={"w": "W", "beta": "lr"}))
+    'w^(l) − beta·∂J/∂w^(l)'
+    """
+    view = {"δ": "delta", "Δ": "Delta"}
+    return _WORDS.sub(lambda m: notation.shown(view.get(m.group(0), m.group(0)), m.group(0)), text)
 
 
 _EXAMPLE = {"delta": "delta[l][i]", "grad_W": "dC_dW[l][j, i]", "grad_b": "dC_db[l][j]", "update_W": "step_W[l]",

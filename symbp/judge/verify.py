@@ -11,6 +11,7 @@ points.  Only a failure is handed to :mod:`symbp.judge.diagnose` (which imports 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -172,6 +173,7 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
     """The verdict on ``claim`` over its sweep (numeric, exact, diagnosis); appends what it rests on to ``notes``."""
     cache = cache or NetworkCache()
     sweep = claim_sweep(claim, derivation, sweep)
+    mname = derivation.notation.shown("m")   # the page's name for the batch size
     if not sweep:
         return Outcome("ill-formed", message="no architecture of the sweep fits the claim's archs= filter")
     runs, ill, oversized, nothing = [], [], [], []
@@ -185,10 +187,10 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         try:
             instances = instantiate(claim, net, derivation.notation, symbols, truth_check=True)
         except WrongTruth as e:
-            return Outcome("ill-formed", "symbolic", [list(sizes)], message=f"{e} on {list(sizes)} m={m}")
+            return Outcome("ill-formed", "symbolic", [list(sizes)], message=f"{e} on {list(sizes)} {mname}={m}")
         except IllFormed as e:
             if str(e).startswith(NOTHING_HERE):
-                nothing.append(f"{list(sizes)} m={m}")
+                nothing.append(f"{list(sizes)} {mname}={m}")
             else:
                 ill.append((sizes, m, str(e)))
             continue
@@ -202,7 +204,8 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
     if claim.kind == "lemma" and judged and all(inst.truth for inst in judged):
         notes.append(f"{LEMMA_CHECKED} (e.g. {judged[0].truth}, by the CAS): the lemma is held against it")
     how = ", ".join(dict.fromkeys(net.target_cases()[0] for net in nets))
-    notes.append(target_note(spec_for(derivation, claim, *sweep[0])) + (f"; exact check {how}" if how else ""))
+    note = target_note(spec_for(derivation, claim, *sweep[0])) + (f"; exact check {how}" if how else "")
+    notes.append(re.sub(r"\by(?=[ _]|$)", derivation.notation.shown("y"), note))   # the page's name for y
     if nothing:
         notes.append(f"not judged on {', '.join(nothing)}: {NOTHING_HERE}")
         if not runs and not ill and not oversized:
@@ -210,7 +213,7 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
     archs = [list(s) for s, *_ in runs]
     too_large = sum(len(large) for _, _, large, _ in oversized)
     size_note = (f"{too_large} instance(s) with more than {MAX_NODES} distinct subexpressions each "
-                 f"({', '.join(f'{list(s)} m={m}' for s, m, _, _ in oversized)}) are too large for the numeric "
+                 f"({', '.join(f'{list(s)} {mname}={m}' for s, m, _, _ in oversized)}) are too large for the numeric "
                  f"check: they are judged by the exact check alone") if oversized else ""
     if not runs and oversized and not ill:
         return _judge_exactly(oversized, budget, numeric_only, size_note)
@@ -230,7 +233,7 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         try:
             vals = numeric_values(net, symbols, instances, pts, draws)
         except IllFormed as e:
-            return Outcome("ill-formed", "numeric", [list(sizes)], message=f"{e} on {list(sizes)} m={m}")
+            return Outcome("ill-formed", "numeric", [list(sizes)], message=f"{e} on {list(sizes)} {mname}={m}")
         errors, refined = relative_errors(vals), 0
         suspect = suspect_errors(vals, errors)
         failing = errors > RTOL
@@ -250,7 +253,7 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         bad = ~np.isfinite(vals)
         if bad.any():
             p, inst, side = np.argwhere(bad)[0]
-            where = f"{list(sizes)} m={m}{at(instances[inst].where)}"
+            where = f"{list(sizes)} {mname}={m}{at(instances[inst].where)}"
             if bad[:, :, 0].any():
                 return Outcome("error", "numeric", [list(sizes)],
                                message=f"the truth is not finite (nan/inf) at a sample point on {where}")

@@ -15,8 +15,8 @@ from .text import TEX_PREAMBLE, md_code, md_text, one_line, safe_math, tex_break
 __all__ = ['EquationResult', 'DerivationResult', 'Report', 'HOLDS', 'EXPECTED', 'plural', 'counts_text']
 
 
-#: Statuses under which a formula holds.
-HOLDS = ("proven", "proven for all depths", "confirmed")
+#: Statuses under which a formula holds (``definition``: it restates the model's definition, no derivative).
+HOLDS = ("proven", "proven for all depths", "confirmed", "definition")
 
 
 @dataclass
@@ -38,6 +38,8 @@ class EquationResult:
     steps: list | None = None
     seconds: float = 0.0
     notes: list = field(default_factory=list)
+    notation: str = ""             # the notation the claim was read in (one line)
+    own_notation: bool = False     # whether that is the claim's own, not the document's
 
     @property
     def unexpected(self) -> bool:
@@ -56,7 +58,8 @@ class EquationResult:
         return {"label": self.label, "kind": self.kind, "reading": self.reading, "latex": self.latex,
                 "status": self.status, "method": self.method, "architectures": self.architectures,
                 "max_rel_error": self.max_rel_error, "expected": self.expected,
-                "diagnosis": diagnosis, "counterexample": self.counterexample, "notes": list(self.notes)}
+                "diagnosis": diagnosis, "counterexample": self.counterexample, "notes": list(self.notes),
+                "notation": self.notation, "own_notation": self.own_notation}
 
     def _repr_markdown_(self):
         """The verdict in a Jupyter cell: label, formula, status and its reason."""
@@ -109,6 +112,8 @@ class DerivationResult:
         out = {}
         for e in self.equations:
             out[e.status] = out.get(e.status, 0) + 1
+            if e.status in ("fails", "ill-formed") and e.reading == "ocr":
+                out["ocr slips"] = out.get("ocr slips", 0) + 1
         return out
 
 
@@ -130,9 +135,12 @@ def counts_text(c: dict) -> str:
     proven = c.get("proven", 0) + c.get("proven for all depths", 0)
     depths = f" ({c['proven for all depths']} for all depths)" if c.get("proven for all depths") else ""
     fails = c.get("fails", 0)
-    return (f"{proven} proven{depths}, {c.get('confirmed', 0)} confirmed, {fails} {'fails' if fails == 1 else 'fail'}, "
+    definitions = f"{c['definition']} definition, " if c.get("definition") else ""
+    return (f"{proven} proven{depths}, {definitions}{c.get('confirmed', 0)} confirmed, {fails} {'fails' if fails == 1 else 'fail'}, "
             f"{c.get('ill-formed', 0)} ill-formed, {plural(c.get('error', 0), 'error')}"
-            + (f", {c['undecided']} undecided (time limit)" if c.get("undecided") else ""))
+            + (f", {c['undecided']} undecided (time limit)" if c.get("undecided") else "")
+            + (f" ({c['ocr slips']} of the fails and ill-formed likely scanning slips, reading `ocr`)"
+               if c.get("ocr slips") else ""))
 
 
 #: The word after a verdict that is the one the derivation pinned (a formula the page gets wrong on purpose).
@@ -171,7 +179,7 @@ class Report:
         not as an equation.  ``undecided`` counts the claims whose judgement hit a time limit.
         """
         s = {"equations": 0, "proven": 0, "proven_all_depths": 0, "confirmed": 0, "fails": 0, "ill_formed": 0,
-             "error": 0, "undecided": 0, "unexpected": 0}
+             "error": 0, "undecided": 0, "unexpected": 0, "definition": 0, "ocr_slips": 0}
         for d in self.derivations:
             for e in d.equations:
                 s["equations"] += 1
@@ -179,6 +187,7 @@ class Report:
                 key = "proven" if e.status.startswith("proven") else e.status.replace("-", "_")
                 s[key] += 1
                 s["unexpected"] += e.unexpected
+                s["ocr_slips"] += e.reading == "ocr" and e.status in ("fails", "ill-formed")
             if d.error:
                 s["error"] += 1
                 s["unexpected"] += 1
@@ -201,8 +210,7 @@ class Report:
         s = self.summary
         c = {"proven": s["proven"] - s["proven_all_depths"], "proven for all depths": s["proven_all_depths"],
              "confirmed": s["confirmed"], "fails": s["fails"], "ill-formed": s["ill_formed"], "error": s["error"]}
-        if s["undecided"]:
-            c["undecided"] = s["undecided"]
+        c.update({"definition": s["definition"], "undecided": s["undecided"], "ocr slips": s["ocr_slips"]})
         return f"{plural(s['equations'], 'equation')}: {counts_text(c)}; {s['unexpected']} unexpected"
 
     def to_dict(self) -> dict:
@@ -227,6 +235,8 @@ class Report:
                 mark = "!!" if e.unexpected else "  "
                 pinned = " " + EXPECTED if e.expected == "fails" and not e.unexpected else ""
                 lines.append(f"{mark} {one_line(e.label):<34} {one_line(e.reading):<10} {one_line(e.verdict_text)}{pinned}")
+                if e.own_notation:
+                    lines.append(one_line(f"     read in its own notation: {e.notation}"))
                 if e.counterexample and e.status == "fails":
                     c = e.counterexample
                     lines.append(one_line(f"     counterexample {c['architecture']} m={c['batch_size']}{' at ' + c['where'] if c['where'] else ''}: "
@@ -256,6 +266,10 @@ class Report:
                         + (" **UNEXPECTED**" if e.unexpected else "")
                     out.append(f"| {md_text(e.label)} | {md_text(e.reading)} | {md_text(e.kind)} | {status} | {diag} |")
                 out.append("")
+                own = [e for e in d.equations if e.own_notation]
+                if own:
+                    out.append("Read in a notation of their own: " + "; ".join(
+                        f"{md_text(e.label)} ({md_text(e.notation)})" for e in own) + ".\n")
         out.append(f"**Total:** {self._total()}.")
         return "\n".join(out)
 

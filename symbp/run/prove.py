@@ -622,13 +622,13 @@ def _transcript(doc, claim, result, cache, sweep):
     if cex and result.status not in HOLDS:   # show the steps where the counterexample is
         sizes, m = tuple(cex["architecture"]), cex["batch_size"]
     net = cache.get(spec_for(doc, claim, sizes, m))
-    pr = Printer(net, doc.notation)
+    pr = Printer(net, doc.notation_of(claim))
     t.architecture = list(sizes)
     t.activation = net.spec.activation
     t.cost = _cost_lines(doc, claim, net, pr)
     t.chain_rule = _chain_rule(claim, doc, cache)
     try:
-        instances = instantiate(claim, net, doc.notation, {})
+        instances = instantiate(claim, net, doc.notation_of(claim), {})
     except (IllFormed, IndexError, KeyError, ValueError, TypeError) as e:
         t.unreadable = str(e)
         return t

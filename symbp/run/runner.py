@@ -19,15 +19,27 @@ from pathlib import Path
 
 from ..claims.derivation import Derivation, select_labels
 from ..claims.view import on_page
+from ..judge.definition import DEFINITION_NOTE, reads_only_forward
 from ..judge.evaluate import NetworkCache
 from ..judge.exact import exact_function
 from ..judge.induction import extend_to_all_depths, induction_limit
-from ..judge.verify import verify_claim
+from ..judge.verify import claim_sweep, verify_claim
 from ..report.results import DerivationResult, EquationResult, Report
 from .isolate import enter_child, how_it_ended, raised, send
 from .load import LoadError, bundled_derivations, load_derivation, resolve
 
-__all__ = ['check', 'check_derivation', 'run_isolated', 'Interrupted']
+__all__ = ['check', 'check_derivation', 'run_isolated', 'notation_text', 'Interrupted']
+
+
+def notation_text(notation) -> str:
+    """One line naming a notation's conventions and its names (what the report says a claim was read in).
+
+    >>> from symbp.claims.notation import Notation
+    >>> notation_text(Notation(names={"h": "a"}))
+    'layers from 0; W to-from, W^(l) named after the layer it enters; bias vector; examples as rows; units from 1; names h → a'
+    """
+    names = ", ".join(f"{p} → {v}" for p, v in notation.names.items())
+    return notation.describe() + (f"; names {names}" if names else "")
 
 
 def _exact_claim_function(fn):
@@ -63,16 +75,20 @@ def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", 
     for i, claim in enumerate(doc.claims):
         if i < start or claim.label not in picked:
             continue
+        read_in = doc.for_claim(claim)   # the claim's own notation where it has one
         if announce:
             announce(i, EquationResult(claim.label, claim.kind, claim.reading, claim.latex, "error", "symbolic", [],
                                        None, claim.expect, None, None, f"{file}: claim {claim.label!r}", claim.note))
         t0 = time.monotonic()
         try:
             claim = dataclasses.replace(claim, fn=_exact_claim_function(claim.fn))   # float literals -> rationals
-            o = verify_claim(claim, doc, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
+            o = verify_claim(claim, read_in, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
                              points=points, seed=seed)
             if not numeric_only:   # proven on the sweep: base case + induction step, with their own time limit
-                o = extend_to_all_depths(o, claim, doc, budget=induction_limit(budget), backend=backend)
+                o = extend_to_all_depths(o, claim, read_in, budget=induction_limit(budget), backend=backend)
+            if o.status.startswith("proven") and reads_only_forward(claim, read_in, claim_sweep(claim, read_in, sweep),
+                                                                     cache):
+                o = dataclasses.replace(o, status="definition", notes=[DEFINITION_NOTE] + list(o.notes))
             status, method, archs, err, diag, cex, msg, steps = (o.status, o.method, o.architectures,
                                                                 o.max_rel_error, o.diagnosis, o.counterexample,
                                                                 o.message, o.steps)
@@ -91,7 +107,8 @@ def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", 
             msg = f"{file}: claim {claim.label!r}: {msg}"
         eq = EquationResult(claim.label, claim.kind, claim.reading, claim.latex, status, method, archs,
                             None if err is None else float(err), claim.expect, diag, cex, msg, claim.note, steps,
-                            notes=notes)
+                            notes=notes, notation=notation_text(read_in.notation),
+                            own_notation=claim.notation is not None)
         eq.seconds = time.monotonic() - t0
         yield i, eq
 

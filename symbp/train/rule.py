@@ -32,9 +32,13 @@ class RuleError(ValueError):
 def _candidates(doc: Derivation, kinds, reading, prefer=()):
     """Non-chain claims of ``kinds``: labels in ``prefer`` first, then the wanted reading, in document order."""
     found = [c for c in doc.claims if c.kind in kinds and (c.kind.startswith("update") or c.scope == "example")
-             and (reading == "intended" or c.reading == "as-written")]
+             and (reading == "intended" or c.reading in _AS_PRINTED)]
     return sorted(found, key=lambda c: (c.label not in prefer, kinds.index(c.kind), c.reading != reading,
-                                        c.reading != "as-written"))
+                                        c.reading not in _AS_PRINTED))
+
+
+#: The readings of what the page prints: as written, and as scanned (a likely OCR slip is still the text).
+_AS_PRINTED = ("as-written", "ocr")
 
 
 #: Stands in for every true quantity inside a rule: a formula that contains it is a definition, not a rule.
