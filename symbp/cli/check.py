@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from ..claims.derivation import select_labels
+from ..judge.budget import TIME_LIMIT
 from .args import arch, budget, jobs, output_file, points, seed
 
 __all__ = ["add_parser", "run", "unmatched_claims", "FORMATS"]
@@ -31,9 +32,9 @@ def add_parser(sub):
     c.add_argument("--numeric-only", action="store_true", help="skip the exact symbolic check")
     c.add_argument("--backend", choices=("symengine", "sympy"), default="symengine",
                    help="computer algebra backend for the ground truth (default: symengine)")
-    c.add_argument("--budget", type=budget, default=10.0, metavar="SECONDS",
-                   help="time budget of the exact check per claim; past it the claim is checked numerically "
-                        "and the verdict says so (default: 10)")
+    c.add_argument("--budget", type=budget, default=TIME_LIMIT, metavar="SECONDS",
+                   help="time limit of each exact step of a claim, a safety net: what is attempted is bounded by work; a "
+                        "step that hits the limit makes the verdict undecided (default: 60)")
     c.add_argument("--jobs", type=jobs, default=1, metavar="N",
                    help="check derivations in N processes (default: 1)")
     c.add_argument("--points", type=points, default=20, metavar="P",

@@ -6,6 +6,7 @@ import json
 import sys
 
 from ..claims.derivation import select_labels
+from ..judge.budget import TIME_LIMIT
 from .args import budget
 
 __all__ = ['add_parser', 'run', 'render_table', 'fault_slug', 'fault_name']
@@ -27,8 +28,9 @@ def add_parser(subparsers):
     p.add_argument("--claim", action="append", metavar="LABEL",
                    help="only the claims this picks: a label, a glob or a part of a label (repeatable)")
     p.add_argument("--numeric-only", action="store_true", help="skip the exact symbolic check of each mutant")
-    p.add_argument("--budget", type=budget, default=10.0, metavar="SECONDS",
-                   help="time budget of the exact check per mutant (default: 10)")
+    p.add_argument("--budget", type=budget, default=TIME_LIMIT, metavar="SECONDS",
+                   help="time limit of each exact step of a claim, a safety net: what is attempted is bounded by work; a "
+                        "step that hits the limit makes the verdict undecided (default: 60)")
     return p
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from ..claims.derivation import select_labels
+from ..judge.budget import TIME_LIMIT
 from .args import budget, output_file
 
 __all__ = ['add_parser', 'run']
@@ -29,8 +30,9 @@ def add_parser(subparsers):
     p.add_argument("--format", choices=("markdown", "latex", "html"), default="markdown",
                    help="output format (default: markdown; latex is a standalone document for pdflatex)")
     p.add_argument("--output", "-o", type=output_file, metavar="FILE", help="write the transcript to FILE instead of stdout")
-    p.add_argument("--budget", type=budget, default=10.0, metavar="SECONDS",
-                   help="time budget of the exact checks per claim (default: 10)")
+    p.add_argument("--budget", type=budget, default=TIME_LIMIT, metavar="SECONDS",
+                   help="time limit of each exact step of a claim, a safety net: what is attempted is bounded by work; a "
+                        "step that hits the limit makes the verdict undecided (default: 60)")
     p.add_argument("--backend", choices=("symengine", "sympy"), default="symengine",
                    help="computer algebra backend for the ground truth (default: symengine)")
     return p

@@ -15,11 +15,11 @@ import time
 import numpy as np
 
 from ..model.activations import ACTIVATIONS, GENERIC, VECTOR_ACTIVATIONS
-from .args import learning_rate, momentum, non_negative, positive_int, positive_number, seed
 from ..model.costs import AVERAGES, COSTS
 from ..model.spec import NetworkSpec, SpecError
 from ..train.datasets import DATASETS, load
 from ..train.trainer import Trainer
+from .args import learning_rate, momentum, non_negative, positive_int, positive_number, seed
 
 __all__ = ['add_parser', 'run', 'DEFAULTS', 'accuracy']
 

@@ -8,7 +8,11 @@ import select
 import signal
 import time
 
-__all__ = ['run_forked', 'call_with_budget']
+__all__ = ['run_forked', 'call_with_budget', 'TIME_LIMIT']
+
+#: The default time limit (seconds) of a claim's exact check: a safety net, not a decision. What is attempted is
+#: bounded by work (symbp.judge.evaluate.MAX_EXPANSION); when the limit fires, the verdict is ``undecided``.
+TIME_LIMIT = 60.0
 
 
 def run_forked(thunks, budget):

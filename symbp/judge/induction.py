@@ -42,6 +42,7 @@ from ..claims.tensor import IllFormed
 from ..model.activations import GENERIC
 from ..model.spec import SpecError
 from ..oracle.symbolic import SymbolicNetwork
+from .budget import TIME_LIMIT
 from .evaluate import at, instantiate, spec_for
 from .verify import UNDECIDED, Outcome, undecided
 
@@ -300,7 +301,7 @@ def _run_cases(claim, derivation, cases, backend, budget):
     return [r for r in run_forked(thunks, budget) if r is not None]
 
 
-def prove_all_depths(claim, derivation, *, bound=DEFAULT_BOUND, budget=10.0, backend="symengine") -> InductionResult:
+def prove_all_depths(claim, derivation, *, bound=DEFAULT_BOUND, budget=6 * TIME_LIMIT, backend="symengine") -> InductionResult:
     """Prove the base case and the induction step of ``claim`` exactly, for every width up to ``bound``.
 
     Examples
@@ -405,7 +406,7 @@ def induction_limit(budget: float) -> float:
     return max(60.0, 6.0 * budget)
 
 
-def extend_to_all_depths(outcome: Outcome, claim, derivation, *, budget=10.0, backend="symengine",
+def extend_to_all_depths(outcome: Outcome, claim, derivation, *, budget=6 * TIME_LIMIT, backend="symengine",
                          bound=DEFAULT_BOUND) -> Outcome:
     """``outcome`` upgraded to ``proven for all depths`` when the induction proves ``claim`` and it is local.
 

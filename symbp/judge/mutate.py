@@ -33,6 +33,7 @@ import numpy as np
 
 from ..claims.tensor import LENIENT, IllFormed, Tensor, has_nan
 from ..claims.view import View
+from .budget import TIME_LIMIT
 from .evaluate import RTOL, NetworkCache, instantiate, numeric_values, relative_errors, sample_points, spec_for
 from .verify import verify_claim
 
@@ -307,7 +308,7 @@ def holding_claims(doc, sweep=None, cache=None, **opts):
             if verify_claim(c, doc.for_claim(c), cache=cache, sweep=sweep, **opts).status in HOLDS]
 
 
-def mutate(doc, *, sweep=None, faults=None, budget=10.0, numeric_only=False, points=20, seed=0, claims=None,
+def mutate(doc, *, sweep=None, faults=None, budget=TIME_LIMIT, numeric_only=False, points=20, seed=0, claims=None,
            progress=None):
     """Mutate every holding claim of ``doc`` and check each mutant; returns ``[MutantResult]``."""
     cache = NetworkCache()

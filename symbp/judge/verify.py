@@ -22,11 +22,11 @@ from ..claims.derivation import Claim
 from ..claims.tensor import IllFormed
 from ..claims.view import View
 from ..model.spec import SpecError
-from .budget import call_with_budget
+from .budget import TIME_LIMIT, call_with_budget
 from .coverage import coverage_note
 from .diagnose import diagnose, explain_ill_formed, off_sweep_counterexample
-from .evaluate import (MAX_CLAIM_EXPANSION, MAX_EXPANSION, MAX_NODES, NOTHING_HERE, RTOL, ExactRun, NetworkCache,
-                       at, backend_of, exact_check, instantiate, numeric_values, refine_with_mpmath, relative_errors,
+from .evaluate import (MAX_CLAIM_EXPANSION, MAX_EXPANSION, MAX_NODES, NOTHING_HERE, RTOL, ExactRun, NetworkCache, at,
+                       backend_of, exact_check, instantiate, numeric_values, refine_with_mpmath, relative_errors,
                        sample_points, spec_for, split_by_size, suspect_errors, target_note)
 from .identity import DIGITS, MP_TOL, check_exactly, draw_functions
 from .sweeps import weak_sweep_notes
@@ -142,7 +142,7 @@ def claim_sweep(claim: Claim, derivation, sweep=None) -> list:
     return sorted(sweep, key=lambda a: (len(a[0]), sum(a[0]) * a[1]))
 
 
-def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=10.0, numeric_only=False,
+def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=TIME_LIMIT, numeric_only=False,
                  points=20, seed=0):
     """Verify ``claim`` of ``derivation`` over ``sweep``; returns an :class:`Outcome` with its notes.
 

@@ -31,8 +31,9 @@ from sympy.core.function import AppliedUndef
 
 from ..claims.derivation import Derivation, select_labels
 from ..claims.tensor import IllFormed
-from ..judge.evaluate import NetworkCache, instantiate, spec_for
+from ..judge.budget import TIME_LIMIT
 from ..judge.diagnose import named_exps
+from ..judge.evaluate import NetworkCache, instantiate, spec_for
 from ..judge.induction import ALL_DEPTHS, StepNetwork
 from ..model.costs import COSTS
 from ..report.results import HOLDS
@@ -655,7 +656,7 @@ def _transcript(doc, claim, result, cache, sweep):
     return t
 
 
-def transcripts(derivation, label=None, *, sweep=None, budget=10.0, backend="symengine"):
+def transcripts(derivation, label=None, *, sweep=None, budget=TIME_LIMIT, backend="symengine"):
     """The proof transcripts of the claims of ``derivation`` that ``label`` picks (every claim when None).
 
     ``label`` is a label, a glob or a part of a label, as ``symbp check --claim`` (:func:`select_labels`).

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..claims.derivation import Derivation, select_labels
 from ..claims.view import on_page
+from ..judge.budget import TIME_LIMIT
 from ..judge.definition import DEFINITION_NOTE, reads_only_forward
 from ..judge.evaluate import NetworkCache
 from ..judge.exact import exact_function
@@ -48,7 +49,7 @@ def _exact_claim_function(fn):
     return on_page(exact_function(inner)) if inner is not None else exact_function(fn)
 
 
-def check_derivation(doc: Derivation, *, sweep=None, backend="symengine", budget=10.0, numeric_only=False,
+def check_derivation(doc: Derivation, *, sweep=None, backend="symengine", budget=TIME_LIMIT, numeric_only=False,
                      points=20, seed=0, only=None, progress=None, debug=False) -> DerivationResult:
     """Verify every claim of ``doc`` in a forked child; a claim that raises or ends the process is an ``error``.
 
@@ -66,7 +67,7 @@ def check_derivation(doc: Derivation, *, sweep=None, backend="symengine", budget
     return run_isolated([doc], opts, progress=progress)[0]
 
 
-def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", budget=10.0, numeric_only=False,
+def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", budget=TIME_LIMIT, numeric_only=False,
                   points=20, seed=0, only=None, debug=False, announce=None):
     """Yield ``(index, EquationResult)`` for the claims of ``doc`` from ``start`` on (run in the child)."""
     cache = NetworkCache(backend)
