@@ -197,7 +197,7 @@ def test_ocr_slips_are_counted_apart(defs):
     s = report.summary
     assert s["ocr_slips"] == 1 and s["fails"] == 3 and s["definition"] == 2 and report.exit_code == 0
     assert "(1 of the fails and ill-formed likely scanning slips)" in report.to_table().splitlines()[-1]
-    assert "(1 of them likely scanning slips, reading `ocr`)" in report.to_markdown()
+    assert "(1 of the fails and ill-formed likely scanning slips)" in report.to_markdown()
     assert "| δ^L, scanned | ocr |" in report.to_markdown()
 
 

@@ -23,16 +23,20 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"symbp: error: {message}\n")
 
 
+def _number(text, what):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+
+
 def positive_float(text, what="a number of seconds", most=None):
     """``text`` as a finite number > 0 (and <= ``most``).
 
     >>> positive_float("2.5")
     2.5
     """
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    v = _number(text, what)
     if not v > 0 or v == float("inf"):
         raise argparse.ArgumentTypeError(f"expected {what} > 0, got {text!r}")
     if most is not None and v > most:
@@ -55,10 +59,7 @@ def non_negative(text):
     >>> non_negative("0")
     0.0
     """
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    v = _number(text, "a number")
     if not 0 <= v < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
     return v

@@ -139,7 +139,7 @@ def counts_text(c: dict) -> str:
     return (f"{proven} proven{depths}, {definitions}{c.get('confirmed', 0)} confirmed, {fails} {'fails' if fails == 1 else 'fail'}, "
             f"{c.get('ill-formed', 0)} ill-formed, {plural(c.get('error', 0), 'error')}"
             + (f", {c['undecided']} undecided (time limit)" if c.get("undecided") else "")
-            + (f" ({c['ocr slips']} of the fails and ill-formed likely scanning slips, reading `ocr`)"
+            + (f" ({c['ocr slips']} of the fails and ill-formed likely scanning slips)"
                if c.get("ocr slips") else ""))
 
 
