@@ -43,7 +43,6 @@ def test_cross_entropy_with_tanh_hidden_gets_a_sigmoid_output(capsys):
 
 @pytest.mark.parametrize("argv,message", [
     (["--arch", "8,x"], "--arch: expected hidden widths"),
-    (["--epochs", "0"], "--epochs: expected an integer >= 1"),
     (["--cost", "softmax_cross_entropy", "--output-activation", "tanh"], "output_activation"),
 ])
 def test_bad_options_fail_with_one_line(capsys, argv, message):
