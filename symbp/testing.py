@@ -90,22 +90,21 @@ def spec_work(spec) -> int:
 
 
 def _smaller(spec):
-    """A suggestion of smaller architectures that find the same bugs."""
-    n = spec.sizes
-    small = [n[0] if n[0] <= 3 else 3] + [min(w, 3) for w in n[1:-1]][:2] + [min(n[-1], 3)]
-    return f"archs=[({tuple(small)}, 2), ({tuple(small[:1] + small[-1:]) if len(small) > 2 else tuple(small)}, 3)]"
+    """A suggestion of smaller architectures that show the same bugs: the same depth, narrow; and unequal widths."""
+    small = tuple(min(w, 3) for w in spec.sizes)
+    return f"archs=[({small}, 2), ((2, 3, 2), 3)]"
 
 
 def _truth(spec, backend):
     key = (spec, backend)
     if key not in _TRUTHS:
         work = spec_work(spec)
-        if work > SLOW_WORK and spec not in _WARNED:
-            _WARNED.add(spec)
+        if work > SLOW_WORK and (spec.sizes, spec.batch_size) not in _WARNED:
+            _WARNED.add((spec.sizes, spec.batch_size))
             warnings.warn(SlowSpecWarning(
                 f"symbp: the ground truth of {list(spec.sizes)} m={spec.batch_size} will take more than a few "
                 f"seconds to build (work {work} = parameters × m × layers > {SLOW_WORK}); a bug in backprop code "
-                f"shows on small networks too, e.g. {_smaller(spec)}"), stacklevel=4)
+                f"shows on small networks too, e.g. {_smaller(spec)}"), stacklevel=5)
         _TRUTHS[key] = GroundTruth(spec, backend)
     return _TRUTHS[key]
 
@@ -238,6 +237,7 @@ def _usage(message):
 
 def _layers(value, name, spec):
     """``value`` as a list of one array per layer, or a one-line usage error."""
+    __tracebackhide__ = True
     L = spec.depth
     if _is_array(value) or not isinstance(value, (list, tuple)):
         raise _usage(f"{name} must be a list with one array per layer ({name}[0]..{name}[{L - 1}]), "
@@ -256,6 +256,7 @@ def _layers(value, name, spec):
 
 def _pair(out, first, second, spec, signature):
     """The two per-layer lists of a function returning ``(first, second)``, or a one-line usage error."""
+    __tracebackhide__ = True
     if out is None:
         raise _usage(f"fn returned None; it must return {signature}")
     if _is_array(out) or not isinstance(out, (list, tuple)):

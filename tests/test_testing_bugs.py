@@ -280,3 +280,36 @@ def test_a_bug_outside_the_list_is_not_given_a_classic_name():
         return dW, db
     result = check_gradients(no_fprime, SPEC, archs=ANY, batch_sizes=(2, 3), **LAYOUTS["tutorial"])
     assert not result and result.diagnosis["bug"] is None, result.diagnosis
+
+
+def test_the_readme_example_output_is_the_real_output():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## symbp in your test suite"):]
+    shown = section[section.index("```\nsymbp: gradient mismatch") + 4:]
+    shown = shown[:shown.index("```")].rstrip("\n").splitlines()
+    spec = NetworkSpec([3, 4, 4, 2], activation="sigmoid", weight_decay=0.1, batch_size=4)
+    result = check_gradients(lambda *a: ng(*a, bug="fprime-at-a-hidden"), spec, samples="columns",
+                             batch_sizes=(1, 4))
+    real = result.message.splitlines()
+    assert shown[:-1] == real[:-1]
+    head, tail = shown[-1].split("...")
+    assert real[-1].startswith(head) and real[-1].endswith(tail)
+
+
+def test_weight0_bias_in_the_from_to_layout_is_row_0():
+    spec = NetworkSpec([2, 3, 1], activation="sigmoid", bias="weight0", weight_decay=LAM, batch_size=2)
+
+    def grads(W, b, X, Y, bug=None):
+        assert b is None and W[0].shape[0] == 1 + X.shape[1]          # (1 + n_0, n_1): row 0 is the bias
+        dW, db = tutorial([w[1:] for w in W], [w[0] for w in W], X, Y, bug=bug)
+        return [np.vstack([v, g]) for g, v in zip(dW, db)], None     # decay_biases=False: row 0 undecayed
+    assert_gradients_match(grads, spec, batch_sizes=(1, 3), **LAYOUTS["tutorial"])
+    with pytest.raises(GradientMismatch) as info:
+        assert_gradients_match(lambda *a: grads(*a, bug="fprime-at-a-hidden"), spec, archs=[(2, 3, 1), (3, 2, 2)],
+                               batch_sizes=(1, 3), **LAYOUTS["tutorial"])
+    assert info.value.diagnosis["bug"] == "fprime-at-a", str(info.value)
+    with pytest.raises(GradientMismatch) as info:       # the bias row decayed too: measured, and named
+        assert_gradients_match(lambda *a: [[g + LAM * np.vstack([w[:1], 0 * w[1:]]) for g, w in
+                                            zip(grads(*a)[0], a[0])], None], spec, **LAYOUTS["tutorial"])
+    assert "holds with decay_biases=True" in str(info.value)
