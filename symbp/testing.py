@@ -212,8 +212,11 @@ def _given_point(spec, point, layout, index):
         W, b, X, Y = point
     except (TypeError, ValueError):
         raise GradientUsageError(f"symbp: at[{index}] must be a tuple (W, b, X, Y)") from None
-    W = [layout.canonical("W", w) for w in W]
     w0 = spec.bias == "weight0"
+    if (b is None) != w0:
+        raise GradientUsageError(f"symbp: at[{index}]: b must be None with bias='weight0' (the bias is in W), "
+                                 "and a list of bias vectors otherwise")
+    W = [layout.canonical("W", w) for w in W]
     b = None if w0 else [layout.canonical("b", v) for v in b]
     X, Y = layout.canonical("X", X), layout.canonical("X", Y)
     sizes = [X.shape[1]] + [w.shape[0] for w in W]
@@ -532,22 +535,32 @@ def _check(check, fn, spec, *, archs=None, batch_sizes=None, points=3, seed=0, a
     if nonfinite is not None:
         c, i, entry = nonfinite
         fail = (c, i, entry, np.inf)
+    diag = _nan_diagnosis(fail) if nonfinite is not None else _diagnose(check, cases, rtol, layout)
+    result = CheckResult(check.what, arrays, cases, diag, "", fail, layout)
+    result.message, result.where = _message(check, layout, fail, diag, arrays, rtol, result.reproduce)
+    return result
+
+
+def _nan_diagnosis(fail):
+    """The diagnosis of NaN or inf in the user's arrays (one line)."""
+    (s, gt, inputs, names, got, *_), i, entry, _ = fail
+    g = got[i]
+    n_nan, n_inf = int(np.isnan(g).sum()), int(np.isinf(g).sum())
+    return _d("nan", f"{names[i]} has {n_nan} NaN and {n_inf} inf entries of {g.size} (first at {list(entry)}) "
+                     "where the ground truth is finite: an overflow (exp of a large z?), a 0/0 or a log(0) in fn",
+              bug="nan")
+
+
+def _message(check, layout, fail, diag, arrays, rtol, reproduce):
+    """The text of a mismatch and its ``where`` dict."""
     (s, gt, inputs, names, got, want, *_), i, entry, err = fail
-    name, c_kind = names[i], fail[0][8][i]
+    name, kind = names[i], fail[0][8][i]
     layer = int(name[name.index("[") + 1:-1]) + 1
-    if nonfinite is not None:
-        g = got[i]
-        n_nan, n_inf = int(np.isnan(g).sum()), int(np.isinf(g).sum())
-        diag = _d("nan", f"{name} has {n_nan} NaN and {n_inf} inf entries of {g.size} (first at {list(entry)}) "
-                         "where the ground truth is finite: an overflow (exp of a large z?), a 0/0 or a log(0) in "
-                         "fn", bug="nan")
-    else:
-        diag = _diagnose(check, cases, rtol, layout)
     if entry is None:
         where = f"{name} (layer {layer} of 1..{s.depth})"
-        values = f"  expected shape {want[i].shape}, got {got[i].shape} (in your layout{layout.keywords() or ''})"
+        values = f"  expected shape {want[i].shape}, got {got[i].shape} (in your layout: {layout.describe()})"
     else:
-        pos = ", ".join(f"{a} {v}" for a, v in zip(layout.axes(c_kind), entry))
+        pos = ", ".join(f"{a} {v}" for a, v in zip(layout.axes(kind), entry))
         where = f"{name}[{', '.join(map(str, entry))}] (layer {layer} of 1..{s.depth}, {pos})"
         values = (f"  expected (ground truth): {float(want[i][entry])!r}\n"
                   f"  got (fn):                {float(got[i][entry])!r}\n"
@@ -568,11 +581,9 @@ def _check(check, fn, spec, *, archs=None, batch_sizes=None, points=3, seed=0, a
            f"{values}\n"
            f"  arrays over every point: wrong {', '.join(wrong)}; right {', '.join(right) or 'none'}\n"
            f"{extra}"
-           f"  diagnosis: {diag['kind']}{factor}{bug}: {diag['detail']}\n")
-    result = CheckResult(check.what, arrays, cases, diag, "", fail, layout)
-    result.message = msg + f"  reproduce: {result.reproduce}"
-    result.where = {"array": name, "layer": layer, "entry": entry, "sizes": list(s.sizes)}
-    return result
+           f"  diagnosis: {diag['kind']}{factor}{bug}: {diag['detail']}\n"
+           f"  reproduce: {reproduce}")
+    return msg, {"array": name, "layer": layer, "entry": entry, "sizes": list(s.sizes)}
 
 
 # -- diagnosis by measurement --------------------------------------------------------------------------

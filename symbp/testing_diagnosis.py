@@ -12,6 +12,20 @@ built from the CAS ground truth and the forward pass, never from the user's code
   layer, ``δ`` or the activation of the wrong layer in ``dW``, one example instead
   of the batch, the weight decay with the wrong sign.
 
+How each hypothesis is computed (``D`` the CAS's δ, ``s`` the batch scale read off the
+CAS's ``db``, ``R`` the decay term = truth − truth at λ = 0, canonical layout):
+
+* ``fprime-at-a``: ``δ[L]`` from the CAS (or, in the output layer, ``D[L] / f′(z) · f′(a)``), then
+  ``δ[l] = (δ[l+1] W[l+1]) ⊙ f′(a[l])`` in the hidden layers (or every layer);
+* ``recursion-not-transposed`` / ``recursion-wrong-layer``: the same recursion with ``W[l+1]ᵀ``,
+  ``W[l]`` or ``W[l+2]`` where ``W[l+1]`` belongs (where the shapes fit);
+* ``delta-wrong-layer`` / ``input-wrong-layer``: ``s · D[l±1]ᵀ a[l-1] + R`` / ``s · D[l]ᵀ a[l] + R``;
+* ``one-example``: ``s · D_kᵀ a_k + R`` of the last (or first) example k alone, scaled as the
+  batch or not at all;
+* ``decay-sign``: ``s · Dᵀ a − R``.
+
+A hypothesis rebuilt from δ changes dW and db through ``s · δᵀ a + R``.
+
 Before any hypothesis is tried, the same numpy steps without a bug must reproduce
 the CAS truth (:meth:`Pieces.anchored`); a spec where they do not (a softmax hidden
 layer, say) gets no code-bug hypothesis.  A hypothesis only names a bug: whether the
