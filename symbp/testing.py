@@ -680,10 +680,12 @@ def _diagnose(check, cases, rtol, layout=None):
                 if avg != spec.average and _matches(cases, under(average=avg), rtol):
                     detail += f"; it holds with average={avg!r} (the spec says {spec.average!r})"
             bug = None
-            if factor in ("m", "1/m"):
+            per_batch = next((f for f in ("m", "1/m") if f == factor or f in named), None)
+            if per_batch:
                 bug = "batch-factor"
-                detail += (f"; a factor {factor}: the batch {'summed' if factor == 'm' else 'averaged'} where it "
-                           f"should be {'averaged' if factor == 'm' else 'summed'} (per-example versus batch)")
+                detail += (f"; a factor {per_batch}: the batch {'summed' if per_batch == 'm' else 'averaged'} "
+                           f"where it should be {'averaged' if per_batch == 'm' else 'summed'} "
+                           "(per-example versus batch)")
             return _d("factor", detail, factor, bug=bug)
 
     # counterfactual truths: another convention, no weight decay, no bias

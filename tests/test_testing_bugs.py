@@ -180,6 +180,13 @@ def test_delta_bugs_are_named_with_the_first_wrong_layer(layout, bug, name):
     assert "delta[2]" in e.result.right or "delta[1]" in e.result.right
 
 
+def test_the_batch_factor_is_named_even_when_only_one_batch_size_shows_it():
+    # at m = 1 the sum is the mean; only m = 3 is wrong, where the fitted factor is 3 (= m)
+    result = check_gradients(lambda *a: tutorial(*a, bug="summed"), SPEC, archs=ANY, batch_sizes=(1, 3),
+                             **LAYOUTS["tutorial"])
+    assert result.diagnosis["bug"] == "batch-factor", result.diagnosis
+
+
 def test_fprime_at_a_in_the_output_layer_is_the_output_delta():
     with pytest.raises(GradientMismatch) as info:
         assert_delta_matches(lambda *a: ng(*a, bug="fprime-at-a", deltas=True), SPEC, archs=[(2, 3, 2)],
@@ -313,3 +320,25 @@ def test_weight0_bias_in_the_from_to_layout_is_row_0():
         assert_gradients_match(lambda *a: [[g + LAM * np.vstack([w[:1], 0 * w[1:]]) for g, w in
                                             zip(grads(*a)[0], a[0])], None], spec, **LAYOUTS["tutorial"])
     assert "holds with decay_biases=True" in str(info.value)
+
+
+# -- property: on any small spec, right code passes and a classic bug is never given another bug's name --------
+from hypothesis import HealthCheck, assume, given, settings   # noqa: E402
+
+from symbp.code_bugs import backprop, code_bugs   # noqa: E402
+from symbp.strategies import specs   # noqa: E402
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(specs(activations=("sigmoid", "tanh", "softplus", "identity"),
+             costs=("half_sse", "sse", "mse", "cross_entropy", "softmax_cross_entropy"), max_width=3))
+def test_any_spec_no_false_alarm_and_no_wrong_name(spec):
+    assume(not spec.decay_biases)
+    assert check_gradients(backprop(spec), spec, batch_sizes=(1, 3), points=2)
+    for name, fn in code_bugs(spec.replace(batch_size=3)):
+        try:
+            result = check_gradients(fn, spec, batch_sizes=(1, 3), points=2)
+        except (ValueError, IndexError):      # numpy refuses the bug on these shapes: nothing to name
+            continue
+        # named right; or, where the bug's shapes do not fit, a wrong shape or no single fault: never another bug
+        assert result or result.diagnosis["bug"] in (name, "shape", None), (name, result.diagnosis, spec)
