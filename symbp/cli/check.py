@@ -36,7 +36,11 @@ def add_parser(sub):
                    help="time limit of each exact step of a claim, a safety net: what is attempted is bounded by work; a "
                         "step that hits the limit makes the verdict undecided (default: 60)")
     c.add_argument("--jobs", type=jobs, default=1, metavar="N",
-                   help="check derivations in N processes (default: 1)")
+                   help="check in N worker processes, which share out single claims (of one derivation as of "
+                        "many); the report is the same whatever N (default: 1)")
+    c.add_argument("--no-cache", action="store_true",
+                   help="judge every claim afresh, neither reading nor writing the on-disk cache of verdicts "
+                        "($SYMBP_CACHE_DIR, else $XDG_CACHE_HOME/symbp or ~/.cache/symbp)")
     c.add_argument("--points", type=points, default=20, metavar="P",
                    help="random points per architecture for the numeric check (default: 20)")
     c.add_argument("--seed", type=seed, default=0, help="seed of the random points (default: 0)")
@@ -63,7 +67,8 @@ def run(args) -> int:
     try:
         report = check(list(args.paths) or None, jobs=args.jobs, progress=_progress(), sweep=args.arch,
                        backend=args.backend, budget=args.budget, numeric_only=args.numeric_only,
-                       points=args.points, seed=args.seed, only=args.claim, debug=args.debug)
+                       points=args.points, seed=args.seed, only=args.claim, debug=args.debug,
+                       cache=not args.no_cache)
     except Interrupted as e:   # the user's Ctrl-C: the partial report, one line, and never as a pass
         if sys.stderr.isatty():
             sys.stderr.write("\r\033[K")
