@@ -155,6 +155,8 @@ class VerdictCache:
     >>> import tempfile
     >>> VerdictCache(tempfile.mkdtemp()).lookup("no/such/file.py", {}) is None
     True
+    >>> VerdictCache(tempfile.mkdtemp()).lookup(__file__.replace(".pyc", ".py"), {})["verdicts"]
+    {}
     """
 
     def __init__(self, directory=None):
@@ -165,29 +167,37 @@ class VerdictCache:
         """Whether ``target`` is a derivation file (the only kind of target with a source to key on)."""
         return isinstance(target, (str, Path)) and str(target).endswith((".py", ".toml")) and os.path.isfile(target)
 
-    def key(self, target, opts) -> str | None:
-        """The entry's key: the file's path and bytes, the verdict options, symbp's version and source."""
+    def key(self, target, opts):
+        """``(key, file sha256)`` of an entry: the file's path and bytes, the verdict options, symbp's version and
+        source; None for a file that cannot be read."""
         sha = _file_sha(target)
         if sha is None:
             return None
         options = {name: repr(opts.get(name)) for name in VERDICT_OPTIONS}
         return _sha(_canonical({"format": FORMAT, "symbp": source_digest(), "path": str(target), "file": sha,
-                                "options": options}))
+                                "options": options})), sha
 
-    def _path(self, key) -> Path:
-        return self.directory / f"v{FORMAT}" / key[:2] / f"{key}.json"
+    def _path(self, target, opts, key) -> Path:
+        """One folder per file and options (older entries of the same file are removed when a new one is stored)."""
+        slot = _sha(_canonical({"path": os.path.realpath(target),
+                                "options": {name: repr(opts.get(name)) for name in VERDICT_OPTIONS}}))
+        return self.directory / f"v{FORMAT}" / slot[:32] / f"{key}.json"
 
     def lookup(self, target, opts):
-        """``{"header": [...], "verdicts": {index: EquationResult}, "deps": [...]}``, or None (a miss).
+        """``{"header": [...], "verdicts": {index: EquationResult}, "deps": [...], "key": ...}``; no verdicts on a miss.
 
-        An entry that is corrupted, tampered with or stale is deleted.
+        An entry that is corrupted, tampered with or stale is deleted.  None for a target that is not a file.
         """
         if not self.cacheable(target):
             return None
-        key = self.key(target, opts)
-        path = self._path(key) if key else None
-        if path is None or not path.is_file():
+        keyed = self.key(target, opts)
+        if keyed is None:
             return None
+        key = keyed[0]
+        miss = {"header": None, "verdicts": {}, "deps": None, "key": keyed}
+        path = self._path(target, opts, key)
+        if not path.is_file():
+            return miss
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
             payload = entry["payload"]
@@ -199,7 +209,7 @@ class VerdictCache:
                 raise ValueError("header")
             deps = payload["deps"]
             if any(_file_sha(p) != sha for p, sha in deps):   # a file it imported has changed: a miss
-                return None
+                return miss
             verdicts = {}
             for i, d in payload["verdicts"].items():
                 if not 0 <= int(i) < len(labels):
@@ -207,29 +217,41 @@ class VerdictCache:
                 verdicts[int(i)] = _from_json(d)
         except Exception:   # corrupted, truncated or tampered with: never trusted
             self._discard(path)
-            return None
-        return {"header": [name, title, source, file, list(labels)], "verdicts": verdicts, "deps": deps}
+            return miss
+        return {"header": [name, title, source, file, list(labels)], "verdicts": verdicts, "deps": deps,
+                "key": keyed}
 
-    def store(self, target, opts, result: DerivationResult, verdicts: dict, deps) -> bool:
-        """Write the storable ``verdicts`` (index → EquationResult) of ``result``; returns whether it wrote."""
-        if not self.cacheable(target) or result is None or result.error or deps is None:
+    def store(self, target, opts, keyed, result: DerivationResult, verdicts: dict, deps) -> bool:
+        """Write the storable ``verdicts`` (index → EquationResult) of ``result`` under ``keyed`` (from
+        :meth:`key`, taken before the run); returns whether it wrote.
+
+        Nothing is written when the file the checking child read is not the one the key was taken of (an edit
+        during the run).
+        """
+        if keyed is None or result is None or result.error or not deps or \
+                deps[0] != [os.path.realpath(target), keyed[1]]:
             return False
-        key = self.key(target, opts)
+        key = keyed[0]
         stored = {str(i): d for i, eq in sorted(verdicts.items()) if (d := _storable(eq)) is not None}
-        if key is None or not stored:
+        if not stored:
             return False
         payload = {"key": key, "header": [result.name, result.title, result.source, result.file,
                                           list(result.labels)],
                    "deps": [list(d) for d in deps], "verdicts": stored}
         data = {"checksum": _sha(_canonical(payload)), "payload": payload}
-        path = self._path(key)
+        path, tmp = self._path(target, opts, key), None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, ensure_ascii=False, allow_nan=False)
             os.replace(tmp, path)
+            for old in path.parent.glob("*.json"):   # the entries of earlier versions of the file
+                if old != path:
+                    self._discard(old)
         except (OSError, TypeError, ValueError):   # an unwritable cache dir only costs the next run its time
+            if tmp is not None:
+                self._discard(Path(tmp))
             return False
         return True
 

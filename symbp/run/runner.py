@@ -344,12 +344,8 @@ def run_isolated(targets, opts, *, jobs=1, progress=None, cache=None) -> list:
     >>> [r.error for r in run_isolated(["no/such/file.py"], {})]
     ['no/such/file.py: no such file']
     """
-    cached = {}
-    if cache is not None:
-        for k, target in enumerate(targets):
-            hit = cache.lookup(target, opts)
-            if hit is not None:
-                cached[k] = hit
+    looked = {k: cache.lookup(t, opts) for k, t in enumerate(targets)} if cache is not None else {}
+    cached = {k: hit for k, hit in looked.items() if hit is not None and hit["header"] is not None}
     run = _Run(targets, opts, jobs, progress, cached)
     try:
         run.loop()
@@ -365,12 +361,11 @@ def run_isolated(targets, opts, *, jobs=1, progress=None, cache=None) -> list:
     finally:   # interrupted (a real Ctrl-C reaches this process too): stop every child
         run.stop()
     results = [run.finished(k) for k in range(len(targets))]
-    if cache is not None:
-        for k, target in enumerate(targets):
-            if k in cached and run.verdicts[k].keys() <= cached[k]["verdicts"].keys():
-                continue   # nothing new to store
-            deps = run.deps[k] if run.deps[k] is not None else cached.get(k, {}).get("deps")
-            cache.store(target, opts, results[k], run.verdicts[k], deps)
+    for k, hit in looked.items():
+        if hit is None or (k in cached and run.verdicts[k].keys() <= cached[k]["verdicts"].keys()):
+            continue   # not a file, or nothing new to store
+        deps = run.deps[k] if run.deps[k] is not None else cached.get(k, {}).get("deps")
+        cache.store(targets[k], opts, hit["key"], results[k], run.verdicts[k], deps)
     return results
 
 
