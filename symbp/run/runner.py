@@ -30,7 +30,7 @@ from .cache import VerdictCache, own_sources
 from .isolate import enter_child, how_it_ended, raised, send
 from .load import LoadError, bundled_derivations, load_derivation, resolve
 
-__all__ = ['check', 'check_derivation', 'run_isolated', 'notation_text', 'Interrupted']
+__all__ = ['check', 'check_derivation', 'run_isolated', 'notation_text', 'Interrupted', 'Run']
 
 
 def notation_text(notation) -> str:
@@ -182,8 +182,12 @@ class _Worker:
             yield message
 
 
-class _Run:
-    """The state of one run: per derivation its header, the claims still to judge, the verdicts so far."""
+class Run:
+    """The state of one run: per derivation its header, the claims still to judge, the verdicts so far.
+
+    :meth:`loop` judges them in forked local workers; :mod:`symbp.run.cluster` fills in the same state from a
+    cluster's tasks, so both give the same report.
+    """
 
     def __init__(self, targets, opts, jobs, progress, cached):
         self.targets, self.opts, self.jobs, self.progress = targets, opts, max(1, jobs), progress
@@ -200,18 +204,21 @@ class _Run:
             self.todo[k] = [i for i in self.todo[k] if i not in self.verdicts[k]]
 
     def name_of(self, k):
+        """``(stem, file name)`` of target ``k``, for messages about it."""
         t = self.targets[k]
         if isinstance(t, Derivation):
             return t.name, (Path(t.file).name if t.file else t.name)
         return Path(str(t)).stem, Path(str(t)).name
 
     def header(self, k, name, title, source, file, labels):
+        """Derivation ``k`` was loaded (its first header counts): the claims it picks are to do."""
         if self.results[k] is not None:
             return
         self.results[k] = DerivationResult(name, title, source, file)
         self.results[k].labels, self.total[k] = list(labels), len(labels)
         picked = set(select_labels(labels, self.opts.get("only"))[0])
-        self.picked[k] = [i for i, label in enumerate(labels) if label in picked]
+        indices = self.opts.get("indices")   # claims by position (one work unit of a cluster run)
+        self.picked[k] = [i for i, label in enumerate(labels) if label in picked and (indices is None or i in indices)]
         self.todo[k] = list(self.picked[k])
 
     def fail(self, k, error):
@@ -250,6 +257,7 @@ class _Run:
             wk.release()
 
     def receive(self, wk, message):
+        """Act on one message of a worker."""
         kind, k = message[0], message[1]
         if kind == "load-error":
             self.loading.discard(k)
@@ -298,6 +306,7 @@ class _Run:
         return r
 
     def loop(self):
+        """Judge every claim to do in local forked workers, ``jobs`` at a time."""
         self.spawn()
         while self.workers:
             for fd in select.select(list(self.workers), [], [])[0]:
@@ -333,22 +342,23 @@ class Interrupted(KeyboardInterrupt):
         self.report = None
 
 
-def run_isolated(targets, opts, *, jobs=1, progress=None, cache=None) -> list:
+def run_isolated(targets, opts, *, jobs=1, progress=None, cache=None, execute=None) -> list:
     """Check each target (a derivation path, module name or Derivation) in forked workers, ``jobs`` at a time.
 
     The unit of work is one claim of one derivation: ``jobs`` workers share the claims of one derivation as well
     as those of many, and the verdicts come back in the order of the claims whatever ``jobs`` is.  Whatever a
     derivation does (``sys.exit``, ``os._exit``, a crash), it gets a verdict and the others are checked.
     ``cache``: a :class:`~symbp.run.cache.VerdictCache` to reuse and store verdicts of derivation files.
+    ``execute``: what judges the claims of a :class:`Run` (default :meth:`Run.loop`; :mod:`symbp.run.cluster`).
 
     >>> [r.error for r in run_isolated(["no/such/file.py"], {})]
     ['no/such/file.py: no such file']
     """
     looked = {k: cache.lookup(t, opts) for k, t in enumerate(targets)} if cache is not None else {}
     cached = {k: hit for k, hit in looked.items() if hit is not None and hit["header"] is not None}
-    run = _Run(targets, opts, jobs, progress, cached)
+    run = Run(targets, opts, jobs, progress, cached)
     try:
-        run.loop()
+        (execute or Run.loop)(run)
     except KeyboardInterrupt:   # Ctrl-C: what was judged so far, and never as a pass
         results = []
         for k in range(len(targets)):
@@ -369,13 +379,14 @@ def run_isolated(targets, opts, *, jobs=1, progress=None, cache=None) -> list:
     return results
 
 
-def check(path_or_module=None, *, jobs=1, progress=None, cache=False, **opts) -> Report:
+def check(path_or_module=None, *, jobs=1, progress=None, cache=False, execute=None, **opts) -> Report:
     """Check derivation files, folders, module names or Derivation objects; returns a :class:`Report`.
 
     ``opts``: ``sweep``, ``backend``, ``budget``, ``numeric_only``, ``points``, ``seed``, ``only``.
     ``jobs``: worker processes, sharing out single claims.  ``cache``: True to reuse and store the verdicts of
     derivation files in the on-disk cache (:mod:`symbp.run.cache`; ``symbp check`` does so unless ``--no-cache``),
-    or a :class:`~symbp.run.cache.VerdictCache`.
+    or a :class:`~symbp.run.cache.VerdictCache`.  ``execute``: where the claims are judged (see :func:`run_isolated`;
+    :func:`symbp.run.cluster.on_cluster` for a dask cluster).
 
     >>> from symbp.claims.derivation import Derivation
     >>> from symbp.claims.notation import Notation
@@ -401,7 +412,7 @@ def check(path_or_module=None, *, jobs=1, progress=None, cache=False, **opts) ->
             paths += resolve([t])
     try:
         store = (VerdictCache() if cache is True else cache) or None
-        return Report(run_isolated(docs + paths, opts, jobs=jobs, progress=progress, cache=store))
+        return Report(run_isolated(docs + paths, opts, jobs=jobs, progress=progress, cache=store, execute=execute))
     except Interrupted as e:
         e.report = Report(e.results)
         raise
