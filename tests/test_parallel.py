@@ -114,3 +114,31 @@ def test_a_bundled_derivation_gives_byte_identical_json_with_jobs_1_and_2():
     assert rc1 == 0, err1
     assert (rc1, out1) == (rc2, out2)
     assert len(json.loads(out1)["derivations"][0]["equations"]) >= 5
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_a_worker_holds_no_copy_of_another_workers_pipes(tmp_path):
+    """A later worker keeping an earlier one's command pipe open would hide its EOF: it would never end."""
+    import time
+
+    from symbp.run.runner import Run
+    a, b = write(tmp_path, "pa", "right"), write(tmp_path, "pb", "right")
+    run = Run([str(a), str(b)], {"sweep": [((2, 2), 2)], "points": 3}, 2, None, {})
+    run.spawn()
+    try:
+        first, second = sorted(run.workers.values(), key=lambda w: w.k)
+        pipes = {os.readlink(f"/proc/self/fd/{fd}") for fd in (first.fd, first.commands)}
+        deadline = time.monotonic() + 60
+        while True:
+            held = set()
+            for fd in os.listdir(f"/proc/{second.pid}/fd"):
+                try:
+                    held.add(os.readlink(f"/proc/{second.pid}/fd/{fd}"))
+                except OSError:
+                    pass
+            if not held & pipes or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert not held & pipes
+    finally:
+        run.stop()

@@ -149,13 +149,13 @@ def _worker(target, k, opts, commands, w):
 class _Worker:
     """The parent's end of one forked worker: its pipes, what it is judging, the bytes it has sent so far."""
 
-    def __init__(self, target, k, opts):
+    def __init__(self, target, k, opts, others=()):
         r, w = os.pipe()
         cr, cw = os.pipe()
         pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            os.close(cw)
+        if pid == 0:   # the other workers' pipes are not this one's: a copy kept open would hide their EOF
+            for fd in (r, cw, *others):
+                os.close(fd)
             _worker(target, k, opts, cr, w)
         os.close(w)
         os.close(cr)
@@ -245,7 +245,8 @@ class Run:
                 return
             if self.todo[k] is None:
                 self.loading.add(k)
-            wk = _Worker(self.targets[k], k, self.opts)
+            others = [fd for o in self.workers.values() for fd in (o.fd, o.commands) if fd is not None]
+            wk = _Worker(self.targets[k], k, self.opts, others)
             self.workers[wk.fd] = wk
 
     def assign(self, wk):
