@@ -10,8 +10,10 @@ measurably faster than the exact run.  --detail: the slowest claims and the time
 run, in process).
 """
 import argparse
+import atexit
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -67,6 +69,7 @@ def main():
     args = ap.parse_args()
 
     cache = tempfile.mkdtemp(prefix="symbp-bench-cache-")
+    atexit.register(shutil.rmtree, cache, True)
     env = {**os.environ, "SYMBP_CACHE_DIR": cache}
     variants = {"jobs 1": ["--jobs", "1", "--no-cache"],
                 f"jobs {args.jobs}": ["--jobs", str(args.jobs), "--no-cache"],
