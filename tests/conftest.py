@@ -8,7 +8,10 @@
 Tests set only ``max_examples``/``deadline``/health checks; none sets ``derandomize``, so the profile decides.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from hypothesis import settings
 
@@ -16,3 +19,8 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
 settings.register_profile("dev", derandomize=False, print_blob=True,
                           max_examples=5 * settings.get_profile("default").max_examples)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")
+
+# The on-disk cache of verdicts: this session's own empty folder, so no test reads a verdict another run stored
+# (the CLI subprocesses the tests start inherit it); removed at the end of the session.
+os.environ["SYMBP_CACHE_DIR"] = tempfile.mkdtemp(prefix="symbp-test-cache-")
+atexit.register(shutil.rmtree, os.environ["SYMBP_CACHE_DIR"], True)

@@ -5,6 +5,7 @@ Exit code 0 when every verdict is the pinned one, 1 when any is not, 2 on bad in
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from ..claims.derivation import select_labels
@@ -36,7 +37,15 @@ def add_parser(sub):
                    help="time limit of each exact step of a claim, a safety net: what is attempted is bounded by work; a "
                         "step that hits the limit makes the verdict undecided (default: 60)")
     c.add_argument("--jobs", type=jobs, default=1, metavar="N",
-                   help="check derivations in N processes (default: 1)")
+                   help="check in N worker processes, which share out single claims (of one derivation as of "
+                        "many); the report is the same whatever N (default: 1)")
+    c.add_argument("--no-cache", action="store_true",
+                   help="judge every claim afresh, neither reading nor writing the on-disk cache of verdicts "
+                        "($SYMBP_CACHE_DIR, else $XDG_CACHE_HOME/symbp or ~/.cache/symbp)")
+    c.add_argument("--scheduler", metavar="ADDRESS",
+                   help="judge the claims on the dask.distributed cluster whose scheduler is at ADDRESS "
+                        "(tcp://host:8786; needs symbp[dask]; the workers must see the derivation files at the same "
+                        "paths); the report is the same as a local run's")
     c.add_argument("--points", type=points, default=20, metavar="P",
                    help="random points per architecture for the numeric check (default: 20)")
     c.add_argument("--seed", type=seed, default=0, help="seed of the random points (default: 0)")
@@ -61,9 +70,14 @@ def run(args) -> int:
     """Run ``symbp check`` with parsed ``args``; returns the exit code."""
     from ..run.runner import Interrupted, check
     try:
-        report = check(list(args.paths) or None, jobs=args.jobs, progress=_progress(), sweep=args.arch,
-                       backend=args.backend, budget=args.budget, numeric_only=args.numeric_only,
-                       points=args.points, seed=args.seed, only=args.claim, debug=args.debug)
+        with _executor(args.scheduler) as execute:
+            report = check(list(args.paths) or None, jobs=args.jobs, progress=_progress(), sweep=args.arch,
+                           backend=args.backend, budget=args.budget, numeric_only=args.numeric_only,
+                           points=args.points, seed=args.seed, only=args.claim, debug=args.debug,
+                           cache=not args.no_cache, execute=execute)
+    except _ClusterError as e:
+        print(f"symbp: error: {e}", file=sys.stderr)
+        return 2
     except Interrupted as e:   # the user's Ctrl-C: the partial report, one line, and never as a pass
         if sys.stderr.isatty():
             sys.stderr.write("\r\033[K")
@@ -85,6 +99,24 @@ def run(args) -> int:
         print(f"symbp: error: {unmatched}", file=sys.stderr)
         return 2
     return report.exit_code
+
+
+class _ClusterError(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _executor(scheduler):
+    """Local workers (None), or the dask cluster at ``scheduler``."""
+    if not scheduler:
+        yield None
+        return
+    from ..run.cluster import ClusterError, on_cluster
+    try:
+        with on_cluster(scheduler) as execute:
+            yield execute
+    except ClusterError as e:
+        raise _ClusterError(str(e)) from None
 
 
 def _write(args, text):

@@ -26,10 +26,11 @@ from ..judge.exact import exact_function
 from ..judge.induction import extend_to_all_depths, induction_limit
 from ..judge.verify import claim_sweep, verify_claim
 from ..report.results import DerivationResult, EquationResult, Report
+from .cache import VerdictCache, own_sources
 from .isolate import enter_child, how_it_ended, raised, send
 from .load import LoadError, bundled_derivations, load_derivation, resolve
 
-__all__ = ['check', 'check_derivation', 'run_isolated', 'notation_text', 'Interrupted']
+__all__ = ['check', 'check_derivation', 'run_isolated', 'notation_text', 'Interrupted', 'Run']
 
 
 def notation_text(notation) -> str:
@@ -67,151 +68,270 @@ def check_derivation(doc: Derivation, *, sweep=None, backend="symengine", budget
     return run_isolated([doc], opts, progress=progress)[0]
 
 
-def _check_claims(doc: Derivation, start=0, *, sweep=None, backend="symengine", budget=TIME_LIMIT, numeric_only=False,
-                  points=20, seed=0, only=None, debug=False, announce=None):
-    """Yield ``(index, EquationResult)`` for the claims of ``doc`` from ``start`` on (run in the child)."""
-    cache = NetworkCache(backend)
+def _check_claim(doc: Derivation, i: int, cache, *, sweep=None, backend="symengine", budget=TIME_LIMIT,
+                 numeric_only=False, points=20, seed=0, debug=False, announce=None, **_ignored) -> EquationResult:
+    """The verdict on claim ``i`` of ``doc`` (run in a checking child); ``cache`` holds the networks built so far."""
     file = Path(doc.file).name if doc.file else doc.name
-    picked = set(select_labels([c.label for c in doc.claims], only)[0])
-    for i, claim in enumerate(doc.claims):
-        if i < start or claim.label not in picked:
-            continue
-        read_in = doc.for_claim(claim)   # the claim's own notation where it has one
-        if announce:
-            announce(i, EquationResult(claim.label, claim.kind, claim.reading, claim.latex, "error", "symbolic", [],
-                                       None, claim.expect, None, None, f"{file}: claim {claim.label!r}", claim.note))
-        t0 = time.monotonic()
-        try:
-            claim = dataclasses.replace(claim, fn=_exact_claim_function(claim.fn))   # float literals -> rationals
-            o = verify_claim(claim, read_in, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
-                             points=points, seed=seed)
-            if not numeric_only:   # proven on the sweep: base case + induction step, with their own time limit
-                o = extend_to_all_depths(o, claim, read_in, budget=induction_limit(budget), backend=backend)
-            if o.status.startswith("proven") and reads_only_forward(claim, read_in, claim_sweep(claim, read_in, sweep),
-                                                                     cache):
-                o = dataclasses.replace(o, status="definition", notes=[DEFINITION_NOTE] + list(o.notes))
-            status, method, archs, err, diag, cex, msg, steps = (o.status, o.method, o.architectures,
-                                                                o.max_rel_error, o.diagnosis, o.counterexample,
-                                                                o.message, o.steps)
-            notes = list(o.notes)
-        except BaseException as e:  # the transcription itself raised (SystemExit, KeyboardInterrupt included)
-            if debug:
-                traceback.print_exc()
-            tb = traceback.extract_tb(e.__traceback__)
-            line = next((f.lineno for f in reversed(tb)
-                         if doc.file and os.path.abspath(f.filename) == os.path.abspath(doc.file)), None)
-            loc = f"{file}:{line}" if line else file
-            status, method, archs, err, diag, cex, steps = "error", "symbolic", [], None, None, None, None
-            notes = []
-            msg = f"{loc}: claim {claim.label!r}: {raised(e)}"
-        if status in ("ill-formed", "error") and not msg.startswith(file):
-            msg = f"{file}: claim {claim.label!r}: {msg}"
-        eq = EquationResult(claim.label, claim.kind, claim.reading, claim.latex, status, method, archs,
-                            None if err is None else float(err), claim.expect, diag, cex, msg, claim.note, steps,
-                            notes=notes, notation=notation_text(read_in.notation),
-                            own_notation=claim.notation is not None)
-        eq.seconds = time.monotonic() - t0
-        yield i, eq
+    claim = doc.claims[i]
+    read_in = doc.for_claim(claim)   # the claim's own notation where it has one
+    if announce:
+        announce(i, EquationResult(claim.label, claim.kind, claim.reading, claim.latex, "error", "symbolic", [],
+                                   None, claim.expect, None, None, f"{file}: claim {claim.label!r}", claim.note))
+    t0 = time.monotonic()
+    try:
+        claim = dataclasses.replace(claim, fn=_exact_claim_function(claim.fn))   # float literals -> rationals
+        o = verify_claim(claim, read_in, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
+                         points=points, seed=seed)
+        if not numeric_only:   # proven on the sweep: base case + induction step, with their own time limit
+            o = extend_to_all_depths(o, claim, read_in, budget=induction_limit(budget), backend=backend)
+        if o.status.startswith("proven") and reads_only_forward(claim, read_in, claim_sweep(claim, read_in, sweep),
+                                                                 cache):
+            o = dataclasses.replace(o, status="definition", notes=[DEFINITION_NOTE] + list(o.notes))
+        status, method, archs, err, diag, cex, msg, steps = (o.status, o.method, o.architectures,
+                                                            o.max_rel_error, o.diagnosis, o.counterexample,
+                                                            o.message, o.steps)
+        notes = list(o.notes)
+    except BaseException as e:  # the transcription itself raised (SystemExit, KeyboardInterrupt included)
+        if debug:
+            traceback.print_exc()
+        tb = traceback.extract_tb(e.__traceback__)
+        line = next((f.lineno for f in reversed(tb)
+                     if doc.file and os.path.abspath(f.filename) == os.path.abspath(doc.file)), None)
+        loc = f"{file}:{line}" if line else file
+        status, method, archs, err, diag, cex, steps = "error", "symbolic", [], None, None, None, None
+        notes = []
+        msg = f"{loc}: claim {claim.label!r}: {raised(e)}"
+    if status in ("ill-formed", "error") and not msg.startswith(file):
+        msg = f"{file}: claim {claim.label!r}: {msg}"
+    eq = EquationResult(claim.label, claim.kind, claim.reading, claim.latex, status, method, archs,
+                        None if err is None else float(err), claim.expect, diag, cex, msg, claim.note, steps,
+                        notes=notes, notation=notation_text(read_in.notation),
+                        own_notation=claim.notation is not None)
+    eq.seconds = time.monotonic() - t0
+    return eq
 
 
-# -- isolation: every derivation is loaded and checked in a forked child ---------------------------
-def _child(target, opts, start, w):
-    """The checking child: load ``target`` (path or Derivation), check from claim ``start``, report each verdict."""
+# -- isolation: work units (one claim of one derivation) run in forked workers, one derivation per worker ----------
+def _worker(target, k, opts, commands, w):
+    """A checking child for derivation ``k``: load it, send its header, then judge each claim index it is sent.
+
+    A worker never judges claims of another derivation: what one derivation's code does to its process (a
+    monkeypatch, a global) cannot reach another's verdicts.  EOF on ``commands`` ends it.
+    """
     enter_child()
     sys.stdout = sys.stderr   # what a derivation prints never mixes into the report
     code = 0
     try:
-        with os.fdopen(w, "wb") as out:
+        with os.fdopen(w, "wb") as out, os.fdopen(commands, "rb") as inbox:
             try:
                 doc = target if isinstance(target, Derivation) else load_derivation(target)
             except LoadError as e:
-                send(out, ("load-error", str(e)))
+                send(out, ("load-error", k, str(e)))
                 return
-            send(out, ("header", doc.name, doc.title, doc.source, doc.file or "", len(doc.claims),
-                       [c.label for c in doc.claims]))
-            for i, eq in _check_claims(doc, start, **opts, announce=lambda i, eq: send(out, ("claim", i, eq))):
+            send(out, ("header", k, doc.name, doc.title, doc.source, doc.file or "", [c.label for c in doc.claims],
+                       own_sources(doc.file) if doc.file else []))
+            cache = NetworkCache(opts.get("backend", "symengine"))
+            while len(got := inbox.read(4)) == 4:
+                i = int.from_bytes(got, "big")
+                eq = _check_claim(doc, i, cache, **opts, announce=lambda i, eq: send(out, ("claim", k, i, eq)))
                 try:
-                    send(out, ("result", i, eq))
+                    send(out, ("result", k, i, eq))
                 except Exception as e:   # a verdict that does not pickle (an odd object in a counterexample)
                     eq.status, eq.diagnosis, eq.counterexample, eq.steps = "error", None, None, None
                     eq.message = f"{eq.message.split(':')[0]}: claim {eq.label!r}: verdict not transferable: {e}"
-                    send(out, ("result", i, eq))
-            send(out, ("done",))
-    except BaseException:   # the pipe broke: the parent sees no "done" and reports the exit status
+                    send(out, ("result", k, i, eq))
+    except BaseException:   # the pipe broke: the parent sees no verdict and reports the exit status
         code = 3
     finally:
         os._exit(code)
 
 
-class _Isolated:
-    """One derivation checked in forked children: a child that dies costs the claim it was on, not the run."""
+class _Worker:
+    """The parent's end of one forked worker: its pipes, what it is judging, the bytes it has sent so far."""
 
-    def __init__(self, target, opts, progress):
-        self.target, self.opts, self.progress = target, opts, progress
-        if isinstance(target, Derivation):
-            self.stem, self.file = target.name, Path(target.file).name if target.file else target.name
-        else:
-            self.stem, self.file = Path(str(target)).stem, Path(str(target)).name
-        self.result, self.total, self.start, self.finished = None, 0, 0, False
-        self.spawn()
-
-    def spawn(self):
-        """Fork a child that checks from claim ``self.start`` on."""
+    def __init__(self, target, k, opts, others=()):
         r, w = os.pipe()
+        cr, cw = os.pipe()
         pid = os.fork()
-        if pid == 0:
-            os.close(r)
-            _child(self.target, self.opts, self.start, w)
+        if pid == 0:   # the other workers' pipes are not this one's: a copy kept open would hide their EOF
+            for fd in (r, cw, *others):
+                os.close(fd)
+            _worker(target, k, opts, cr, w)
         os.close(w)
-        self.pid, self.fd, self.buf, self.running, self.done = pid, r, b"", None, False
+        os.close(cr)
+        self.k, self.pid, self.fd, self.commands = k, pid, r, cw
+        self.buf, self.loaded, self.busy, self.running = b"", False, None, None
 
-    def feed(self, chunk: bytes):
-        """Take bytes from the child's pipe and act on every whole message."""
+    def give(self, i: int):
+        """Send claim index ``i`` to judge."""
+        self.busy = i
+        os.write(self.commands, i.to_bytes(4, "big"))
+
+    def release(self):
+        """No more work: the worker ends when it reads EOF."""
+        if self.commands is not None:
+            os.close(self.commands)
+            self.commands = None
+
+    def messages(self, chunk: bytes):
+        """The whole messages in the bytes received so far."""
         self.buf += chunk
         while len(self.buf) >= 8 and len(self.buf) >= 8 + int.from_bytes(self.buf[:8], "big"):
             size = int.from_bytes(self.buf[:8], "big")
             message, self.buf = pickle.loads(self.buf[8:8 + size]), self.buf[8 + size:]
-            kind = message[0]
-            if kind == "load-error":
-                self.result = DerivationResult(self.stem, self.stem, "", str(self.target), error=message[1])
-                self.done = True
-            elif kind == "header":
-                if self.result is None:
-                    self.result = DerivationResult(*message[1:5])
-                self.total, self.result.labels = message[5], message[6]
-            elif kind == "claim":
-                self.running = message[1:]
-                if self.progress:
-                    self.progress(self.result.name, message[1], self.total, message[2].label)
-            elif kind == "result":
-                self.result.equations.append(message[2])
-                self.running = None
-            elif kind == "done":
-                self.done = True
+            yield message
 
-    def ended(self, status: int):
-        """The child's pipe closed: finish, or record the claim it died on and go on after it."""
-        os.close(self.fd)
-        how = how_it_ended(status)
-        if self.done:
-            self.finished = True
-        elif self.result is None:
-            what = "importing" if not isinstance(self.target, Derivation) else "checking"
-            self.result = DerivationResult(self.stem, self.stem, "", str(getattr(self.target, "file", self.target)),
-                                           error=f"{self.file}: {what} ended the process ({how}) before any verdict")
-            self.finished = True
-        elif self.running is not None:
-            i, eq = self.running
-            eq.message += f": ended the checking process ({how})"
-            self.result.equations.append(eq)
-            self.start = i + 1
-            if self.start < self.total:
-                self.spawn()
-            else:
-                self.finished = True
+
+class Run:
+    """The state of one run: per derivation its header, the claims still to judge, the verdicts so far.
+
+    :meth:`loop` judges them in forked local workers; :mod:`symbp.run.cluster` fills in the same state from a
+    cluster's tasks, so both give the same report.
+    """
+
+    def __init__(self, targets, opts, jobs, progress, cached):
+        self.targets, self.opts, self.jobs, self.progress = targets, opts, max(1, jobs), progress
+        n = len(targets)
+        self.results, self.total, self.picked = [None] * n, [0] * n, [None] * n
+        self.verdicts = [dict() for _ in range(n)]
+        self.todo = [None] * n           # claim indices not yet given to a worker (None: not loaded yet)
+        self.deps = [None] * n           # the files each derivation read, from its worker's header
+        self.loading = set()             # derivations a worker is loading for the first time
+        self.workers = {}
+        for k, hit in cached.items():    # header and verdicts from the on-disk cache
+            self.header(k, *hit["header"])
+            self.verdicts[k].update(hit["verdicts"])
+            self.todo[k] = [i for i in self.todo[k] if i not in self.verdicts[k]]
+
+    def name_of(self, k):
+        """``(stem, file name)`` of target ``k``, for messages about it."""
+        t = self.targets[k]
+        if isinstance(t, Derivation):
+            return t.name, (Path(t.file).name if t.file else t.name)
+        return Path(str(t)).stem, Path(str(t)).name
+
+    def header(self, k, name, title, source, file, labels):
+        """Derivation ``k`` was loaded (its first header counts): the claims it picks are to do."""
+        if self.results[k] is not None:
+            return
+        self.results[k] = DerivationResult(name, title, source, file)
+        self.results[k].labels, self.total[k] = list(labels), len(labels)
+        picked = set(select_labels(labels, self.opts.get("only"))[0])
+        indices = self.opts.get("indices")   # claims by position (one work unit of a cluster run)
+        self.picked[k] = [i for i, label in enumerate(labels) if label in picked and (indices is None or i in indices)]
+        self.todo[k] = list(self.picked[k])
+
+    def fail(self, k, error):
+        """Derivation ``k`` cannot be checked (further): its error, and no more work on it."""
+        stem, _ = self.name_of(k)
+        if self.results[k] is None:
+            self.results[k] = DerivationResult(stem, stem, "", str(getattr(self.targets[k], "file", self.targets[k])))
+        self.results[k].error = self.results[k].error or error
+        self.todo[k] = []
+
+    def next_derivation(self):
+        """The derivation a new worker should take: the first one not loaded yet, else the one with most to do."""
+        for k in range(len(self.targets)):
+            if self.todo[k] is None and k not in self.loading:
+                return k
+        waiting = [(-len(t), k) for k, t in enumerate(self.todo) if t]
+        return min(waiting)[1] if waiting else None
+
+    def spawn(self):
+        """Fork workers while there are free slots and work for them."""
+        while len(self.workers) < self.jobs:
+            k = self.next_derivation()
+            if k is None:
+                return
+            if self.todo[k] is None:
+                self.loading.add(k)
+            others = [fd for o in self.workers.values() for fd in (o.fd, o.commands) if fd is not None]
+            wk = _Worker(self.targets[k], k, self.opts, others)
+            self.workers[wk.fd] = wk
+
+    def assign(self, wk):
+        """Give an idle, loaded worker its derivation's next claim, or let it go."""
+        todo = self.todo[wk.k]
+        if todo:
+            wk.give(todo.pop(0))
         else:
-            self.result.error = f"{self.file}: the checking process ended ({how}) between two claims"
-            self.finished = True
+            wk.release()
+
+    def receive(self, wk, message):
+        """Act on one message of a worker."""
+        kind, k = message[0], message[1]
+        if kind == "load-error":
+            self.loading.discard(k)
+            self.fail(k, message[2])
+        elif kind == "header":
+            self.loading.discard(k)
+            self.header(k, *message[2:7])
+            self.deps[k] = message[7]
+            wk.loaded = True
+            self.assign(wk)
+        elif kind == "claim":
+            wk.running = message[3]
+            if self.progress:
+                self.progress(self.results[k].name, message[2], self.total[k], message[3].label)
+        elif kind == "result":
+            self.verdicts[k][message[2]] = message[3]
+            wk.busy = wk.running = None
+            self.assign(wk)
+
+    def ended(self, wk, status):
+        """A worker's pipe closed: if it died on a claim, that claim is an error and its derivation goes on."""
+        os.close(wk.fd)
+        wk.release()
+        how = how_it_ended(status)
+        k = wk.k
+        if wk.busy is not None:
+            eq = wk.running
+            if eq is None:   # it died before announcing the claim: say so with the claim's label
+                label = self.results[k].labels[wk.busy]
+                eq = EquationResult(label, "", "", "", "error", "symbolic", [], None, "holds",
+                                    message=f"{self.name_of(k)[1]}: claim {label!r}")
+            eq.message += f": ended the checking process ({how})"
+            self.verdicts[k][wk.busy] = eq
+        elif not wk.loaded and self.results[k] is None:
+            what = "importing" if not isinstance(self.targets[k], Derivation) else "checking"
+            self.loading.discard(k)
+            self.fail(k, f"{self.name_of(k)[1]}: {what} ended the process ({how}) before any verdict")
+        elif not wk.loaded and self.todo[k]:
+            self.fail(k, f"{self.name_of(k)[1]}: the checking process ended ({how}) while importing")
+
+    def finished(self, k) -> DerivationResult:
+        """Derivation ``k``'s result, its verdicts in the order of its claims."""
+        r = self.results[k]
+        if r is not None and self.picked[k] is not None:
+            r.equations = [self.verdicts[k][i] for i in self.picked[k] if i in self.verdicts[k]]
+        return r
+
+    def loop(self):
+        """Judge every claim to do in local forked workers, ``jobs`` at a time."""
+        self.spawn()
+        while self.workers:
+            for fd in select.select(list(self.workers), [], [])[0]:
+                wk = self.workers[fd]
+                chunk = os.read(fd, 1 << 16)
+                if chunk:
+                    for message in wk.messages(chunk):
+                        self.receive(wk, message)
+                    continue
+                del self.workers[fd]
+                self.ended(wk, os.waitpid(wk.pid, 0)[1])
+            self.spawn()
+
+    def stop(self):
+        """Kill every worker still running (Ctrl-C reaches them too) and close their pipes."""
+        for wk in self.workers.values():
+            try:
+                os.kill(wk.pid, signal.SIGKILL)
+                os.waitpid(wk.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            os.close(wk.fd)
+            wk.release()
+        self.workers = {}
 
 
 class Interrupted(KeyboardInterrupt):
@@ -223,55 +343,51 @@ class Interrupted(KeyboardInterrupt):
         self.report = None
 
 
-def run_isolated(targets, opts, *, jobs=1, progress=None) -> list:
-    """Check each target (a derivation path, module name or Derivation) in forked children, ``jobs`` at a time.
+def run_isolated(targets, opts, *, jobs=1, progress=None, cache=None, execute=None) -> list:
+    """Check each target (a derivation path, module name or Derivation) in forked workers, ``jobs`` at a time.
 
-    Whatever a derivation does (``sys.exit``, ``os._exit``, a crash), it gets a verdict and the others are checked.
+    The unit of work is one claim of one derivation: ``jobs`` workers share the claims of one derivation as well
+    as those of many, and the verdicts come back in the order of the claims whatever ``jobs`` is.  Whatever a
+    derivation does (``sys.exit``, ``os._exit``, a crash), it gets a verdict and the others are checked.
+    ``cache``: a :class:`~symbp.run.cache.VerdictCache` to reuse and store verdicts of derivation files.
+    ``execute``: what judges the claims of a :class:`Run` (default :meth:`Run.loop`; :mod:`symbp.run.cluster`).
 
     >>> [r.error for r in run_isolated(["no/such/file.py"], {})]
     ['no/such/file.py: no such file']
     """
-    pending, active, results = list(enumerate(targets)), {}, [None] * len(targets)
+    looked = {k: cache.lookup(t, opts) for k, t in enumerate(targets)} if cache is not None else {}
+    cached = {k: hit for k, hit in looked.items() if hit is not None and hit["header"] is not None}
+    run = Run(targets, opts, jobs, progress, cached)
     try:
-        while pending or active:
-            while pending and len(active) < max(1, jobs):
-                k, target = pending.pop(0)
-                task = _Isolated(target, opts, progress)
-                active[task.fd] = (k, task)
-            for fd in select.select(list(active), [], [])[0]:
-                k, task = active[fd]
-                chunk = os.read(fd, 1 << 16)
-                if chunk:
-                    task.feed(chunk)
-                    continue
-                del active[fd]
-                task.ended(os.waitpid(task.pid, 0)[1])
-                if task.finished:
-                    results[k] = task.result
-                else:
-                    active[task.fd] = (k, task)
+        (execute or Run.loop)(run)
     except KeyboardInterrupt:   # Ctrl-C: what was judged so far, and never as a pass
-        for k, task in active.values():
-            if task.result is not None:
-                task.result.error = task.result.error or (f"{task.file}: interrupted after {len(task.result.equations)}"
-                                                          f" of {task.total} claims")
-                results[k] = task.result
-        raise Interrupted([r for r in results if r is not None]) from None
+        results = []
+        for k in range(len(targets)):
+            r = run.finished(k)
+            if r is not None and not r.error and len(r.equations) < len(run.picked[k] or []):
+                r.error = f"{run.name_of(k)[1]}: interrupted after {len(r.equations)} of {run.total[k]} claims"
+            if r is not None:
+                results.append(r)
+        raise Interrupted(results) from None
     finally:   # interrupted (a real Ctrl-C reaches this process too): stop every child
-        for _, task in active.values():
-            try:
-                os.kill(task.pid, signal.SIGKILL)
-                os.waitpid(task.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            os.close(task.fd)
+        run.stop()
+    results = [run.finished(k) for k in range(len(targets))]
+    for k, hit in looked.items():
+        if hit is None or (k in cached and run.verdicts[k].keys() <= cached[k]["verdicts"].keys()):
+            continue   # not a file, or nothing new to store
+        deps = run.deps[k] if run.deps[k] is not None else cached.get(k, {}).get("deps")
+        cache.store(targets[k], opts, hit["key"], results[k], run.verdicts[k], deps)
     return results
 
 
-def check(path_or_module=None, *, jobs=1, progress=None, **opts) -> Report:
+def check(path_or_module=None, *, jobs=1, progress=None, cache=False, execute=None, **opts) -> Report:
     """Check derivation files, folders, module names or Derivation objects; returns a :class:`Report`.
 
     ``opts``: ``sweep``, ``backend``, ``budget``, ``numeric_only``, ``points``, ``seed``, ``only``.
+    ``jobs``: worker processes, sharing out single claims.  ``cache``: True to reuse and store the verdicts of
+    derivation files in the on-disk cache (:mod:`symbp.run.cache`; ``symbp check`` does so unless ``--no-cache``),
+    or a :class:`~symbp.run.cache.VerdictCache`.  ``execute``: where the claims are judged (see :func:`run_isolated`;
+    :func:`symbp.run.cluster.on_cluster` for a dask cluster).
 
     >>> from symbp.claims.derivation import Derivation
     >>> from symbp.claims.notation import Notation
@@ -296,7 +412,8 @@ def check(path_or_module=None, *, jobs=1, progress=None, **opts) -> Report:
         else:
             paths += resolve([t])
     try:
-        return Report(run_isolated(docs + paths, opts, jobs=jobs, progress=progress))
+        store = (VerdictCache() if cache is True else cache) or None
+        return Report(run_isolated(docs + paths, opts, jobs=jobs, progress=progress, cache=store, execute=execute))
     except Interrupted as e:
         e.report = Report(e.results)
         raise
