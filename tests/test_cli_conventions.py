@@ -192,3 +192,22 @@ def test_fault_names_without_spaces_or_quotes(capsys):
     assert fault_name("factor 1/K") == "factor 1/K" and fault_name("Weight-Decay") == "weight decay"
     code, err = usage(["mutate", "x.py", "--fault", "f for f"], capsys)
     assert code == 2 and len(err) == 1 and "unknown fault" in err[0] and "f-for-fp" in err[0]
+
+
+def test_the_lazy_subcommand_table_matches_each_modules_own_help():
+    """``symbp --help`` lists the subcommands from a table without importing them: it must say what they say."""
+    import argparse
+    from symbp.cli.main import SUBCOMMANDS, build_parser
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert {c.dest: c.help for c in sub._choices_actions} == SUBCOMMANDS
+
+
+def test_check_does_not_import_the_other_subcommands():
+    """``symbp check`` does not load the CAS before it needs it (mutate's fault table imported sympy: 1.9 s)."""
+    import subprocess
+    import sys
+    code = ("import sys; from symbp.cli.main import main\n"
+            "try:\n    main(['check', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('sympy', 'symengine') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
