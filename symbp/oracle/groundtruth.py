@@ -42,8 +42,22 @@ from .symbolic import SOFTMAX_CLOSED, SymbolicNetwork
 __all__ = ['GroundTruth', 'closed_sympy']
 
 
+#: Expressions compiled together: CSE over a long list of deep derivatives costs far more than over
+#: short lists of them (symengine's cse grows much faster than the list), so long lists go in blocks.
+LAMBDIFY_BLOCK = 24
+
+
 def _lambdify(backend, symbols, exprs):
-    """Compiled numeric function of ``symbols`` -> ``exprs`` (rows are points)."""
+    """Compiled numeric function of ``symbols`` -> ``exprs`` (rows are points), in blocks of LAMBDIFY_BLOCK."""
+    exprs = list(exprs)
+    blocks = [_lambdify_block(backend, symbols, exprs[s:s + LAMBDIFY_BLOCK])
+              for s in range(0, len(exprs), LAMBDIFY_BLOCK)]
+    if len(blocks) == 1:
+        return blocks[0]
+    return lambda P: np.concatenate([fn(P) for fn in blocks], axis=1)
+
+
+def _lambdify_block(backend, symbols, exprs):
     if backend.name == "symengine":
         try:
             fn = symengine.Lambdify(list(symbols), list(exprs), cse=True, backend="llvm", opt_level=0)
