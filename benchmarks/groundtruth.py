@@ -34,6 +34,7 @@ POINTS_CASE = ([4, 8, 8, 3], 4)
 TARGETS = {(str([6, 10, 10, 3]), 8): 2.0, (str([8, 16, 16, 4]), 8): 10.0}   # seconds, build to first values
 TARGET_MB = 1024
 TARGET_POINTS = 1.0
+ASSERT_CASE = ([6, 10, 10, 3], 8)
 
 
 def spec_for(sizes, m):
@@ -92,6 +93,25 @@ def child_points():
     assert dW[0].shape == args[0][0].shape == (POINTS,) + dW[0].shape[1:] and np.all(np.isfinite(dW[0]))
     n_values = sum(w[0].size for w in dW) + sum(v[0].size for v in db)
     return {"eval": t1 - t0, "values": n_values, "peak_mb": peak_mb()}
+
+
+def child_assert():
+    """The first ``assert_gradients_match`` call on ASSERT_CASE; symbp's Trainer stands in for the user's code."""
+    from symbp import Trainer
+    from symbp.testing import assert_gradients_match
+    spec = spec_for(*ASSERT_CASE)
+    trainer = Trainer(spec)
+
+    def users_gradients(W, b, X, Y):
+        trainer.params = (W, b)
+        return trainer.gradients(X, Y)
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    assert_gradients_match(users_gradients, spec)
+    t1, c1 = time.perf_counter(), time.process_time()
+    assert_gradients_match(users_gradients, spec)
+    t2 = time.perf_counter()
+    return {"first": t1 - t0, "cpu": c1 - c0, "later": t2 - t1, "peak_mb": peak_mb()}
 
 
 def vm_hwm_mb(pid):
@@ -169,6 +189,14 @@ def main():
         print()
         table(M_CASES, backend)
     print()
+    a = run_child(["--assert"])
+    sizes, m = ASSERT_CASE
+    if "timeout" in a:
+        print(f"assert_gradients_match on {sizes} m={m}, first call: over {TIMEOUT:.0f} s")
+    else:
+        ok = "met" if a["first"] <= 2.0 else "MISSED"
+        print(f"assert_gradients_match on {sizes} m={m} (3 points), first call: {a['first']:.2f} s wall / "
+              f"{a['cpu']:.2f} s CPU, target ≤ 2 s: {ok}; a later call: {a['later'] * 1e3:.1f} ms")
     p = run_child(["--points"])
     sizes, m = POINTS_CASE
     if "timeout" in p:
@@ -183,9 +211,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--case", nargs=3, metavar=("SIZES", "M", "BACKEND"), help=argparse.SUPPRESS)
     parser.add_argument("--points", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--assert", dest="assert_", action="store_true", help=argparse.SUPPRESS)
     ns = parser.parse_args()
     if ns.case:
         print(json.dumps(child_case(json.loads(ns.case[0]), int(ns.case[1]), ns.case[2])))
+    elif ns.assert_:
+        print(json.dumps(child_assert()))
     elif ns.points:
         print(json.dumps(child_points()))
     else:
