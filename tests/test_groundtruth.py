@@ -381,3 +381,63 @@ def test_gradients_reject_wrong_shapes():
         gt.gradients(W, b, X.T, Y)
     with pytest.raises(ValueError, match="weight0"):
         GroundTruth(spec.replace(bias="weight0")).gradients(W, b, X, Y)
+
+
+# -- (g) the per-example numerics against one plain sympy.diff of the whole composed cost ----------
+def plain_sympy_gradients(spec, W, b, X, Y):
+    """``∂J/∂θ`` by ``sympy.diff`` of the closed-form batch cost J (all m examples composed in one expression)."""
+    from symbp import SymbolicNetwork
+    net = SymbolicNetwork(spec, "sympy")
+    J = net.closed(net.cost)
+    values = {net.lam: spec.weight_decay}
+    if spec.bias == "weight0":
+        b, W = [w[:, 0] for w in W], [w[:, 1:] for w in W]
+    for l in range(1, spec.depth + 1):
+        values.update({s: W[l - 1][j, i] for j, row in enumerate(net.W[l]) for i, s in enumerate(row)})
+        values.update({s: b[l - 1][j] for j, s in enumerate(net.b[l])})
+    for k in range(spec.batch_size):
+        values.update({s: X[k, i] for i, s in enumerate(net.x[k])})
+        values.update({s: Y[k, i] for i, s in enumerate(net.y[k])})
+    values = {s: sympy.Float(float(v), 30) for s, v in values.items()}      # a double, exactly, at 30 digits
+    grad = {}
+    for p in net.params:     # J restricted to the line through the point along θ = p, then d/dp there
+        Jp = J.xreplace({s: v for s, v in values.items() if s != p})
+        grad[p] = float(sympy.diff(Jp, p).xreplace({p: values[p]}).evalf(30))
+    dW = [np.array([[grad[s] for s in row] for row in net.W[l]]) for l in range(1, spec.depth + 1)]
+    db = [np.array([grad[s] for s in net.b[l]]) for l in range(1, spec.depth + 1)]
+    if spec.bias == "weight0":
+        return [np.column_stack([v, w]) for w, v in zip(dW, db)], None
+    return dW, db
+
+
+PLAIN_CASES = [(a, c, (1, 2, 3)[i % 3]) for i, (a, c) in enumerate(itertools.product(HIDDEN, COST_OUTPUT))]
+
+
+@pytest.mark.parametrize("activation, cost, m", PLAIN_CASES, ids=[f"{a}-{c}-m{m}" for a, c, m in PLAIN_CASES])
+def test_per_example_gradients_equal_plain_sympy_diff_of_the_composed_cost(activation, cost, m):
+    i = PLAIN_CASES.index((activation, cost, m))
+    lam, decay_biases, decay_average = DECAYS[1 + i % 4]                 # always some weight decay
+    spec = make_spec([2, 2, 2], activation, cost, batch_size=m, average=AVERAGES[i % 3], weight_decay=lam,
+                     decay_biases=decay_biases, decay_average=decay_average, bias=LAYOUTS[i % 2])
+    W, b, X, Y = random_point(spec, np.random.default_rng(100 + i))
+    dW, db = GroundTruth(spec).gradients(W, b, X, Y)
+    pW, pb = plain_sympy_gradients(spec, W, b, X, Y)
+    assert_close_lists(dW, pW, rtol=1e-11, atol=1e-13)
+    if pb is not None:
+        assert_close_lists(db, pb, rtol=1e-11, atol=1e-13)
+    if spec.batch_size > 1:           # the comparison tells the batch's sum from one example's share of it
+        with pytest.raises(AssertionError):
+            assert_close_lists(GroundTruth(spec.replace(batch_size=1)).gradients(W, b, X[:1], Y[:1])[0], pW,
+                               rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("backend", ["symengine", "sympy"])
+def test_per_example_cost_and_deltas_of_a_batch_equal_the_whole_batch_expression(backend):
+    spec = make_spec([2, 3, 2], "tanh", "softmax_cross_entropy", batch_size=3, average="examples",
+                     weight_decay=0.3, decay_biases=True, decay_average=True)
+    W, b, X, Y = random_point(spec, np.random.default_rng(12))
+    gt = GroundTruth(spec, backend)
+    rows, _ = gt._pack(W, b, X, Y, None)
+    assert gt.cost_value(W, b, X, Y) == pytest.approx(float(gt._full_cost_fn(rows)[0, 0]), rel=1e-13)
+    np.testing.assert_allclose(gt._delta_fn(rows), gt._full_delta_fn(rows), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(gt._gradient_fn(rows), gt._full_gradient_fn(rows), rtol=1e-12, atol=1e-14)

@@ -1,10 +1,29 @@
 """GroundTruth: every derivative of a spec's cost, by the computer algebra system.
 
-The gradient is ``d J / d theta`` of the fully composed cost, taken by the CAS
-for every parameter; ``δ[l] = ∂C_k/∂z[l]`` comes from the free-symbol method
-(:meth:`SymbolicNetwork.delta`).  Numeric values come from lambdifying those
-expressions (with common-subexpression elimination), vectorised over many
-points; exact values come from substituting rationals.
+Symbolic: :attr:`GroundTruth.gradient` is ``d J / d θ`` of the fully composed
+batch cost ``J``, taken by the CAS for every parameter; ``δ[l] = ∂C_k/∂z[l]``
+comes from the free-symbol method (:meth:`SymbolicNetwork.delta`).  Exact
+values substitute rationals into these expressions.
+
+Numeric (:meth:`GroundTruth.gradients`, :meth:`~GroundTruth.deltas`,
+:meth:`~GroundTruth.cost_value`) goes per example, which is what makes bigger
+nets affordable.  What is CAS and what is ours:
+
+- CAS: one example's cost ``C(a[L](θ; x), y)`` is composed through every
+  layer as one expression in the symbols ``θ``, ``x``, ``y``; the CAS
+  differentiates it by every parameter (and by the free ``z[l]`` symbols for
+  δ) and by nothing else; the decay term ``R(θ, λ)`` is differentiated by the
+  CAS too.  The expressions are compiled by ``symengine.Lambdify`` with
+  common-subexpression elimination (``sympy.lambdify`` under the sympy
+  backend).
+- Ours, and only this: evaluating those compiled functions at each example
+  ``(x_k, y_k)`` of the batch and forming ``J = S·Σ_k C_k + R`` and
+  ``∂J/∂θ = S·Σ_k ∂C_k/∂θ + ∂R/∂θ`` (the derivative of a sum is the sum of
+  the derivatives), with ``S`` the spec's averaging factor.  No chain rule,
+  no layer structure and no formula of a document is used.
+
+The symbolic expression of one example does not grow with ``m`` (evaluation
+does, linearly), so a batch of 8 costs what a batch of 1 does to build.
 """
 
 from __future__ import annotations
@@ -23,8 +42,22 @@ from .symbolic import SOFTMAX_CLOSED, SymbolicNetwork
 __all__ = ['GroundTruth', 'closed_sympy']
 
 
+#: Expressions compiled together: CSE over a long list of deep derivatives costs far more than over
+#: short lists of them (symengine's cse grows much faster than the list), so long lists go in blocks.
+LAMBDIFY_BLOCK = 24
+
+
 def _lambdify(backend, symbols, exprs):
-    """Compiled numeric function of ``symbols`` -> ``exprs`` (rows are points)."""
+    """Compiled numeric function of ``symbols`` -> ``exprs`` (rows are points), in blocks of LAMBDIFY_BLOCK."""
+    exprs = list(exprs)
+    blocks = [_lambdify_block(backend, symbols, exprs[s:s + LAMBDIFY_BLOCK])
+              for s in range(0, len(exprs), LAMBDIFY_BLOCK)]
+    if len(blocks) == 1:
+        return blocks[0]
+    return lambda P: np.concatenate([fn(P) for fn in blocks], axis=1)
+
+
+def _lambdify_block(backend, symbols, exprs):
     if backend.name == "symengine":
         try:
             fn = symengine.Lambdify(list(symbols), list(exprs), cse=True, backend="llvm", opt_level=0)
@@ -79,23 +112,110 @@ class GroundTruth:
         """``(k, l)`` -> list of ``∂C_k/∂z[l]_j`` (free-symbol method), l = 1..L."""
         return {(k, l): self.net.delta(k, l) for k in range(self.net.m) for l in range(1, self.net.L + 1)}
 
-    # -- numeric --------------------------------------------------------------
+    # -- numeric (per example, see the module docstring) ----------------------------
     @cached_property
     def _args(self):
         return self.net.params + self.net.data_symbols + [self.net.lam]
 
     @cached_property
-    def _gradient_fn(self):
+    def example_net(self) -> SymbolicNetwork:
+        """The network of one example (symbols ``x0_*``, ``y0_*``; the parameters are the same symbols)."""
+        return SymbolicNetwork(self.spec.replace(batch_size=1), self.backend)
+
+    @property
+    def _per_example(self):
+        """Whether numerics go per example (every spec with a closed form; the generic cost has none)."""
+        return self.spec.cost != "generic"
+
+    @cached_property
+    def _example_args(self):
+        one = self.example_net
+        return one.params + one.x[0] + one.y[0]
+
+    @cached_property
+    def example_gradient(self) -> list:
+        """``∂C/∂θ`` of one example's composed cost by the CAS, every θ in canonical order, in closed form.
+
+        >>> gt = GroundTruth(NetworkSpec([1, 1], activation="identity"))
+        >>> gt.example_gradient
+        [x0_0*(b1_0 - y0_0 + x0_0*W1_0_0), b1_0 - y0_0 + x0_0*W1_0_0]
+        """
+        one = self.example_net
+        return one.diff_all(one.example_costs[0], one.params, closed=True)
+
+    @cached_property
+    def _example_gradient_fn(self):
+        """``(θ, x, y) -> ∂C/∂θ`` of one example, compiled."""
+        return _lambdify(self.backend, self._example_args, self.example_gradient)
+
+    @cached_property
+    def _example_delta_fn(self):
+        """``(θ, x, y) -> δ[l]`` of one example, l = 1..L (free-symbol method), concatenated."""
+        one = self.example_net
+        exprs = one.rewrite_all([e for l in range(1, one.L + 1) for e in one.delta(0, l)], one.closed_map)
+        return _lambdify(self.backend, self._example_args, exprs)
+
+    @cached_property
+    def _example_cost_fn(self):
+        one = self.example_net
+        return _lambdify(self.backend, self._example_args, [one.closed(one.example_costs[0])])
+
+    @cached_property
+    def _decay_fns(self):
+        """``(θ, λ) -> R`` and ``(θ, λ) -> ∂R/∂θ`` (the CAS differentiates R)."""
+        net, args = self.net, self.net.params + [self.net.lam]
+        R = net.decay
+        return (_lambdify(self.backend, args, [R]),
+                _lambdify(self.backend, args, net.diff_all(R, net.params)))
+
+    @cached_property
+    def _scale(self):
+        return float(self.net.scale)
+
+    def _example_rows(self, rows):
+        """Packed rows ``(P, θ | X | Y | λ)`` -> per-example rows ``(P·m, θ | x_k | y_k)`` and ``(P, θ | λ)``."""
+        n, m = self.spec.sizes, self.spec.batch_size
+        P, t = rows.shape[0], len(self.net.params)
+        X = rows[:, t:t + m * n[0]].reshape(P, m, n[0])
+        Y = rows[:, t + m * n[0]:t + m * (n[0] + n[-1])].reshape(P, m, n[-1])
+        theta = np.broadcast_to(rows[:, None, :t], (P, m, t))
+        per_example = np.concatenate([theta, X, Y], axis=2).reshape(P * m, -1)
+        return per_example, np.concatenate([rows[:, :t], rows[:, -1:]], axis=1)
+
+    def _gradient_fn(self, rows):
+        if not self._per_example:
+            return self._full_gradient_fn(rows)
+        per_example, decay_args = self._example_rows(rows)
+        g = self._example_gradient_fn(per_example).reshape(rows.shape[0], self.spec.batch_size, -1)
+        return self._scale * g.sum(axis=1) + self._decay_fns[1](decay_args)
+
+    def _delta_fn(self, rows):
+        """Columns ordered as :attr:`delta`'s sorted keys: example k, then layer l."""
+        if not self._per_example:
+            return self._full_delta_fn(rows)
+        per_example, _ = self._example_rows(rows)
+        return self._example_delta_fn(per_example).reshape(rows.shape[0], -1)
+
+    def _cost_fn(self, rows):
+        if not self._per_example:
+            return self._full_cost_fn(rows)
+        per_example, decay_args = self._example_rows(rows)
+        c = self._example_cost_fn(per_example).reshape(rows.shape[0], self.spec.batch_size)
+        return self._scale * c.sum(axis=1, keepdims=True) + self._decay_fns[0](decay_args)
+
+    # the whole batch as one expression (the generic cost, which has no closed form to evaluate)
+    @cached_property
+    def _full_gradient_fn(self):
         exprs = [self.net.closed(self.gradient[p]) for p in self.net.params]
         return _lambdify(self.backend, self._args, exprs)
 
     @cached_property
-    def _delta_fn(self):
+    def _full_delta_fn(self):
         exprs = [self.net.closed(e) for key in sorted(self.delta) for e in self.delta[key]]
         return _lambdify(self.backend, self._args, exprs)
 
     @cached_property
-    def _cost_fn(self):
+    def _full_cost_fn(self):
         return _lambdify(self.backend, self._args, [self.net.closed(self.net.cost)])
 
     def _pack(self, W, b, X, Y, lam):
@@ -159,7 +279,7 @@ class GroundTruth:
         P, batched = self._pack(W, b, X, Y, None)
         flat = self._delta_fn(P)
         n, m, out, col = self.spec.sizes, self.spec.batch_size, {}, 0
-        for k, l in sorted(self.delta):
+        for k, l in ((k, l) for k in range(m) for l in range(1, self.spec.depth + 1)):   # sorted(self.delta)
             out.setdefault(l, [None] * m)[k] = flat[:, col:col + n[l]]
             col += n[l]
         res = [np.stack(out[l], axis=1) for l in range(1, self.spec.depth + 1)]

@@ -360,6 +360,32 @@ class SymbolicNetwork:
         """``d expr / d symbol`` in canonical form (``expr`` built from this network's passes)."""
         return expr.diff(symbol).xreplace(self.rules)
 
+    def diff_all(self, expr, symbols, closed=False):
+        """:meth:`diff` by each of ``symbols`` (then :meth:`closed` if asked), rewritten in one pass.
+
+        The derivatives share most of their subtrees; one ``xreplace`` over all of them at once visits
+        each shared subtree once instead of once per derivative.
+
+        >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="sigmoid"))
+        >>> net.diff_all(net.cost, net.params) == [net.diff(net.cost, p) for p in net.params]
+        True
+        """
+        out = self.rewrite_all([expr.diff(s) for s in symbols], self.rules)
+        return self.rewrite_all(out, self.closed_map) if closed else out
+
+    def rewrite_all(self, exprs, mapping):
+        """``[e.xreplace(mapping) for e in exprs]``, as one traversal of their shared subtrees.
+
+        >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="sigmoid"))
+        >>> net.rewrite_all(net.a[0][1], net.closed_map) == [net.closed(net.a[0][1][0])]
+        True
+        """
+        exprs = list(exprs)
+        if not exprs or not mapping:
+            return exprs
+        packed = self.backend.B.Function("symbp_all")(*exprs).xreplace(mapping)
+        return list(packed.args)
+
     def partial(self, k, of, kind, l, wrt_index=None):
         """Derivative of a per-example quantity w.r.t. ``z[l]`` or ``a[l]`` of example k.
 
