@@ -24,3 +24,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")
 # (the CLI subprocesses the tests start inherit it); removed at the end of the session.
 os.environ["SYMBP_CACHE_DIR"] = tempfile.mkdtemp(prefix="symbp-test-cache-")
 atexit.register(shutil.rmtree, os.environ["SYMBP_CACHE_DIR"], True)
+
+# numpy's C extension modules load once per process: a module first imported inside a pytester in-process run
+# (tests/test_pytest_plugin.py) is dropped from sys.modules afterwards and cannot be imported again, which broke a
+# later `import sklearn` (through scipy → numpy.fft). Importing it here keeps it out of pytester's snapshot.
+import numpy.fft  # noqa: E402,F401
