@@ -27,6 +27,7 @@ and gradient and the forward pass.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -46,10 +47,10 @@ _TRUTHS: dict = {}
 _WARNED: set = set()
 
 #: :func:`spec_work` above which building a spec's ground truth takes more than a few seconds.
-#: Measured (one core): [6,10,3] m=8 (1648) 0.9 s, [6,10,10,3] m=2 (1278) 2.4 s, m=4 (2556) 8 s,
-#: [8,16,4] m=8 (3392) 6 s, [6,10,10,3] m=8 (5112) 17 s.  Parameters × m alone does not order
-#: these (824 takes 0.9 s, 852 takes 8 s): depth multiplies the size of the composed cost.
-SLOW_WORK = 2000
+#: The CAS differentiates one example's composed cost, whose size is about the product of the widths; m only
+#: multiplies the (cheap) evaluation.  Measured first calls, CPU seconds on one core: [6,10,10,3] m=8 (1800) 0.6 s,
+#: m=32 0.6 s, [16,32,10] m=8 (5120) 3.7 s, [8,16,16,4] m=8 (8192) 3.8 s, [8,16,16,16,4] m=4 (131072) 48 s.
+SLOW_WORK = 6000
 
 
 class GradientMismatch(AssertionError):
@@ -80,13 +81,13 @@ class SlowSpecWarning(UserWarning):
 
 
 def spec_work(spec) -> int:
-    """Parameters × examples × layers: the work measure of building a spec's ground truth.
+    """The product of the layer widths: the work measure of building a spec's ground truth (the size of one
+    example's composed cost, which the CAS differentiates; the same on every machine).
 
     >>> spec_work(NetworkSpec([6, 10, 10, 3], batch_size=8))
-    5112
+    1800
     """
-    n = spec.sizes
-    return sum(n[l] * (n[l - 1] + 1) for l in range(1, len(n))) * spec.batch_size * spec.depth
+    return math.prod(spec.sizes)
 
 
 def _smaller(spec):
@@ -103,7 +104,7 @@ def _truth(spec, backend):
             _WARNED.add((spec.sizes, spec.batch_size))
             warnings.warn(SlowSpecWarning(
                 f"symbp: the ground truth of {list(spec.sizes)} m={spec.batch_size} will take more than a few "
-                f"seconds to build (work {work} = parameters × m × layers > {SLOW_WORK}); a bug in backprop code "
+                f"seconds to build (work {work} = the product of the widths > {SLOW_WORK}); a bug in backprop code "
                 f"shows on small networks too, e.g. {_smaller(spec)}"), stacklevel=5)
         _TRUTHS[key] = GroundTruth(spec, backend)
     return _TRUTHS[key]

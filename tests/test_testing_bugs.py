@@ -261,7 +261,9 @@ def test_nan_is_explained_in_one_line_of_the_diagnosis():
 
 # -- the slow-spec warning, by a work measure -----------------------------------------------------------
 def test_a_big_spec_warns_once_by_work_not_by_time(monkeypatch):
-    assert spec_work(NetworkSpec([6, 10, 10, 3], batch_size=8)) > testing.SLOW_WORK   # 17 s to build
+    assert spec_work(NetworkSpec([8, 16, 16, 4], batch_size=8)) > testing.SLOW_WORK       # 3.8 s CPU to build
+    assert spec_work(NetworkSpec([8, 16, 16, 16, 4], batch_size=1)) > testing.SLOW_WORK   # 48 s CPU at m=4
+    assert spec_work(NetworkSpec([6, 10, 10, 3], batch_size=32)) < testing.SLOW_WORK      # 0.6 s CPU
     assert spec_work(NetworkSpec([3, 4, 2], batch_size=3)) < testing.SLOW_WORK
     spec = NetworkSpec([2, 2, 1], activation="tanh", batch_size=2)
     monkeypatch.setattr(testing, "SLOW_WORK", spec_work(spec) - 1)
