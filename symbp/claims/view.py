@@ -36,6 +36,8 @@ class Layers:
         self.name, self.valid, self.build, self.cache = name, list(valid), build, {}
 
     def __getitem__(self, l):
+        for hook in LAYER_READS:
+            hook(self.name, l)
         reader = ACTIVE[0]
         if reader is not None and isinstance(l, int) and not isinstance(l, bool):   # the diagnosis's edits
             read, change = reader.note("layer", self.name, caller(), l)
@@ -48,8 +50,6 @@ class Layers:
         return self._read(l)
 
     def _read(self, l):
-        for hook in LAYER_READS:
-            hook(self.name, l)
         if not isinstance(l, int) or isinstance(l, bool) or l not in self.valid:
             if LENIENT[0]:  # a layer that does not exist reads as NaN (see LENIENT)
                 import symengine
