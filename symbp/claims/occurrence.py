@@ -52,12 +52,24 @@ class Reader:
         self.edits = dict(edits or {})          # Read.key -> change
         self.symbols = dict(symbols or {})      # (family, layer) -> layer: one symbol read as another
         self.log, self.counts = [], {}
-        self.calls = 0
+        self.calls, self.current = 0, ()
+        self.shown = {}                         # Read.key -> (read, the call's arguments, how many differ)
 
-    def start_call(self):
-        """A new call of the claim: ordinals restart."""
+    def start_call(self, args=()):
+        """A new call of the claim (with its layer and indices ``args``): ordinals restart."""
         self.counts = {}
         self.calls += 1
+        self.current = tuple(args)
+
+    def index_of(self, idx, change):
+        """The indices an ``("index", new)`` or ``("arg", axis, k)`` change reads instead of ``idx``
+        (``arg``: the call's k-th argument, another index in scope)."""
+        if change[0] == "index":
+            return change[1]
+        _, axis, k = change
+        if isinstance(idx, tuple):
+            return idx[:axis] + (self.current[k],) + idx[axis + 1:]
+        return self.current[k]
 
     def site(self, frame):
         """(file, line) of ``frame`` when it is the claim's code, else None."""
@@ -76,6 +88,9 @@ class Reader:
         read = Read(kind, name, site, ordinal, value)
         if self.calls <= 1 or len(self.log) < 4000:
             self.log.append(read)
+        spread = len(set(self.current))       # the call whose arguments differ most names the read best
+        if read.key not in self.shown or spread > self.shown[read.key][2]:
+            self.shown[read.key] = (read, self.current, spread)
         return read, self.edits.get(read.key)
 
     def symbol_layer(self, family, l):

@@ -75,8 +75,8 @@ class Tensor:
                 return self
             if change and change[0] == "zero":
                 return self._entry(idx) * 0
-            if change and change[0] == "index":
-                idx = change[1]
+            if change and change[0] in ("index", "arg"):
+                idx = reader.index_of(idx, change)
         return self._entry(idx)
 
     def _entry(self, idx):

@@ -302,18 +302,18 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     d = _readings(claim, derivation, runs, side, step)
     if d is not None:
         return d, cex
-    d = _index_mixup(runs, numeric, side)
-    if d is not None:
-        return _d("index", d + step), cex
-    if _holds_without_biases(runs, side):
-        return _d("missing-term", "a bias term is missing: the formula holds only where every bias is zero"
-                  + step), cex
     failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
     d = edit_diagnosis(claim, derivation, runs, side, step, failing_runs)
     if d is not None:
         if ill:
             d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
         return d, cex
+    d = _index_mixup(runs, numeric, side)
+    if d is not None:
+        return _d("index", d + step), cex
+    if _holds_without_biases(runs, side):
+        return _d("missing-term", "a bias term is missing: the formula holds only where every bias is zero"
+                  + step), cex
     if ill:
         return _d("shape", f"wrong where it evaluates, and cannot be evaluated on {[list(s) for s, _, _ in ill]}: "
                   f"{ill[0][2]}"), cex

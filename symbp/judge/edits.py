@@ -46,6 +46,7 @@ class Edit:
     key: tuple
     change: tuple
     read: object
+    call: tuple = None      # the arguments of the call whose read names it (None: the first call's)
 
 
 def _files(claim):
@@ -58,7 +59,7 @@ def _replayed(claim, reader):
     """The claim whose every call restarts the reader's ordinals (and notes the call's arguments)."""
     @functools.wraps(claim.fn)
     def fn(n, *args):
-        reader.start_call()
+        reader.start_call(args)
         if reader.calls == 1:
             reader.args = args
         return claim.fn(n, *args)
@@ -98,9 +99,11 @@ def _score(vals, side, base):
     return 0.0 if err <= RTOL else float(np.log10(err) + 20)
 
 
-def _candidates(log):
-    """Every single edit of the recorded reads (first value of each read, in reading order)."""
+def _candidates(log, args=(), first_index=0):
+    """Every single edit of the recorded reads (first value of each read, in reading order); ``args`` are the
+    first call's layer and indices (an index may be read as another index in scope: those from ``first_index``)."""
     seen, out, symbols = set(), [], {}
+    scope = list(range(first_index, len(args)))
     for r in log:
         if r.key in seen:
             continue
@@ -113,6 +116,9 @@ def _candidates(log):
             out += [Edit(r.key, ("zero",), r), Edit(r.key, ("transpose",), r)]
         elif r.kind == "entry":
             idx = r.value
+            written = idx if isinstance(idx, tuple) else (idx,)
+            for axis, i in enumerate(written):   # an index replaced by another index in scope
+                out += [Edit(r.key, ("arg", axis, k), r) for k in scope if isinstance(i, int)]
             if isinstance(idx, tuple) and len(idx) == 2:
                 for axis in (0, 1):
                     for d in (-1, 1):
@@ -175,23 +181,24 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET):
         return None, None
     args = getattr(record, "args", ())
     singles = []
-    for e in _candidates(record.log):
+    first_index = 1 if claim.takes_layer else 0
+    for e in _candidates(record.log, args, first_index):
         if time.monotonic() - start > budget:
             return None, None
         vals, _ = _values(claim, derivation, run, _reader(files, [e]))
         s = _score(vals, side, base)
         if s == 0.0 and _exactly_true(claim, derivation, run, [e], side, files):
-            return [e], (run, args)
+            return _shown([e], record), (run, args)
         if np.isfinite(s):
             singles.append((s, e))
     singles.sort(key=lambda p: p[0])
     pool = [e for _, e in singles[:PAIR_POOL]]
-    pool += [e for e in _candidates(record.log) if e.change[0] == "symbol" and e not in pool]
+    pool += [e for e in _candidates(record.log, args, first_index) if e.change[0] == "symbol" and e not in pool]
     tried = set()
     for e1 in pool:   # the second edit among the reads made once the first is made (a read may appear only then)
         after = _reader(files, [e1])
         _values(claim, derivation, run, after)
-        for e2 in _candidates(after.log):
+        for e2 in _candidates(after.log, args, first_index):
             pair = frozenset((e1, e2))
             if e2.key == e1.key or pair in tried:
                 continue
@@ -200,8 +207,21 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET):
             tried.add(pair)
             vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2]))
             if _score(vals, side, base) == 0.0 and _exactly_true(claim, derivation, run, [e1, e2], side, files):
-                return [e1, e2], (run, args)
+                return _shown([e1, e2], record, after), (run, args)
     return None, None
+
+
+def _shown(edits, *readers):
+    """Each edit with the read (and call arguments) that names it best: from the call whose indices differ most."""
+    out = []
+    for e in edits:
+        for r in readers:
+            if e.read.key in r.shown:
+                read, call, _ = r.shown[e.read.key]
+                e = dataclasses.replace(e, read=read, call=call)
+                break
+        out.append(e)
+    return out
 
 
 def holds_with(claim, derivation, run, edits, side):
@@ -218,7 +238,7 @@ def _layer_text(v, claim, args):
     if claim.takes_layer and args and isinstance(args[0], int):
         lv = claim.params[0] if getattr(claim, "params", None) else "l"
         d = v - args[0]
-        if abs(d) <= 2 and args[0] not in args[1:]:
+        if abs(d) <= 2:
             return lv if d == 0 else f"{lv}{d:+d}"
     return str(v)
 
@@ -238,6 +258,13 @@ def _index_text(idx, claim, args):
 #: The view's true quantities as a page writes them (the new W of an update is written W).
 _TRUE_AS_WRITTEN = {"step_W": "{W}", "step_b": "{b}", "dC_dW": "∂C/∂{W}", "dJ_dW": "∂J/∂{W}",
                     "dC_db": "∂C/∂{b}", "dJ_db": "∂J/∂{b}", "dC_da": "∂C/∂{a}"}
+
+
+def _function(name, derivative):
+    """An activation as the page writes it: its own name, else ``f`` / ``f'`` (never the view's ``fp``)."""
+    if name in ("f", "fp", "f_out", "fp_out"):
+        return "f'" if derivative else "f"
+    return name
 
 
 def _symbol(name, layer):
@@ -260,6 +287,7 @@ def _base_name(name):
 def describe(edit, claim, args, notation):
     """``{kind, at, from, to}`` (the contract's kind, in the page's notation) and a phrase for the detail."""
     r, ch = edit.read, edit.change
+    args = edit.call if edit.call is not None else args
     name0, layer0 = _base_name(r.name)
     r = dataclasses.replace(r, name=_page_name(name0, notation) + (f"^({layer0})" if layer0 is not None else ""))
     line = r.site[1] if r.site else "?"
@@ -286,10 +314,17 @@ def describe(edit, claim, args, notation):
             return {"kind": "index", "at": nth, "from": a, "to": b}, f"{b} for {a}: a stray index dropped ({nth})"
         if ch[0] == "zero":
             return {"kind": "extra-term", "at": nth, "from": a, "to": "0"}, f"without the term in {a} ({nth})"
-        b = f"{_symbol(name, layer)}_{{{_index_text(ch[1], claim, args)}}}"
+        if ch[0] == "arg":   # by name: the index in scope it reads instead
+            names, parts = list(claim.indices), _index_text(r.value, claim, args).split(",")
+            k = ch[2] - (1 if claim.takes_layer else 0)
+            parts[ch[1]] = names[k] if 0 <= k < len(names) else str(args[ch[2]])
+            b = f"{_symbol(name, layer)}_{{{','.join(parts)}}}"
+        else:
+            b = f"{_symbol(name, layer)}_{{{_index_text(ch[1], claim, args)}}}"
         return {"kind": "index", "at": nth, "from": a, "to": b}, f"{b} for {a} ({nth})"
     if r.kind == "apply":
-        a, b = r.name, notation.shown(fp.get(notation.canonical(r.name), r.name))
+        a, b = _function(r.name, r.value), _function(notation.shown(fp.get(notation.canonical(r.name), r.name)),
+                                                     not r.value)
         return {"kind": "derivative", "at": nth, "from": a, "to": b}, f"{b} for {a} ({nth})"
     a = r.name + "ᵀ"
     return {"kind": "transpose", "at": nth, "from": a, "to": r.name}, f"{r.name} for {a} ({nth})"
@@ -344,7 +379,9 @@ def _retoken_index(latex, name, old, new):
         hits = list(pat.finditer(latex))
         if len(hits) == 1:
             m = hits[0]
-            written = "" if new is None else "_{" + (new.replace(",", "") if "," not in m.group(0) else new) + "}"
+            text = None if new is None else (new.replace(",", "") if "," not in m.group(0) else new)
+            braced = "{" in m.group(0)[len(m.group(1)) + len(m.group(2) or ""):]
+            written = "" if text is None else ("_" + text if len(text) == 1 and not braced else "_{" + text + "}")
             return latex[:m.start()] + m.group(1) + (m.group(2) or "") + written + latex[m.end():]
     return None
 
