@@ -25,13 +25,26 @@ import numpy as np
 from ..claims.occurrence import Reader, reading
 from ..claims.tensor import LENIENT
 from .budget import call_with_budget
+
+#: How many edited readings the last search evaluated (for benchmarks/diagnosis.py).
+LAST_TRIES = [0]
 from .evaluate import RTOL, instantiate, numeric_values, relative_errors, sample_points
 
 __all__ = ['find_edits', 'holds_with', 'describe', 'correct_latex', 'EDIT_BUDGET']
 
 
-#: Seconds the search may take for one claim (a safety net: it stops, and finds nothing, past it).
-EDIT_BUDGET = 4.0
+#: Edited readings the search evaluates at most for one claim (singles first, then pairs): bounded by work,
+#: so that what it finds does not depend on the machine's speed.
+MAX_TRIES = 200
+
+#: Seconds after which the search stops and finds nothing (a safety net far above what MAX_TRIES takes).
+EDIT_BUDGET = 60.0
+
+#: Seconds for the exact confirmation of a winner (expanding truth − edited formula); past it, no edit.
+CONFIRM_BUDGET = 10.0
+
+#: Fixed points at which an edited reading is evaluated (then the winner is confirmed exactly).
+POINTS = 4
 
 #: At most this many singles closest to the truth are paired.
 PAIR_POOL = 10
@@ -66,15 +79,24 @@ def _replayed(claim, reader):
     return dataclasses.replace(claim, fn=fn)
 
 
-def _values(claim, derivation, run, reader):
-    """Numeric values (points × instances × sides) of the claim replayed through ``reader``, or None."""
+@functools.lru_cache(maxsize=1)
+def _draws():
+    from .identity import default_draws
+    return default_draws(POINTS)
+
+
+def _values(claim, derivation, run, reader, side=None):
+    """Numeric values (points × instances × sides) of the claim replayed through ``reader``, or None;
+    with ``side``, of its sides 0..``side`` only."""
     net, symbols = run[2], dict(run[3])
     LENIENT[0] = True
     try:
         with reading(reader):
             instances = instantiate(_replayed(claim, reader), net, derivation.notation, symbols)
-        pts = sample_points(net, symbols, 6, 2718)
-        return numeric_values(net, symbols, instances, pts), instances
+        if side is not None:
+            instances = [dataclasses.replace(i, sides=list(i.sides[:side + 1])) for i in instances]
+        pts = sample_points(net, symbols, POINTS, 2718)
+        return numeric_values(net, symbols, instances, pts, _draws()), instances
     except _READ_ERRORS:
         return None, None
     finally:
@@ -164,6 +186,12 @@ def _exactly_true(claim, derivation, run, edits, side, files):
         return False
 
 
+def _confirmed(claim, derivation, run, edits, side, files):
+    """:func:`_exactly_true`, in a child with a time limit (an expansion can blow up): False past it."""
+    done, true = call_with_budget(lambda: _exactly_true(claim, derivation, run, edits, side, files), CONFIRM_BUDGET)
+    return bool(done and true)
+
+
 def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET):
     """The smallest set of edits (1 or 2) under which the claim holds exactly on the first of ``runs``, with
     the call arguments of its first instance; ``(None, None)`` when none is found (or the budget runs out).
@@ -174,20 +202,25 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET):
     if not files or not runs:
         return None, None
     run = min(runs, key=lambda r: (sum(r[0]) * r[1], len(r[0])))
-    start = time.monotonic()
+    start, tries = time.monotonic(), [0]
+
+    def over():
+        tries[0] += 1
+        LAST_TRIES[0] = tries[0]
+        return tries[0] > MAX_TRIES or time.monotonic() - start > budget
     record = Reader(files)
-    base, _ = _values(claim, derivation, run, record)
+    base, _ = _values(claim, derivation, run, record, side)
     if not record.log:
         return None, None
     args = getattr(record, "args", ())
     singles = []
     first_index = 1 if claim.takes_layer else 0
     for e in _candidates(record.log, args, first_index):
-        if time.monotonic() - start > budget:
+        if over():
             return None, None
-        vals, _ = _values(claim, derivation, run, _reader(files, [e]))
+        vals, _ = _values(claim, derivation, run, _reader(files, [e]), side)
         s = _score(vals, side, base)
-        if s == 0.0 and _exactly_true(claim, derivation, run, [e], side, files):
+        if s == 0.0 and _confirmed(claim, derivation, run, [e], side, files):
             return _shown([e], record), (run, args)
         if np.isfinite(s):
             singles.append((s, e))
@@ -196,17 +229,19 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET):
     pool += [e for e in _candidates(record.log, args, first_index) if e.change[0] == "symbol" and e not in pool]
     tried = set()
     for e1 in pool:   # the second edit among the reads made once the first is made (a read may appear only then)
+        if over():
+            return None, None
         after = _reader(files, [e1])
-        _values(claim, derivation, run, after)
+        _values(claim, derivation, run, after, side)
         for e2 in _candidates(after.log, args, first_index):
             pair = frozenset((e1, e2))
             if e2.key == e1.key or pair in tried:
                 continue
-            if time.monotonic() - start > budget:
+            if over():
                 return None, None
             tried.add(pair)
-            vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2]))
-            if _score(vals, side, base) == 0.0 and _exactly_true(claim, derivation, run, [e1, e2], side, files):
+            vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2]), side)
+            if _score(vals, side, base) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
                 return _shown([e1, e2], record, after), (run, args)
     return None, None
 
@@ -227,8 +262,8 @@ def _shown(edits, *readers):
 def holds_with(claim, derivation, run, edits, side):
     """Whether the claim's sides 1..``side`` hold numerically on ``run`` under ``edits`` (same reads, same keys)."""
     files = _files(claim)
-    base, _ = _values(claim, derivation, run, Reader(files))
-    vals, _ = _values(claim, derivation, run, _reader(files, edits))
+    base, _ = _values(claim, derivation, run, Reader(files), side)
+    vals, _ = _values(claim, derivation, run, _reader(files, edits), side)
     return _score(vals, side, base) == 0.0
 
 
