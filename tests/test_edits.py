@@ -141,3 +141,17 @@ def test_an_untrusted_corrected_formula_is_escaped():
     report = Report([DerivationResult("edits", "Edits", "test", equations=[e])])
     assert r"\input{" not in report.to_latex().replace(r"\textbackslash{}input\{", "")
     assert "$\\input" not in report.to_markdown()
+
+
+def test_the_corrected_latex_edits_only_a_token_that_is_the_read():
+    from symbp.judge.edits import correct_latex
+    # the entry read is W^(l+1)_{1,2}; the page's w_{12} carries no layer: it may be another entry, so no correction
+    assert correct_latex(r"\begin{bmatrix} w_{11} & w_{12}\end{bmatrix}", [None],
+                         [{"kind": "index", "at": "read 4", "from": "W^(l+1)_{1,2}", "to": "W^(l+1)_{2,2}"}]) is None
+    # after a^(2) -> a^(1) the only a_i left is of layer 1, not the a^(2)_i that the second edit is about
+    assert correct_latex(r"(y_i - t_k)\, a_i^{[2]}", [None, None],
+                         [{"kind": "layer", "at": "read 2", "from": "a^(2)", "to": "a^(1)"},
+                          {"kind": "index", "at": "read 1", "from": "a^(2)_{i}", "to": "a^(2)_{k}"}]) is None
+    # two tokens of the symbol at that layer, an edit at one occurrence: which one is unknown
+    assert correct_latex(r"f(z^{(l-1)}) f(z^{(l-1)})", [None],
+                         [{"kind": "layer", "at": "read 2", "from": "z^(l-1)", "to": "z^(l)"}]) is None

@@ -60,6 +60,7 @@ class Edit:
     change: tuple
     read: object
     call: tuple = None      # the arguments of the call whose read names it (None: the first call's)
+    sites: int = 1          # how many places of the claim's code read the same symbol (1: the LaTeX token is it)
 
 
 def _files(claim):
@@ -253,7 +254,8 @@ def _shown(edits, *readers):
         for r in readers:
             if e.read.key in r.shown:
                 read, call, _ = r.shown[e.read.key]
-                e = dataclasses.replace(e, read=read, call=call)
+                same = {x.site for x in r.log if (x.kind, x.name, x.value) == (e.read.kind, e.read.name, e.read.value)}
+                e = dataclasses.replace(e, read=read, call=call, sites=len(same))
                 break
         out.append(e)
     return out
@@ -404,20 +406,29 @@ def _retoken_layer_as(latex, spelled, old, new, everywhere):
     return pat.sub(rep, latex)
 
 
-def _retoken_index(latex, name, old, new):
-    """``latex`` with the one token ``name_{old}`` written ``name_{new}`` (``new`` None: the subscript dropped)."""
+def _bare(script):
+    """A superscript's content without ``^``, braces, parentheses, brackets and spaces: ``^{(l+1)}`` -> ``l+1``."""
+    return re.sub(r"[\^{}()\[\]\s]", "", script or "")
+
+
+def _retoken_index(latex, name, layer, old, new):
+    """``latex`` with the one token ``name_{old}`` of layer ``layer`` (its superscript, before or after the
+    subscript) written ``name_{new}`` (``new`` None: the subscript dropped); None unless exactly one matches."""
+    sup = r"(\^\{[^{}]*\}|\^[A-Za-z0-9])?"
     for spelled in _names(name):
         parts = old.split(",")
         olds = "|".join(re.escape(x) for x in dict.fromkeys([old, "".join(parts), " ".join(parts)]))
-        pat = re.compile(r"(?<![A-Za-z\\])(" + re.escape(spelled) + r")(\^\{[^{}]*\})?_(?:\{\s*(?:" + olds
-                         + r")\s*\}|(?:" + olds + r")(?![A-Za-z0-9]))")
-        hits = list(pat.finditer(latex))
+        pat = re.compile(r"(?<![A-Za-z\\])(" + re.escape(spelled) + r")" + sup + r"(_(?:\{\s*(?:" + olds
+                         + r")\s*\}|(?:" + olds + r")(?![A-Za-z0-9])))" + sup)
+        hits = [m for m in pat.finditer(latex)
+                if _bare(m.group(2) or m.group(4)) == _bare(layer or "")]
         if len(hits) == 1:
             m = hits[0]
-            text = None if new is None else (new.replace(",", "") if "," not in m.group(0) else new)
-            braced = "{" in m.group(0)[len(m.group(1)) + len(m.group(2) or ""):]
-            written = "" if text is None else ("_" + text if len(text) == 1 and not braced else "_{" + text + "}")
-            return latex[:m.start()] + m.group(1) + (m.group(2) or "") + written + latex[m.end():]
+            sub = m.group(3)
+            text = None if new is None else (new.replace(",", "") if "," not in sub else new)
+            written = "" if text is None else ("_" + text if len(text) == 1 and "{" not in sub else "_{" + text + "}")
+            return latex[:m.start()] + m.group(1) + (m.group(2) or "") + written + (m.group(4) or "") \
+                + latex[m.end():]
     return None
 
 
@@ -445,14 +456,16 @@ def correct_latex(latex, edits, descriptions):
     for e, d in zip(edits, descriptions):
         if out is None:
             return None
+        if e is not None and d["at"] != "everywhere" and e.sites != 1:
+            return None     # the symbol is read at several places: which token of the LaTeX is this one is unknown
         fa, ta = _base_name(d["from"]), _base_name(d["to"])
         if d["kind"] == "layer" and fa[0] == ta[0] and fa[1] is not None and ta[1] is not None:
             out = _retoken_layer(out, fa[0], fa[1], ta[1], d["at"] == "everywhere")
         elif d["kind"] == "index" and "_{" in d["from"]:
             name, rest = d["from"].split("_{", 1)
-            base, _layer = _base_name(name)
+            base, layer = _base_name(name)
             to = d["to"].split("_{", 1)[1][:-1] if "_{" in d["to"] else None
-            out = _retoken_index(out, base, rest[:-1], to)
+            out = _retoken_index(out, base, layer, rest[:-1], to)
         elif d["kind"] == "derivative" and e is not None:
             out = _retoken_prime(out, d["from"], not e.read.value)
         else:
