@@ -155,3 +155,14 @@ def test_the_corrected_latex_edits_only_a_token_that_is_the_read():
     # two tokens of the symbol at that layer, an edit at one occurrence: which one is unknown
     assert correct_latex(r"f(z^{(l-1)}) f(z^{(l-1)})", [None],
                          [{"kind": "layer", "at": "read 2", "from": "z^(l-1)", "to": "z^(l)"}]) is None
+
+
+def test_a_captured_index_is_renamed_at_every_read_of_its_summand():
+    # like 000's Σ_{i=1}^m over a formula that already uses i: the sum's own index e is read where i belongs
+    e = diagnosed(lambda n, l, j, i: (n.dJ_dW[l][j, i], sum(n.examples[k - 1].dC_dW[l][j, k]
+                                                             for k in range(1, n.m + 1)) / n.m),
+                  kind="grad_W", layer="all", per="batch")
+    assert e.status in ("fails", "ill-formed"), e.verdict_text
+    assert [x["kind"] for x in e.diagnosis["edits"]] == ["index"], e.diagnosis
+    assert e.diagnosis["edits"][0]["at"].startswith("every read of line"), e.diagnosis
+    assert e.diagnosis["edits"][0]["to"].endswith("_{j,i}") and "every architecture" in e.diagnosis["detail"]

@@ -5,7 +5,7 @@ code makes directly (a layer ``n.W[l]``, an entry ``t[j, i]``, an activation
 ``n.fp(u)``, a transpose ``t.T``) is numbered by its *site* (the claim file's
 line) and its ordinal there within one call of the claim, so that occurrence
 ``(site, k)`` is the same read on every replay of the same architecture.  An
-edit alters that one read (a layer ±1, an index, ``f``↔``f'``, a transpose, a
+edit alters that one read (or every read at one site: ``("site", kind, site)``) (a layer ±1, an index, ``f``↔``f'``, a transpose, a
 term read as 0) or every read of one symbol (``z^(0)`` read as ``z^(1)``);
 the view and the tensors call the hooks below, nothing else changes.  Reads
 made by the view's own code (the truth, a step's ``W − α∇W``) are never numbered.
@@ -91,7 +91,8 @@ class Reader:
         spread = len(set(self.current))       # the call whose arguments differ most names the read best
         if read.key not in self.shown or spread > self.shown[read.key][2]:
             self.shown[read.key] = (read, self.current, spread)
-        return read, self.edits.get(read.key)
+        change = self.edits.get(read.key)
+        return read, change if change is not None else self.edits.get(("site", kind, site))
 
     def symbol_layer(self, family, l):
         """The layer actually read for the page's ``family^(l)`` under a symbol edit."""

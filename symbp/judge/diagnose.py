@@ -303,7 +303,8 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     if d is not None:
         return d, cex
     failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
-    d = edit_diagnosis(claim, derivation, runs, side, step, failing_runs)
+    unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
+    d = edit_diagnosis(claim, derivation, runs + unread, side, step, failing_runs)
     if d is not None:
         if ill:
             d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
@@ -330,13 +331,16 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     Its ``edits`` are ``{kind, at, from, to}`` in the page's notation, ``corrected_latex`` the claim's LaTeX
     with them applied (None where an edit maps to no single token of it).
     """
-    edits, found = find_edits(claim, derivation, failing or runs, side)
+    def general(edits):
+        return all(holds_with(claim, derivation, r, edits, side) for r in runs if r is not smallest[0])
+    smallest = [min(failing or runs, key=lambda r: (sum(r[0]) * r[1], len(r[0])))]
+    edits, found = find_edits(claim, derivation, failing or runs, side, general=general)
     if not edits:
         return None
     run, args = found
     described = [describe(e, claim, args, derivation.notation) for e in edits]
     others = [r for r in runs if r is not run]
-    everywhere = all(holds_with(claim, derivation, r, edits, side) for r in others)
+    everywhere = general(edits)
     where = "on every architecture of the sweep" if everywhere and others else f"on {list(run[0])}"
     detail = "holds with " + " and ".join(p for _, p in described) + f" {where}" + step
     d = _d(described[0][0]["kind"], detail)

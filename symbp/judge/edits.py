@@ -35,7 +35,7 @@ __all__ = ['find_edits', 'holds_with', 'describe', 'correct_latex', 'EDIT_BUDGET
 
 #: Edited readings the search evaluates at most for one claim (singles first, then pairs): bounded by work,
 #: so that what it finds does not depend on the machine's speed.
-MAX_TRIES = 200
+MAX_TRIES = 300
 
 #: Seconds after which the search stops and finds nothing (a safety net far above what MAX_TRIES takes).
 EDIT_BUDGET = 60.0
@@ -160,11 +160,22 @@ def _candidates(log, args=(), first_index=0):
             out.append(Edit(r.key, ("untranspose",), r))
     for (name, l), r in symbols.items():
         out += [Edit(("symbol", name, l), ("symbol", l + d), r) for d in (-1, 1)]
+    # every read at one site (a loop's body, a sum's summand): changes that do not depend on the read's value
+    repeated = {r.key[:2] for r in log if r.ordinal == 1}
+    firsts = {}
+    for e in out:
+        if e.key[0] != "symbol" and e.key[:2] in repeated and e.read.ordinal == 0 and e.change[0] in _RELATIVE:
+            firsts.setdefault((e.key[:2], e.change), e)
+    out += [dataclasses.replace(e, key=("site",) + e.key[:2]) for e in firsts.values()]
     return out
 
 
+#: Changes that mean the same at every read of a site.
+_RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose")
+
+
 def _reader(files, edits):
-    reads = {e.key: e.change for e in edits if e.key[0] != "symbol"}
+    reads = {e.key: e.change for e in edits if e.key[0] != "symbol"}   # a read's key, or ("site", kind, site)
     symbols = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol"}
     return Reader(files, reads, symbols)
 
@@ -193,16 +204,32 @@ def _confirmed(claim, derivation, run, edits, side, files):
     return bool(done and true)
 
 
-def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET):
-    """The smallest set of edits (1 or 2) under which the claim holds exactly on the first of ``runs``, with
-    the call arguments of its first instance; ``(None, None)`` when none is found (or the budget runs out).
+def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
+    """The smallest set of edits (1 or 2) under which the claim holds exactly on the smallest of ``runs``, with
+    that run and the call arguments of its first instance; ``(None, None)`` when none is found (or the work
+    bound is reached).
 
-    ``runs`` are ``(sizes, m, net, symbols, ...)``; the smallest architecture is searched.
+    ``runs`` are ``(sizes, m, net, symbols, ...)``.  With ``general(edits)`` (whether the edits also fit
+    elsewhere), a set of the same size for which it is true is preferred to the first one found.
     """
     files = _files(claim)
     if not files or not runs:
         return None, None
     run = min(runs, key=lambda r: (sum(r[0]) * r[1], len(r[0])))
+    fallback = [None]
+
+    def winner(edits, *readers):
+        """The edits to report now, or None to keep looking for ones that fit elsewhere too."""
+        shown = _shown(edits, *readers)
+        if general is None or general(edits):
+            return shown
+        fallback[0] = fallback[0] or shown
+        # the same change at every read of its site (a sum's summand: on a larger batch it is read again)
+        wide = [dataclasses.replace(e, key=("site",) + e.key[:2]) if e.key[0] not in ("symbol", "site")
+                and e.change[0] in _RELATIVE else e for e in edits]
+        if wide != list(edits) and _confirmed(claim, derivation, run, wide, side, files) and general(wide):
+            return _shown(wide, *readers)
+        return None
     start, tries = time.monotonic(), [0]
 
     def over():
@@ -218,13 +245,17 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET):
     first_index = 1 if claim.takes_layer else 0
     for e in _candidates(record.log, args, first_index):
         if over():
-            return None, None
+            return (fallback[0], (run, args)) if fallback[0] else (None, None)
         vals, _ = _values(claim, derivation, run, _reader(files, [e]), side)
         s = _score(vals, side, base)
         if s == 0.0 and _confirmed(claim, derivation, run, [e], side, files):
-            return _shown([e], record), (run, args)
+            found = winner([e], record)
+            if found:
+                return found, (run, args)
         if np.isfinite(s):
             singles.append((s, e))
+    if fallback[0]:     # a single edit fits here, if not elsewhere: no pair is smaller
+        return fallback[0], (run, args)
     singles.sort(key=lambda p: p[0])
     pool = [e for _, e in singles[:PAIR_POOL]]
     pool += [e for e in _candidates(record.log, args, first_index) if e.change[0] == "symbol" and e not in pool]
@@ -243,8 +274,10 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET):
             tried.add(pair)
             vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2]), side)
             if _score(vals, side, base) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
-                return _shown([e1, e2], record, after), (run, args)
-    return None, None
+                found = winner([e1, e2], record, after)
+                if found:
+                    return found, (run, args)
+    return (fallback[0], (run, args)) if fallback[0] else (None, None)
 
 
 def _shown(edits, *readers):
@@ -328,7 +361,7 @@ def describe(edit, claim, args, notation):
     name0, layer0 = _base_name(r.name)
     r = dataclasses.replace(r, name=_page_name(name0, notation) + (f"^({layer0})" if layer0 is not None else ""))
     line = r.site[1] if r.site else "?"
-    nth = f"read {r.ordinal + 1} of line {line}"
+    nth = f"every read of line {line}" if edit.key[0] == "site" else f"read {r.ordinal + 1} of line {line}"
     fp = {"f": "fp", "fp": "f", "f_out": "fp_out", "fp_out": "f_out"}
     if ch[0] == "symbol":
         a, b = _symbol(r.name, _layer_text(edit.key[2], claim, args)), _symbol(r.name, _layer_text(ch[1], claim, args))
