@@ -25,9 +25,6 @@ import numpy as np
 from ..claims.occurrence import Reader, reading
 from ..claims.tensor import LENIENT
 from .budget import call_with_budget
-
-#: How many edited readings the last search evaluated (for benchmarks/diagnosis.py).
-LAST_TRIES = [0]
 from .evaluate import RTOL, instantiate, numeric_values, relative_errors, sample_points
 
 __all__ = ['find_edits', 'holds_with', 'describe', 'correct_latex', 'EDIT_BUDGET']
@@ -39,6 +36,9 @@ MAX_TRIES = 300
 
 #: Seconds after which the search stops and finds nothing (a safety net far above what MAX_TRIES takes).
 EDIT_BUDGET = 60.0
+
+#: How many edited readings the last search evaluated (for benchmarks).
+LAST_TRIES = [0]
 
 #: Seconds for the exact confirmation of a winner (expanding truth − edited formula); past it, no edit.
 CONFIRM_BUDGET = 10.0
@@ -257,7 +257,8 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     if fallback[0]:     # a single edit fits here, if not elsewhere: no pair is smaller
         return fallback[0], (run, args)
     singles.sort(key=lambda p: p[0])
-    pool = [e for _, e in singles[:PAIR_POOL]]
+    as_written = _score(base, side, base)
+    pool = [e for s, e in singles[:PAIR_POOL] if s < as_written]   # a first edit that brings it closer
     pool += [e for e in _candidates(record.log, args, first_index) if e.change[0] == "symbol" and e not in pool]
     tried = set()
     for e1 in pool:   # the second edit among the reads made once the first is made (a read may appear only then)
