@@ -32,7 +32,7 @@ __all__ = ['find_edits', 'holds_with', 'describe', 'correct_latex', 'EDIT_BUDGET
 
 #: Edited readings the search evaluates at most for one claim (singles first, then pairs): bounded by work,
 #: so that what it finds does not depend on the machine's speed.
-MAX_TRIES = 300
+MAX_TRIES = 200
 
 #: Seconds after which the search stops and finds nothing (a safety net far above what MAX_TRIES takes).
 EDIT_BUDGET = 60.0
