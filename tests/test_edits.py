@@ -132,6 +132,7 @@ def test_json_and_renderings_carry_the_corrected_formula():
     assert "corrected: a^{(l)}" in report.to_table()
     assert "corrected: $a^{(l)}" in report.to_markdown()
     assert r"corrected: $a^{(l)}" in report.to_latex()
+    assert "corrected: $a^{(l)}" in e._repr_markdown_()      # a notebook cell
 
 
 def test_an_untrusted_corrected_formula_is_escaped():
@@ -140,7 +141,7 @@ def test_an_untrusted_corrected_formula_is_escaped():
     e.diagnosis["corrected_latex"] = r"\input{/etc/hostname}"
     report = Report([DerivationResult("edits", "Edits", "test", equations=[e])])
     assert r"\input{" not in report.to_latex().replace(r"\textbackslash{}input\{", "")
-    assert "$\\input" not in report.to_markdown()
+    assert "$\\input" not in report.to_markdown() and "$\\input" not in e._repr_markdown_()
 
 
 def test_the_corrected_latex_edits_only_a_token_that_is_the_read():

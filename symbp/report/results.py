@@ -65,8 +65,11 @@ class EquationResult:
         """The verdict in a Jupyter cell: label, formula, status and its reason."""
         safe = safe_math(self.latex) if self.latex.strip() else ""
         formula = f"${safe}$" if safe else md_code(self.latex) if self.latex.strip() else ""
+        fixed = safe_math(self.corrected) if self.corrected else None
+        fix = (f"  \ncorrected: ${fixed}$" if fixed else f"  \ncorrected: {md_code(self.corrected)}") \
+            if self.corrected else ""
         return (f"**{md_text(self.label)}** ({md_text(self.reading)}, {md_text(self.kind)}) {formula}  \n"
-                f"{md_text(self.verdict_text)}")
+                f"{md_text(self.verdict_text)}{fix}")
 
     @property
     def corrected(self) -> str:
