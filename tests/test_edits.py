@@ -167,3 +167,35 @@ def test_a_captured_index_is_renamed_at_every_read_of_its_summand():
     assert [x["kind"] for x in e.diagnosis["edits"]] == ["index"], e.diagnosis
     assert e.diagnosis["edits"][0]["at"].startswith("every read of line"), e.diagnosis
     assert e.diagnosis["edits"][0]["to"].endswith("_{j,i}") and "every architecture" in e.diagnosis["detail"]
+
+
+TOML = '''
+name = "edits_toml"
+title = "Edits, declarative"
+source = "test"
+
+[spec]
+activation = "f"
+cost = "half_sse"
+average = "examples"
+
+[[claim]]
+label = "stray index"
+kind = "delta"
+layer = "hidden"
+args = ["l", "i"]
+latex = "\\\\delta^{(l)} = ((W^{(l+1)})^T \\\\delta^{(l+1)}) \\\\odot f'(z_i^{(l)})"
+sides = ["delta[l]", "(W[l+1].T @ delta[l+1]) * fp(z[l][i])"]
+expect = "fails"
+note = "a stray i"
+'''
+
+
+def test_a_toml_formula_gets_its_edit_and_corrected_formula(tmp_path):
+    path = tmp_path / "edits.toml"
+    path.write_text(TOML)
+    e = check(path, budget=20).derivations[0].equations[0]
+    assert e.status == "fails"
+    assert edits_of(e) == [("index", "z^(l)_{i}", "z^(l)")], e.diagnosis
+    assert "line" not in e.diagnosis["edits"][0]["at"]       # the interpreter's lines are not the page's
+    assert e.diagnosis["corrected_latex"] == r"\delta^{(l)} = ((W^{(l+1)})^T \delta^{(l+1)}) \odot f'(z^{(l)})"

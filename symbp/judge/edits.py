@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import os
 import re
 import time
 
@@ -63,10 +64,19 @@ class Edit:
     sites: int = 1          # how many places of the claim's code read the same symbol (1: the LaTeX token is it)
 
 
+#: The formula interpreter and reader (their files, not imported: judge sits below formula). A TOML claim's
+#: function is the reader's; its reads are the interpreter's, one per node of the formula's tree.
+_FORMULA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "formula")
+_INTERPRETER, _TOML_READER = os.path.join(_FORMULA, "interpret.py"), os.path.join(_FORMULA, "reader.py")
+
+
 def _files(claim):
+    """The files whose reads are the claim's own: its function's (the interpreter's for a TOML claim)."""
     fn = inspect.unwrap(claim.fn)
     code = getattr(fn, "__code__", None)
-    return {code.co_filename} if code is not None else set()
+    if code is None:
+        return set()
+    return {_INTERPRETER} if os.path.abspath(code.co_filename) == _TOML_READER else {code.co_filename}
 
 
 def _replayed(claim, reader):
@@ -363,6 +373,8 @@ def describe(edit, claim, args, notation):
     r = dataclasses.replace(r, name=_page_name(name0, notation) + (f"^({layer0})" if layer0 is not None else ""))
     line = r.site[1] if r.site else "?"
     nth = f"every read of line {line}" if edit.key[0] == "site" else f"read {r.ordinal + 1} of line {line}"
+    if r.site and r.site[0] == _INTERPRETER:   # a TOML formula: its reads in the order the formula is read
+        nth = "every such read of the formula" if edit.key[0] == "site" else f"read {r.ordinal + 1} of its kind in the formula"
     fp = {"f": "fp", "fp": "f", "f_out": "fp_out", "fp_out": "f_out"}
     if ch[0] == "symbol":
         a, b = _symbol(r.name, _layer_text(edit.key[2], claim, args)), _symbol(r.name, _layer_text(ch[1], claim, args))
