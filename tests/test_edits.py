@@ -199,3 +199,9 @@ def test_a_toml_formula_gets_its_edit_and_corrected_formula(tmp_path):
     assert edits_of(e) == [("index", "z^(l)_{i}", "z^(l)")], e.diagnosis
     assert "line" not in e.diagnosis["edits"][0]["at"]       # the interpreter's lines are not the page's
     assert e.diagnosis["corrected_latex"] == r"\delta^{(l)} = ((W^{(l+1)})^T \delta^{(l+1)}) \odot f'(z^{(l)})"
+
+
+def test_a_where_z_belongs_at_one_occurrence():
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.a[l])))
+    assert e.status == "fails"
+    assert edits_of(e) == [("index", "a^(l)", "z^(l)")], e.diagnosis

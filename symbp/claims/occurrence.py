@@ -54,6 +54,7 @@ class Reader:
         self.log, self.counts = [], {}
         self.calls, self.current = 0, ()
         self.shown = {}                         # Read.key -> (read, the call's arguments, how many differ)
+        self.families = {}                      # a layered quantity's page name -> (the view's name, the view)
 
     def start_call(self, args=()):
         """A new call of the claim (with its layer and indices ``args``): ordinals restart."""

@@ -43,6 +43,10 @@ class Layers:
             read, change = reader.note("layer", self.name, caller(), l)
             if read is not None:
                 l = reader.symbol_layer(self.name, l) + (change[1] if change and change[0] == "layer" else 0)
+                if change and change[0] == "family" and self.name in reader.families:   # a for z, b for h, ...
+                    canon, view = reader.families[self.name]
+                    if canon != change[1]:
+                        return getattr(view, change[1])._read(l + change[2])
                 t = self._read(l)
                 if change and change[0] == "zero" and is_tensor(t):
                     return t._map(lambda v: v * 0, t.name)
@@ -117,7 +121,10 @@ class View:
             return [PageView(ex) for ex in self.examples]
         if canon == "partial":
             return self._page_partial
-        return getattr(self, canon)
+        out = getattr(self, canon)
+        if isinstance(out, Layers) and ACTIVE[0] is not None:   # the diagnosis may read another family instead
+            ACTIVE[0].families[out.name] = (canon, self)
+        return out
 
     def _page_partial(self, of, wrt):
         """``partial`` with its quantities (``"C"``, ``("z", l)``) in the page's names."""

@@ -132,10 +132,17 @@ def _score(vals, side, base):
     return 0.0 if err <= RTOL else float(np.log10(err) + 20)
 
 
-def _candidates(log, args=(), first_index=0):
+#: A layered quantity read as another (the view's names, with a layer shift): a ↔ z, and ∂C/∂a ↔ ∂C/∂b
+#: (a page's ∇_h for ∇_b, a likely scanning slip).
+_FAMILIES = {"a": (("z", 0),), "z": (("a", 0),), "A": (("Z", 0),), "Z": (("A", 0),),
+             "dC_da": (("dC_db", 0),), "dC_db": (("dC_da", 0),)}
+
+
+def _candidates(log, args=(), first_index=0, families=None):
     """Every single edit of the recorded reads (first value of each read, in reading order); ``args`` are the
     first call's layer and indices (an index may be read as another index in scope: those from ``first_index``)."""
     seen, out, symbols = set(), [], {}
+    families = families or {}
     scope = list(range(first_index, len(args)))
     for r in log:
         if r.key in seen:
@@ -146,6 +153,8 @@ def _candidates(log, args=(), first_index=0):
         elif r.kind == "layer":
             symbols.setdefault((r.name, r.value), r)
             out += [Edit(r.key, ("layer", d), r) for d in (-1, 1)]
+            canon = families.get(r.name, (None,))[0]
+            out += [Edit(r.key, ("family", other, shift), r) for other, shift in _FAMILIES.get(canon, ())]
             out += [Edit(r.key, ("zero",), r), Edit(r.key, ("transpose",), r)]
         elif r.kind == "entry":
             idx = r.value
@@ -174,14 +183,15 @@ def _candidates(log, args=(), first_index=0):
     repeated = {r.key[:2] for r in log if r.ordinal == 1}
     firsts = {}
     for e in out:
-        if e.key[0] != "symbol" and e.key[:2] in repeated and e.read.ordinal == 0 and e.change[0] in _RELATIVE:
+        if e.key[0] != "symbol" and e.key[:2] in repeated and e.change[0] in _RELATIVE and \
+                (e.read.ordinal == 0 or e.change[0] == "family"):
             firsts.setdefault((e.key[:2], e.change), e)
     out += [dataclasses.replace(e, key=("site",) + e.key[:2]) for e in firsts.values()]
     return out
 
 
 #: Changes that mean the same at every read of a site.
-_RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose")
+_RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose", "family")
 
 
 def _reader(files, edits):
@@ -253,7 +263,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     args = getattr(record, "args", ())
     singles = []
     first_index = 1 if claim.takes_layer else 0
-    for e in _candidates(record.log, args, first_index):
+    for e in _candidates(record.log, args, first_index, record.families):
         if over():
             return (fallback[0], (run, args)) if fallback[0] else (None, None)
         vals, _ = _values(claim, derivation, run, _reader(files, [e]), side)
@@ -269,14 +279,14 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     singles.sort(key=lambda p: p[0])
     as_written = _score(base, side, base)
     pool = [e for s, e in singles[:PAIR_POOL] if s < as_written]   # a first edit that brings it closer
-    pool += [e for e in _candidates(record.log, args, first_index) if e.change[0] == "symbol" and e not in pool]
+    pool += [e for e in _candidates(record.log, args, first_index, record.families) if e.change[0] == "symbol" and e not in pool]
     tried = set()
     for e1 in pool:   # the second edit among the reads made once the first is made (a read may appear only then)
         if over():
             return None, None
         after = _reader(files, [e1])
         _values(claim, derivation, run, after, side)
-        for e2 in _candidates(after.log, args, first_index):
+        for e2 in _candidates(after.log, args, first_index, after.families):
             pair = frozenset((e1, e2))
             if e2.key == e1.key or pair in tried:
                 continue
@@ -384,6 +394,10 @@ def describe(edit, claim, args, notation):
         if ch[0] == "layer":
             b = _symbol(r.name, _layer_text(r.value + ch[1], claim, args))
             return {"kind": "layer", "at": nth, "from": a, "to": b}, f"{b} for {a} ({nth})"
+        if ch[0] == "family":
+            b = _symbol(_page_name(ch[1], notation) if ch[1] in _TRUE_AS_WRITTEN else notation.shown(ch[1]),
+                        _layer_text(r.value + ch[2], claim, args))
+            return {"kind": "index", "at": nth, "from": a, "to": b}, f"{b} for {a} ({nth})"
         if ch[0] == "transpose":
             return {"kind": "transpose", "at": nth, "from": a, "to": a + "ᵀ"}, f"{a}ᵀ for {a} ({nth})"
         return {"kind": "extra-term", "at": nth, "from": a, "to": "0"}, f"without the term in {a} ({nth})"
