@@ -14,6 +14,7 @@ from functools import cached_property, wraps
 from ..model.activations import ACTIVATIONS
 from .derivative import derivative
 from .notation import PAGE_FUNCTIONS, PAGE_SYMBOL, PAGE_VALUES, Notation
+from .occurrence import ACTIVE, caller
 from .tensor import LENIENT, IllFormed, Tensor, is_tensor
 
 __all__ = ['View', 'PageView', 'on_page', 'view_of', 'LAYER_READS', 'PAGE_READS', 'Layers']
@@ -37,6 +38,22 @@ class Layers:
     def __getitem__(self, l):
         for hook in LAYER_READS:
             hook(self.name, l)
+        reader = ACTIVE[0]
+        if reader is not None and isinstance(l, int) and not isinstance(l, bool):   # the diagnosis's edits
+            read, change = reader.note("layer", self.name, caller(), l)
+            if read is not None:
+                l = reader.symbol_layer(self.name, l) + (change[1] if change and change[0] == "layer" else 0)
+                if change and change[0] == "family" and self.name in reader.families:   # a for z, b for h, ...
+                    canon, view = reader.families[self.name]
+                    if canon != change[1]:
+                        return getattr(view, change[1])._read(l + change[2])
+                t = self._read(l)
+                if change and change[0] == "zero" and is_tensor(t):
+                    return t._map(lambda v: v * 0, t.name)
+                return t.T if change and change[0] == "transpose" and is_tensor(t) else t
+        return self._read(l)
+
+    def _read(self, l):
         if not isinstance(l, int) or isinstance(l, bool) or l not in self.valid:
             if LENIENT[0]:  # a layer that does not exist reads as NaN (see LENIENT)
                 import symengine
@@ -104,12 +121,23 @@ class View:
             return [PageView(ex) for ex in self.examples]
         if canon == "partial":
             return self._page_partial
-        return getattr(self, canon)
+        out = getattr(self, canon)
+        if isinstance(out, Layers) and ACTIVE[0] is not None:   # the diagnosis may read another family instead
+            ACTIVE[0].families[out.name] = (canon, self)
+        return out
 
     def _page_partial(self, of, wrt):
         """``partial`` with its quantities (``"C"``, ``("z", l)``) in the page's names."""
+        reader, frame = ACTIVE[0], caller()
+
         def kind(q):
-            return (self.resolve(q[0]),) + tuple(q[1:]) if isinstance(q, tuple) and q else q
+            if not (isinstance(q, tuple) and q):
+                return q
+            q = (self.resolve(q[0]),) + tuple(q[1:])
+            if reader is not None and reader.site(frame) and len(q) == 2:   # a symbol edit (z^(0) read as z^(1))
+                reader.note("symbol", self.shown(q[0]), frame, q[1])
+                q = (q[0], reader.symbol_layer(self.shown(q[0]), q[1]))
+            return q
         return self.partial(self.resolve(of) if isinstance(of, str) else kind(of), kind(wrt))
 
     def shown(self, canon):
@@ -316,21 +344,30 @@ class View:
         return lambda u: u._map(lambda v: fn(v, self.B), f"{shown}({u.name})") \
             if is_tensor(u) else fn(u, self.B)
 
+    def _applied(self, name, derivative):
+        """Whether this application (of the page's ``name``) is the derivative: an edit may exchange f and f'."""
+        reader = ACTIVE[0]
+        if reader is not None:
+            read, change = reader.note("apply", self.shown(name), caller(3), derivative)
+            if change and change[0] == "flip":
+                return not derivative
+        return derivative
+
     def f(self, u):
         """The hidden layers' activation, element-wise."""
-        return self._act(1 if self.net.L > 1 else self.net.L, False)(u)
+        return self._act(1 if self.net.L > 1 else self.net.L, self._applied("f", False))(u)
 
     def fp(self, u):
         """The hidden layers' activation derivative ``f'``, element-wise (canonical form)."""
-        return self._act(1 if self.net.L > 1 else self.net.L, True)(u)
+        return self._act(1 if self.net.L > 1 else self.net.L, self._applied("fp", True))(u)
 
     def f_out(self, u):
         """The output layer's activation."""
-        return self._act(self.net.L, False)(u)
+        return self._act(self.net.L, self._applied("f_out", False))(u)
 
     def fp_out(self, u):
         """The output layer's activation derivative."""
-        return self._act(self.net.L, True)(u)
+        return self._act(self.net.L, self._applied("fp_out", True))(u)
 
     # -- costs and their true derivatives -------------------------------------------------
     @property

@@ -21,10 +21,11 @@ from ..claims.tensor import LENIENT, IllFormed, has_nan
 from ..claims.view import View
 from ..model.costs import COSTS, MAX_GENERIC_OUTPUTS
 from .budget import call_with_budget
+from .edits import correct_latex, describe, find_edits, holds_with
 from .evaluate import RTOL, at, instantiate, numeric_values, relative_errors, spec_for
 from .factors import fit_factor, ratio, vanishes
 
-__all__ = ['named_exps', 'diagnose', 'explain_ill_formed', 'counterexample', 'in_page_notation', 'off_sweep_counterexample']
+__all__ = ['named_exps', 'diagnose', 'explain_ill_formed', 'ill_formed_edit', 'edit_diagnosis', 'counterexample', 'in_page_notation', 'off_sweep_counterexample']
 
 
 #: Seconds to expand and print a failing claim's residual.
@@ -118,6 +119,17 @@ def explain_ill_formed(claim, derivation, ill, cache):
     d = _readings(claim, derivation, runs, _unreadable_side(claim, derivation, runs))
     if d is not None:
         d["detail"] += f"; as written it cannot be evaluated: {ill[0][2]}"
+    return d
+
+
+def ill_formed_edit(claim, derivation, ill, cache):
+    """For a claim that cannot be evaluated anywhere: the smallest edit that makes it well-formed and true,
+    as a diagnosis (its verdict stays ``ill-formed``), or None."""
+    runs = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
+    side = _unreadable_side(claim, derivation, runs)
+    d = edit_diagnosis(claim, derivation, runs, side)
+    if d is not None:
+        d["detail"] = f"as written it cannot be evaluated ({ill[0][2]}); it " + d["detail"]
     return d
 
 
@@ -290,6 +302,13 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     d = _readings(claim, derivation, runs, side, step)
     if d is not None:
         return d, cex
+    failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
+    unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
+    d = edit_diagnosis(claim, derivation, runs + unread, side, step, failing_runs)
+    if d is not None:
+        if ill:
+            d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
+        return d, cex
     d = _index_mixup(runs, numeric, side)
     if d is not None:
         return _d("index", d + step), cex
@@ -304,6 +323,30 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     failing = next(i for i, (_, e) in enumerate(numeric) if np.any(e[:, :, side - 1] > RTOL))
     return _d("unknown", "no single fault explains it; residual truth − formula: "
               + _residual(runs[failing], numeric[failing], side, derivation.notation) + step), cex
+
+
+def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
+    """The smallest edit of the formula that makes it true (see :mod:`symbp.judge.edits`), as a diagnosis, or None.
+
+    Its ``edits`` are ``{kind, at, from, to}`` in the page's notation, ``corrected_latex`` the claim's LaTeX
+    with them applied (None where an edit maps to no single token of it).
+    """
+    def general(edits):
+        return all(holds_with(claim, derivation, r, edits, side) for r in runs if r is not smallest[0])
+    smallest = [min(failing or runs, key=lambda r: (sum(r[0]) * r[1], len(r[0])))]
+    edits, found = find_edits(claim, derivation, failing or runs, side, general=general)
+    if not edits:
+        return None
+    run, args = found
+    described = [describe(e, claim, args, derivation.notation) for e in edits]
+    others = [r for r in runs if r is not run]
+    everywhere = general(edits)
+    where = "on every architecture of the sweep" if everywhere and others else f"on {list(run[0])}"
+    detail = "holds with " + " and ".join(p for _, p in described) + f" {where}" + step
+    d = _d(described[0][0]["kind"], detail)
+    d["edits"] = [e for e, _ in described]
+    d["corrected_latex"] = correct_latex(claim.latex, edits, d["edits"]) if claim.latex else None
+    return d
 
 
 def _holds_without_biases(runs, side):

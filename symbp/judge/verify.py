@@ -24,7 +24,7 @@ from ..claims.view import View
 from ..model.spec import SpecError
 from .budget import TIME_LIMIT, call_with_budget
 from .coverage import coverage_note
-from .diagnose import diagnose, explain_ill_formed, off_sweep_counterexample
+from .diagnose import diagnose, explain_ill_formed, ill_formed_edit, off_sweep_counterexample
 from .evaluate import (MAX_CLAIM_EXPANSION, MAX_EXPANSION, MAX_NODES, NOTHING_HERE, RTOL, ExactRun, NetworkCache, at,
                        backend_of, exact_check, instantiate, numeric_values, refine_with_mpmath, relative_errors,
                        sample_points, spec_for, split_by_size, suspect_errors, target_note)
@@ -221,6 +221,8 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         d = explain_ill_formed(claim, derivation, ill, cache)
         status = "ill-formed" if d is None else "fails"
         cex = off_sweep_counterexample(claim, derivation, sweep, cache) if d is not None else None
+        if d is None:   # the edit that makes it well-formed and true; the verdict stays ill-formed
+            d = ill_formed_edit(claim, derivation, ill, cache)
         return Outcome(status, "numeric", [list(s) for s, _, _ in ill], diagnosis=d, counterexample=cex,
                        message=ill[0][2])
 

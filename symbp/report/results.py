@@ -65,8 +65,16 @@ class EquationResult:
         """The verdict in a Jupyter cell: label, formula, status and its reason."""
         safe = safe_math(self.latex) if self.latex.strip() else ""
         formula = f"${safe}$" if safe else md_code(self.latex) if self.latex.strip() else ""
+        fixed = safe_math(self.corrected) if self.corrected else None
+        fix = (f"  \ncorrected: ${fixed}$" if fixed else f"  \ncorrected: {md_code(self.corrected)}") \
+            if self.corrected else ""
         return (f"**{md_text(self.label)}** ({md_text(self.reading)}, {md_text(self.kind)}) {formula}  \n"
-                f"{md_text(self.verdict_text)}")
+                f"{md_text(self.verdict_text)}{fix}")
+
+    @property
+    def corrected(self) -> str:
+        """The corrected formula of an edit-based diagnosis (LaTeX, as the page writes it), or ""."""
+        return (self.diagnosis or {}).get("corrected_latex") or ""
 
     def _repr_latex_(self):
         """The verdict as display math (for a notebook's MathJax): the page's formula, then the verdict."""
@@ -237,6 +245,8 @@ class Report:
                 lines.append(f"{mark} {one_line(e.label):<34} {one_line(e.reading):<10} {one_line(e.verdict_text)}{pinned}")
                 if e.own_notation:
                     lines.append(one_line(f"     read in its own notation: {e.notation}"))
+                if e.corrected:
+                    lines.append(one_line(f"     corrected: {e.corrected}"))
                 if e.counterexample and e.status == "fails":
                     c = e.counterexample
                     lines.append(one_line(f"     counterexample {c['architecture']} m={c['batch_size']}{' at ' + c['where'] if c['where'] else ''}: "
@@ -260,6 +270,9 @@ class Report:
                     diag = ""
                     if e.diagnosis:
                         diag = f"**{md_text(e.diagnosis['kind'])}**: {md_text(e.diagnosis['detail'])}"
+                        if e.corrected:
+                            safe = safe_math(e.corrected)
+                            diag += "; corrected: " + (f"${safe}$" if safe else md_code(e.corrected))
                     elif e.message:
                         diag = md_text(e.message)
                     status = e.status + (" " + EXPECTED if e.expected == "fails" and not e.unexpected else "") \
@@ -285,7 +298,8 @@ class Report:
             out.append(r"label & formula & verdict \\ \hline")
             for e in d.equations:
                 formula = f"${tex_math(e.latex)}$" if e.latex.strip() else ""
-                out.append(f"{tex_text(e.label)} & {formula} & {tex_breakable(e.verdict_text)} \\\\")
+                fix = f"; corrected: ${tex_math(e.corrected)}$" if e.corrected else ""
+                out.append(f"{tex_text(e.label)} & {formula} & {tex_breakable(e.verdict_text)}{fix} \\\\")
             out.append(r"\end{longtable}")
         out.append(r"\end{document}")
         return "\n".join(out)

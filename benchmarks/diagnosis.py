@@ -1,0 +1,61 @@
+"""Time the diagnosis of every failing (or ill-formed) claim of the bundled derivations, and the edit search in it.
+
+    python benchmarks/diagnosis.py
+
+Each claim is verified in this process (one shared network cache); the time of the
+diagnosis is that of :func:`symbp.judge.diagnose.diagnose` or, for a claim that cannot
+be evaluated anywhere, of the reading and edit searches; the edit search is timed
+apart. Target (issue 15): a single failing claim's diagnosis under 5 s at the median.
+"""
+import statistics
+import time
+
+from symbp.judge import diagnose as diagnose_module
+from symbp.judge import verify as verify_module
+from symbp.judge.evaluate import NetworkCache
+from symbp.run.load import bundled_derivations, derivation_files, load_derivation
+
+TARGET = 5.0
+
+
+def timed(fn, into):
+    def call(*args, **kw):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kw)
+        finally:
+            into.append(time.perf_counter() - t0)
+    return call
+
+
+def main():
+    diag_times, edit_times = [], []
+    verify_module.diagnose = timed(diagnose_module.diagnose, diag_times)
+    verify_module.explain_ill_formed = timed(diagnose_module.explain_ill_formed, diag_times)
+    verify_module.ill_formed_edit = timed(diagnose_module.ill_formed_edit, diag_times)
+    diagnose_module.edit_diagnosis = timed(diagnose_module.edit_diagnosis, edit_times)
+
+    rows = []
+    for path in derivation_files([bundled_derivations()]):
+        doc = load_derivation(path)
+        cache = NetworkCache()
+        for claim in doc.claims:
+            before_d, before_e = len(diag_times), len(edit_times)
+            outcome = verify_module.verify_claim(claim, doc, cache=cache)
+            if len(diag_times) == before_d:
+                continue
+            d = outcome.diagnosis or {}
+            rows.append((doc.name, claim.label, claim.reading, outcome.status, d.get("kind", "-"),
+                         sum(diag_times[before_d:]), sum(edit_times[before_e:]), bool(d.get("edits"))))
+    print(f"{'derivation':<28} {'claim':<44} {'status':<10} {'kind':<12} {'diagnosis s':>11} {'edits s':>8}  edit")
+    for name, label, reading, status, kind, dt, et, found in rows:
+        print(f"{name:<28} {(label + ' (' + reading + ')')[:44]:<44} {status:<10} {kind:<12} {dt:>11.2f} {et:>8.2f}  "
+              f"{'yes' if found else ''}")
+    per_claim = [dt for *_, dt, _, _ in rows]
+    print(f"\n{len(rows)} diagnosed claims; median diagnosis {statistics.median(per_claim):.2f} s, "
+          f"max {max(per_claim):.2f} s, edit search total {sum(r[6] for r in rows):.1f} s; "
+          f"named by an edit: {sum(r[7] for r in rows)} (target: median < {TARGET:g} s)")
+
+
+if __name__ == "__main__":
+    main()

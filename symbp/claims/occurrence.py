@@ -1,0 +1,124 @@
+"""Occurrences: what a claim's own code reads from the view, numbered by place, and edits at one of them.
+
+While a :class:`Reader` is active (:data:`ACTIVE`), every read that a claim's
+code makes directly (a layer ``n.W[l]``, an entry ``t[j, i]``, an activation
+``n.fp(u)``, a transpose ``t.T``) is numbered by its *site* (the claim file's
+line) and its ordinal there within one call of the claim, so that occurrence
+``(site, k)`` is the same read on every replay of the same architecture.  An
+edit alters that one read (or every read at one site: ``("site", kind, site)``) (a layer ±1, an index, ``f``↔``f'``, a transpose, a
+term read as 0) or every read of one symbol (``z^(0)`` read as ``z^(1)``);
+the view and the tensors call the hooks below, nothing else changes.  Reads
+made by the view's own code (the truth, a step's ``W − α∇W``) are never numbered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+__all__ = ['ACTIVE', 'Read', 'Reader', 'reading', 'caller']
+
+
+#: The current :class:`Reader`, or None (no hook does anything then).
+ACTIVE = [None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Read:
+    """One read of a claim's code: ``kind`` (layer, entry, apply, transpose), ``name`` (the page's symbol),
+    where (``site``, ``ordinal``) and what (``value``: a layer, the indices as written, or True for ``f'``)."""
+    kind: str
+    name: str
+    site: tuple
+    ordinal: int
+    value: object
+
+    @property
+    def key(self):
+        """What identifies this read on every replay: (kind, site, ordinal)."""
+        return (self.kind, self.site, self.ordinal)
+
+
+class Reader:
+    """Numbers the reads of the claim files ``files``; applies ``edits`` ({key: change}) to them.
+
+    >>> r = Reader({"x.py"})
+    >>> r.site(sys._getframe()) is None     # a read from another file is not numbered
+    True
+    """
+
+    def __init__(self, files, edits=None, symbols=None):
+        self.files = set(files)
+        self.edits = dict(edits or {})          # Read.key -> change
+        self.symbols = dict(symbols or {})      # (family, layer) -> layer: one symbol read as another
+        self.log, self.counts = [], {}
+        self.calls, self.current = 0, ()
+        self.shown = {}                         # Read.key -> (read, the call's arguments, how many differ)
+        self.families = {}                      # a layered quantity's page name -> (the view's name, the view)
+
+    def start_call(self, args=()):
+        """A new call of the claim (with its layer and indices ``args``): ordinals restart."""
+        self.counts = {}
+        self.calls += 1
+        self.current = tuple(args)
+
+    def index_of(self, idx, change):
+        """The indices an ``("index", new)`` or ``("arg", axis, k)`` change reads instead of ``idx``
+        (``arg``: the call's k-th argument, another index in scope)."""
+        if change[0] == "index":
+            return change[1]
+        _, axis, k = change
+        if isinstance(idx, tuple):
+            return idx[:axis] + (self.current[k],) + idx[axis + 1:]
+        return self.current[k]
+
+    def site(self, frame):
+        """(file, line) of ``frame`` when it is the claim's code, else None."""
+        if frame is None or frame.f_code.co_filename not in self.files:
+            return None
+        return (frame.f_code.co_filename, frame.f_lineno)
+
+    def note(self, kind, name, frame, value):
+        """The :class:`Read` being made (None when it is not the claim's own), and the change to apply."""
+        site = self.site(frame)
+        if site is None:
+            return None, None
+        k = (kind, site)
+        ordinal = self.counts.get(k, 0)
+        self.counts[k] = ordinal + 1
+        read = Read(kind, name, site, ordinal, value)
+        if self.calls <= 1 or len(self.log) < 4000:
+            self.log.append(read)
+        spread = len(set(self.current))       # the call whose arguments differ most names the read best
+        if read.key not in self.shown or spread > self.shown[read.key][2]:
+            self.shown[read.key] = (read, self.current, spread)
+        change = self.edits.get(read.key)
+        return read, change if change is not None else self.edits.get(("site", kind, site))
+
+    def symbol_layer(self, family, l):
+        """The layer actually read for the page's ``family^(l)`` under a symbol edit."""
+        return self.symbols.get((family, l), l)
+
+
+class reading:
+    """Context manager: ``reader`` active while inside (restores the previous one)."""
+
+    def __init__(self, reader):
+        self.reader = reader
+
+    def __enter__(self):
+        self.previous = ACTIVE[0]
+        ACTIVE[0] = self.reader
+        return self.reader
+
+    def __exit__(self, *exc):
+        ACTIVE[0] = self.previous
+        return False
+
+
+def caller(depth=2):
+    """The frame ``depth`` levels above the caller of this function (the claim's, for a hook)."""
+    try:
+        return sys._getframe(depth)
+    except ValueError:
+        return None

@@ -1,0 +1,207 @@
+"""The diagnosis names the smallest edit that makes a wrong formula true, and prints the corrected formula.
+
+Each wrong formula has one fault at one occurrence (or two faults), where a
+reading of the whole formula (every z one layer off, f and f' exchanged
+everywhere) does not fit; its diagnosis must name the edit ({kind, at, from,
+to}, in the page's notation) and, where the edit is one token of the LaTeX,
+the corrected formula.  A right formula gets no edit; a wrong one that no
+small edit fixes stays ``unknown`` (an edit is kept only when the edited
+formula is exactly true).
+"""
+
+import pytest
+
+from symbp import Derivation, Notation, check
+
+SPEC = {"activation": "f", "cost": "half_sse", "average": "examples"}
+
+
+def diagnosed(fn, kind="lemma", layer="hidden", latex="", **kw):
+    doc = Derivation("edits", "Edits", source="test", notation=Notation(), spec=SPEC)
+    doc.claim("c", kind=kind, layer=layer, latex=latex, **kw)(fn)
+    return check(doc, budget=20).derivations[0].equations[0]
+
+
+def edits_of(e):
+    return [(x["kind"], x["from"], x["to"]) for x in e.diagnosis.get("edits", [])]
+
+
+def test_one_layer_off_at_one_occurrence():
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l - 1])),
+                  latex=r"a^{(l)} \odot a^{(l)} = f(z^{(l)}) \odot f(z^{(l-1)})")
+    assert e.status in ("fails", "ill-formed"), e.verdict_text     # z^(0) does not exist: ill-formed at l = 1
+    assert edits_of(e) == [("layer", "z^(l-1)", "z^(l)")], e.diagnosis
+    assert e.diagnosis["kind"] == "layer"
+    assert e.diagnosis["corrected_latex"] == r"a^{(l)} \odot a^{(l)} = f(z^{(l)}) \odot f(z^{(l)})"
+
+
+def test_f_for_f_prime_at_one_occurrence():
+    e = diagnosed(lambda n, l: (n.f(n.z[l]) * n.f(n.z[l]), n.fp(n.z[l]) * n.f(n.z[l])),
+                  latex=r"f(z^{(l)}) \odot f(z^{(l)}) = f'(z^{(l)}) \odot f(z^{(l)})")
+    assert e.status == "fails"
+    assert edits_of(e) == [("derivative", "f'", "f")], e.diagnosis
+    assert e.diagnosis["corrected_latex"] == r"f(z^{(l)}) \odot f(z^{(l)}) = f(z^{(l)}) \odot f(z^{(l)})"
+
+
+def test_another_index_in_scope():
+    e = diagnosed(lambda n, l, j, i: (n.dC_dW[l][j, i], n.delta[l][j] * n.a[l - 1][j]), kind="grad_W",
+                  layer="all", latex=r"\frac{\partial C}{\partial W^{(l)}_{ji}} = \delta^{(l)}_j a^{(l-1)}_j")
+    assert e.status == "fails"
+    assert ("index", "a^(l-1)_{j}", "a^(l-1)_{i}") in edits_of(e), e.diagnosis
+    assert e.diagnosis["corrected_latex"] == r"\frac{\partial C}{\partial W^{(l)}_{ji}} = \delta^{(l)}_j a^{(l-1)}_i"
+
+
+def test_a_stray_index_dropped():
+    e = diagnosed(lambda n, l, i: (n.delta[l], (n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l][i])), kind="delta",
+                  latex=r"\delta^{(l)} = ((W^{(l+1)})^T \delta^{(l+1)}) \odot f'(z_i^{(l)})")
+    assert e.status == "fails"
+    assert edits_of(e) == [("index", "z^(l)_{i}", "z^(l)")], e.diagnosis
+    assert e.diagnosis["corrected_latex"] == r"\delta^{(l)} = ((W^{(l+1)})^T \delta^{(l+1)}) \odot f'(z^{(l)})"
+
+
+def test_an_entry_read_at_its_neighbour():
+    # the second z_1 should be z_2: one entry at one place (the index mix-up of whole entries does not fit)
+    e = diagnosed(lambda n, l: (n.a[l][1] * n.a[l][2], n.f(n.z[l][1]) * n.f(n.z[l][1])), archs=lambda s, m: min(s) >= 2)
+    assert e.status == "fails"
+    assert edits_of(e) == [("index", "z^(l)_{1}", "z^(l)_{2}")], e.diagnosis
+    assert e.diagnosis["corrected_latex"] is None     # no LaTeX given: the edit is said in words only
+    assert "z^(l)_{2} for z^(l)_{1}" in e.diagnosis["detail"]
+
+
+def test_an_extra_term():
+    e = diagnosed(lambda n, i: (n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i]) + n.a[n.L - 1][1]),
+                  kind="delta", layer="output")
+    assert e.status == "fails"
+    assert edits_of(e) == [("extra-term", "a^(L-1)_{1}", "0")] or \
+        [k for k, _, _ in edits_of(e)] == ["extra-term"], e.diagnosis
+
+
+def test_two_faults_at_once():
+    # like 003's ⑯: the wrong layer and f where f' belongs, in one formula
+    e = diagnosed(lambda n, l, i: (n.partial(("a", l), ("z", l))[i, i], n.f(n.z[l - 1][i])),
+                  latex=r"\frac{\partial a_i^{(l)}}{\partial z_i^{(l)}} = f(z_i^{(l-1)})")
+    assert e.status in ("fails", "ill-formed"), e.verdict_text     # z^(0) does not exist: ill-formed at l = 1
+    assert sorted(edits_of(e)) == [("derivative", "f", "f'"), ("layer", "z^(l-1)", "z^(l)")], e.diagnosis
+    assert e.diagnosis["corrected_latex"] == r"\frac{\partial a_i^{(l)}}{\partial z_i^{(l)}} = f'(z_i^{(l)})"
+
+
+def test_an_ill_formed_formula_gets_the_edit_that_makes_it_true():
+    # z^(0) does not exist (the input layer has no pre-activation): ill-formed, and z^(1) makes it true
+    e = diagnosed(lambda n: (n.partial(("a", 1), ("z", 0))[1, 1], n.fp(n.z[0][1])), layer=lambda n: 1,
+                  latex=r"\frac{\partial a_1^{(1)}}{\partial z_1^{(0)}} = f'(z_1^{(0)})",
+                  archs=lambda s, m: len(s) == 3)
+    assert e.status == "ill-formed"
+    assert edits_of(e) == [("layer", "z^(0)", "z^(1)")], e.diagnosis
+    assert e.diagnosis["corrected_latex"] == r"\frac{\partial a_1^{(1)}}{\partial z_1^{(1)}} = f'(z_1^{(1)})"
+
+
+@pytest.mark.parametrize("fn, kind, layer", [
+    (lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l])), "lemma", "hidden"),
+    (lambda n, l, i: (n.delta[l], (n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l])), "delta", "hidden"),
+    (lambda n, l, j, i: (n.dC_dW[l][j, i], n.delta[l][j] * n.a[l - 1][i]), "grad_W", "all"),
+])
+def test_a_right_formula_gets_no_edit(fn, kind, layer):
+    e = diagnosed(fn, kind=kind, layer=layer)
+    assert e.status in ("proven", "proven for all depths", "definition"), e.verdict_text
+    assert e.diagnosis is None
+
+
+def test_no_small_edit_fits_stays_unknown():
+    e = diagnosed(lambda n, l, i: (n.a[l][i], n.f(n.z[l][i]) ** 3))
+    assert e.status == "fails"
+    assert e.diagnosis["kind"] == "unknown", e.diagnosis
+    assert "edits" not in e.diagnosis
+
+
+def test_the_edit_is_confirmed_exactly_not_just_numerically():
+    from symbp.judge import edits
+    assert edits.find_edits.__doc__ and "exactly" in edits.find_edits.__doc__
+    # the exact check is what admits an edit: a candidate that only agrees at the fixed points is refused
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l - 1])))
+    assert e.diagnosis["edits"]
+
+
+def test_json_and_renderings_carry_the_corrected_formula():
+    from symbp.report.results import DerivationResult, Report
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l - 1])),
+                  latex=r"a^{(l)} \odot a^{(l)} = f(z^{(l)}) \odot f(z^{(l-1)})")
+    d = e.to_dict()["diagnosis"]
+    assert d["edits"][0] == {"kind": "layer", "at": d["edits"][0]["at"], "from": "z^(l-1)", "to": "z^(l)"}
+    assert d["corrected_latex"].endswith(r"f(z^{(l)})")
+    report = Report([DerivationResult("edits", "Edits", "test", equations=[e])])
+    assert "corrected: a^{(l)}" in report.to_table()
+    assert "corrected: $a^{(l)}" in report.to_markdown()
+    assert r"corrected: $a^{(l)}" in report.to_latex()
+    assert "corrected: $a^{(l)}" in e._repr_markdown_()      # a notebook cell
+
+
+def test_an_untrusted_corrected_formula_is_escaped():
+    from symbp.report.results import DerivationResult, Report
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l - 1])))
+    e.diagnosis["corrected_latex"] = r"\input{/etc/hostname}"
+    report = Report([DerivationResult("edits", "Edits", "test", equations=[e])])
+    assert r"\input{" not in report.to_latex().replace(r"\textbackslash{}input\{", "")
+    assert "$\\input" not in report.to_markdown() and "$\\input" not in e._repr_markdown_()
+
+
+def test_the_corrected_latex_edits_only_a_token_that_is_the_read():
+    from symbp.judge.edits import correct_latex
+    # the entry read is W^(l+1)_{1,2}; the page's w_{12} carries no layer: it may be another entry, so no correction
+    assert correct_latex(r"\begin{bmatrix} w_{11} & w_{12}\end{bmatrix}", [None],
+                         [{"kind": "index", "at": "read 4", "from": "W^(l+1)_{1,2}", "to": "W^(l+1)_{2,2}"}]) is None
+    # after a^(2) -> a^(1) the only a_i left is of layer 1, not the a^(2)_i that the second edit is about
+    assert correct_latex(r"(y_i - t_k)\, a_i^{[2]}", [None, None],
+                         [{"kind": "layer", "at": "read 2", "from": "a^(2)", "to": "a^(1)"},
+                          {"kind": "index", "at": "read 1", "from": "a^(2)_{i}", "to": "a^(2)_{k}"}]) is None
+    # two tokens of the symbol at that layer, an edit at one occurrence: which one is unknown
+    assert correct_latex(r"f(z^{(l-1)}) f(z^{(l-1)})", [None],
+                         [{"kind": "layer", "at": "read 2", "from": "z^(l-1)", "to": "z^(l)"}]) is None
+
+
+def test_a_captured_index_is_renamed_at_every_read_of_its_summand():
+    # like 000's Σ_{i=1}^m over a formula that already uses i: the sum's own index e is read where i belongs
+    e = diagnosed(lambda n, l, j, i: (n.dJ_dW[l][j, i], sum(n.examples[k - 1].dC_dW[l][j, k]
+                                                             for k in range(1, n.m + 1)) / n.m),
+                  kind="grad_W", layer="all", per="batch")
+    assert e.status in ("fails", "ill-formed"), e.verdict_text
+    assert [x["kind"] for x in e.diagnosis["edits"]] == ["index"], e.diagnosis
+    assert e.diagnosis["edits"][0]["at"].startswith("every read of line"), e.diagnosis
+    assert e.diagnosis["edits"][0]["to"].endswith("_{j,i}") and "every architecture" in e.diagnosis["detail"]
+
+
+TOML = '''
+name = "edits_toml"
+title = "Edits, declarative"
+source = "test"
+
+[spec]
+activation = "f"
+cost = "half_sse"
+average = "examples"
+
+[[claim]]
+label = "stray index"
+kind = "delta"
+layer = "hidden"
+args = ["l", "i"]
+latex = "\\\\delta^{(l)} = ((W^{(l+1)})^T \\\\delta^{(l+1)}) \\\\odot f'(z_i^{(l)})"
+sides = ["delta[l]", "(W[l+1].T @ delta[l+1]) * fp(z[l][i])"]
+expect = "fails"
+note = "a stray i"
+'''
+
+
+def test_a_toml_formula_gets_its_edit_and_corrected_formula(tmp_path):
+    path = tmp_path / "edits.toml"
+    path.write_text(TOML)
+    e = check(path, budget=20).derivations[0].equations[0]
+    assert e.status == "fails"
+    assert edits_of(e) == [("index", "z^(l)_{i}", "z^(l)")], e.diagnosis
+    assert "line" not in e.diagnosis["edits"][0]["at"]       # the interpreter's lines are not the page's
+    assert e.diagnosis["corrected_latex"] == r"\delta^{(l)} = ((W^{(l+1)})^T \delta^{(l+1)}) \odot f'(z^{(l)})"
+
+
+def test_a_where_z_belongs_at_one_occurrence():
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.a[l])))
+    assert e.status == "fails"
+    assert edits_of(e) == [("index", "a^(l)", "z^(l)")], e.diagnosis
