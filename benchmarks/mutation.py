@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 from symbp.judge.mutate import holding_claims, mutate, summarize   # noqa: E402
 from symbp.cli.mutate import render_table   # noqa: E402
 from symbp.run.load import derivation_files, load_derivation   # noqa: E402
-from symbp.judge.evaluate import NetworkCache
+from symbp.judge.evaluate import NetworkCache   # noqa: E402
+from symbp.judge.timings import TIMINGS   # noqa: E402
 from symbp.judge.verify import verify_claim   # noqa: E402
 
 HOLDS = ("proven", "proven for all depths", "confirmed")
@@ -68,7 +69,11 @@ def main(argv=None):
           f"seed {args.seed})")
     for a in alarms:
         print("  ", *a[:4], a[4][:160])
-    print(f"time: {time.monotonic() - t0:.0f} s")
+    total = time.monotonic() - t0
+    print(f"time: {total:.0f} s (wall; the machine may be shared), where it went (exclusive; diagnosis = its own "
+          f"work beyond instantiation, lambdify and evaluation; lambdify counts distinct formulas compiled):")
+    print(TIMINGS.table(total=total))
+    print(f"{'other':<18} {total - sum(TIMINGS.seconds.values()):5.1f} s")
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": summary, "false_alarms": alarms,
                                                "mutants": [r.to_dict() for r in results]}, indent=1,

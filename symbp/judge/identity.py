@@ -31,7 +31,7 @@ import symengine
 from ..model.activations import GENERIC, OPAQUE
 from ..model.costs import GENERIC_COST_FUNCTIONS
 
-__all__ = ['GENERIC_FUNCTIONS', 'TERMS', 'oracle_symbols', 'random_form', 'draw_functions', 'random_closed', 'RandomOracle', 'exact_value', 'degree_bound', 'SAMPLE_SET_SIZE', 'rational_point', 'Unevaluable', 'DIGITS', 'MP_TOL', 'check_exactly', 'default_draws']
+__all__ = ['GENERIC_FUNCTIONS', 'TERMS', 'oracle_symbols', 'random_form', 'draw_functions', 'random_closed', 'random_closed_all', 'RandomOracle', 'exact_value', 'degree_bound', 'SAMPLE_SET_SIZE', 'rational_point', 'Unevaluable', 'DIGITS', 'MP_TOL', 'check_exactly', 'default_draws']
 
 
 #: Generic functions that are independent undefined functions (a derivative is its own function): the generic
@@ -138,8 +138,12 @@ def default_draws(count):
     >>> bool((d[0] == d[3]).all() and (d[0] != d[1]).any())
     True
     """
-    fixed = draw_functions(np.random.default_rng(DEFAULT_SEED), 3)
-    return fixed[np.arange(count) % 3]
+    if not _FIXED:
+        _FIXED.append(draw_functions(np.random.default_rng(DEFAULT_SEED), 3))
+    return _FIXED[0][np.arange(count) % 3]
+
+
+_FIXED = []     # the three fixed draws, computed once (they depend on DEFAULT_SEED only)
 
 
 _NET_MAPS = weakref.WeakKeyDictionary()
@@ -203,6 +207,25 @@ def random_closed(expr, net=None):
     for a in atoms:
         mapping[a] = _form(a.get_name(), *(x.xreplace(mapping) if mapping else x for x in a.args))
     return expr.xreplace(mapping)
+
+
+_PACK = symengine.Function("symbp_pack")
+
+
+def random_closed_all(exprs, net):
+    """:func:`random_closed` of each of ``exprs`` on ``net``, in one pass: a subexpression they share is closed once.
+
+    >>> u = symengine.Symbol("u")
+    >>> from symbp.model.spec import NetworkSpec
+    >>> from symbp.oracle.symbolic import SymbolicNetwork
+    >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="sigmoid"))
+    >>> [random_closed(e, net) for e in (u, 2 * u)] == random_closed_all([u, 2 * u], net)
+    True
+    """
+    exprs = [symengine.sympify(e) for e in exprs]
+    if not exprs:
+        return []
+    return list(_PACK(*exprs).xreplace(_net_map(net)).args)
 
 
 # -- exact evaluation -----------------------------------------------------------------------------------

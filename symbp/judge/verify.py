@@ -30,6 +30,7 @@ from .evaluate import (MAX_CLAIM_EXPANSION, MAX_EXPANSION, MAX_NODES, NOTHING_HE
                        sample_points, spec_for, split_by_size, suspect_errors, target_note)
 from .identity import DIGITS, MP_TOL, check_exactly, draw_functions
 from .sweeps import weak_sweep_notes
+from .timings import TIMINGS
 from .truth import LEMMA_CHECKED, LEMMA_NOTE, WrongTruth
 
 __all__ = ['Outcome', 'verify_claim', 'claim_sweep', 'undecided', 'UNDECIDED', 'DRAWS', 'EXACT_POINTS']
@@ -314,7 +315,8 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
     if proven_all and not ill:
         return Outcome("error", "symbolic", archs, max_err,
                        message="symbolic proof and numeric check disagree (numeric precision?)")
-    diag, cex = diagnose(claim, derivation, runs, numeric, ill, cache)
+    with TIMINGS.timer("diagnosis"):
+        diag, cex = diagnose(claim, derivation, runs, numeric, ill, cache)
     return Outcome("fails", "symbolic" if exact.attempted else "numeric", archs + [list(s) for s, _, _ in ill],
                    max_err if np.isfinite(max_err) else None, diag, cex, message=size_note, steps=steps)
 
