@@ -22,7 +22,7 @@ from ..model.spec import NetworkSpec
 from ..oracle.symbolic import SymbolicNetwork
 from .budget import run_forked
 from .exact import exact_value
-from .identity import default_draws, oracle_symbols, random_closed, random_closed_all
+from .identity import default_draws, oracle_symbols, random_closed
 from .timings import TIMINGS
 from .truth import check_truth_side, lemma_truth
 
@@ -602,8 +602,8 @@ _COMPILED_MAX = 256
 
 def _lambdify(net, args, exprs, instances, width):
     """``symengine.Lambdify`` of ``exprs`` with the network's opaque functions closed (random or concrete)."""
-    closed = random_closed_all(exprs, net)
-    try:
+    closed = [random_closed(e, net) for e in exprs]    # one side at a time: Lambdify's rounding depends on
+    try:                                                # how the sides share subexpressions
         return symengine.Lambdify(args, closed, cse=True, backend="lambda")
     except RuntimeError:  # an opaque function the network's passes do not know (a lemma's own variable)
         closed = [random_closed(e) for e in closed]

@@ -31,7 +31,7 @@ import symengine
 from ..model.activations import GENERIC, OPAQUE
 from ..model.costs import GENERIC_COST_FUNCTIONS
 
-__all__ = ['GENERIC_FUNCTIONS', 'TERMS', 'oracle_symbols', 'random_form', 'draw_functions', 'random_closed', 'random_closed_all', 'RandomOracle', 'exact_value', 'degree_bound', 'SAMPLE_SET_SIZE', 'rational_point', 'Unevaluable', 'DIGITS', 'MP_TOL', 'check_exactly', 'default_draws']
+__all__ = ['GENERIC_FUNCTIONS', 'TERMS', 'oracle_symbols', 'random_form', 'draw_functions', 'random_closed', 'RandomOracle', 'exact_value', 'degree_bound', 'SAMPLE_SET_SIZE', 'rational_point', 'Unevaluable', 'DIGITS', 'MP_TOL', 'check_exactly', 'default_draws']
 
 
 #: Generic functions that are independent undefined functions (a derivative is its own function): the generic
@@ -198,34 +198,39 @@ def random_closed(expr, net=None):
     expr = symengine.sympify(expr)
     if net is not None:
         return expr.xreplace(_net_map(net))
-    atoms = [a for a in expr.atoms(symengine.FunctionSymbol)
-             if a.get_name() in OPAQUE or a.get_name() in GENERIC_COST_FUNCTIONS]
+    depth = _function_depths(expr)
+    atoms = [a for a in depth if isinstance(a, symengine.FunctionSymbol)
+             and (a.get_name() in OPAQUE or a.get_name() in GENERIC_COST_FUNCTIONS)]
     if not atoms:
         return expr
-    atoms.sort(key=lambda a: len(str(a)))       # innermost first
+    atoms.sort(key=depth.get)       # innermost first (an atom inside another is less deep)
     mapping = {}
     for a in atoms:
         mapping[a] = _form(a.get_name(), *(x.xreplace(mapping) if mapping else x for x in a.args))
     return expr.xreplace(mapping)
 
 
-_PACK = symengine.Function("symbp_pack")
+def _function_depths(expr):
+    """Every subexpression of ``expr`` -> how many function applications nest in it (itself included), each
+    shared subexpression visited once (``atoms`` and ``str`` walk the whole tree, exponential in nesting).
 
-
-def random_closed_all(exprs, net):
-    """:func:`random_closed` of each of ``exprs`` on ``net``, in one pass: a subexpression they share is closed once.
-
-    >>> u = symengine.Symbol("u")
-    >>> from symbp.model.spec import NetworkSpec
-    >>> from symbp.oracle.symbolic import SymbolicNetwork
-    >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="sigmoid"))
-    >>> [random_closed(e, net) for e in (u, 2 * u)] == random_closed_all([u, 2 * u], net)
-    True
+    >>> u = symengine.Symbol("u"); f = symengine.Function("f")
+    >>> d = _function_depths(f(f(u) + u))
+    >>> d[f(u)], d[f(f(u) + u)]
+    (1, 2)
     """
-    exprs = [symengine.sympify(e) for e in exprs]
-    if not exprs:
-        return []
-    return list(_PACK(*exprs).xreplace(_net_map(net)).args)
+    depth, todo = {}, [(expr, False)]
+    while todo:
+        e, ready = todo.pop()
+        if e in depth:
+            continue
+        if ready:
+            inner = max((depth[a] for a in e.args), default=0)
+            depth[e] = inner + isinstance(e, symengine.FunctionSymbol)
+            continue
+        todo.append((e, True))
+        todo += [(a, False) for a in e.args if a not in depth]
+    return depth
 
 
 # -- exact evaluation -----------------------------------------------------------------------------------

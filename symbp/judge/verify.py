@@ -11,6 +11,7 @@ points.  Only a failure is handed to :mod:`symbp.judge.diagnose` (which imports 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -230,7 +231,7 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
     numeric, used_mpmath = [], False
     for i, (sizes, m, net, symbols, instances) in enumerate(runs):
         pts = sample_points(net, symbols, points * DRAWS, seed + 7919 * i)
-        draws = np.repeat(draw_functions(np.random.default_rng(seed + 7919 * i + 1), DRAWS), points, axis=0)
+        draws = _draws(seed + 7919 * i + 1, points)
         try:
             vals = numeric_values(net, symbols, instances, pts, draws)
         except IllFormed as e:
@@ -319,6 +320,15 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
         diag, cex = diagnose(claim, derivation, runs, numeric, ill, cache)
     return Outcome("fails", "symbolic" if exact.attempted else "numeric", archs + [list(s) for s, _, _ in ill],
                    max_err if np.isfinite(max_err) else None, diag, cex, message=size_note, steps=steps)
+
+
+@functools.lru_cache(maxsize=64)
+def _draws(seed, points):
+    """The :data:`DRAWS` random functions of one architecture's numeric check, each row repeated ``points`` times
+    (read-only: shared by every claim checked with the same seed)."""
+    draws = np.repeat(draw_functions(np.random.default_rng(seed), DRAWS), points, axis=0)
+    draws.setflags(write=False)
+    return draws
 
 
 def _judge_exactly(oversized, budget, numeric_only, size_note) -> Outcome:
