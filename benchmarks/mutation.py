@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -23,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 from symbp.judge.mutate import holding_claims, mutate, summarize   # noqa: E402
 from symbp.cli.mutate import render_table   # noqa: E402
 from symbp.run.load import derivation_files, load_derivation   # noqa: E402
-from symbp.judge.evaluate import NetworkCache
+from symbp.judge.evaluate import NetworkCache   # noqa: E402
+from symbp.judge.timings import TIMINGS   # noqa: E402
 from symbp.judge.verify import verify_claim   # noqa: E402
 
 HOLDS = ("proven", "proven for all depths", "confirmed")
@@ -50,7 +52,7 @@ def main(argv=None):
     for doc in docs:
         cache = NetworkCache()
         claims = holding_claims(doc, cache=cache, numeric_only=args.numeric_only)
-        results += mutate(doc, claims=claims, numeric_only=args.numeric_only)
+        results += mutate(doc, claims=claims, numeric_only=args.numeric_only, cache=cache)
         # a document written for one example at a time (its sweep has m = 1 only) is read with m = 1
         doc_archs = [(s, 1) for s, _ in archs] if {m for _, m in doc.sweep} == {1} else archs
         for c in claims:        # false alarms: the unmutated, correct claim on random architectures
@@ -68,7 +70,14 @@ def main(argv=None):
           f"seed {args.seed})")
     for a in alarms:
         print("  ", *a[:4], a[4][:160])
-    print(f"time: {time.monotonic() - t0:.0f} s")
+    total = time.monotonic() - t0
+    print(f"time: {total:.0f} s (wall; the machine may be shared), where it went (exclusive; diagnosis = its own "
+          f"work beyond instantiation, lambdify and evaluation; lambdify counts distinct formulas compiled):")
+    print(TIMINGS.table(total=total))
+    print(f"{'other':<18} {total - sum(TIMINGS.seconds.values()):5.1f} s")
+    cpu = os.times()
+    print(f"cpu: {cpu.user + cpu.system:.0f} s in this process, {cpu.children_user + cpu.children_system:.0f} s in "
+          f"its children (the exact checks), the like-for-like figure on a shared machine")
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": summary, "false_alarms": alarms,
                                                "mutants": [r.to_dict() for r in results]}, indent=1,

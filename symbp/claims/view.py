@@ -9,6 +9,7 @@ formula of a document.
 
 from __future__ import annotations
 
+import weakref
 from functools import cached_property, wraps
 
 from ..model.activations import ACTIVATIONS
@@ -18,6 +19,10 @@ from .occurrence import ACTIVE, caller
 from .tensor import LENIENT, IllFormed, Tensor, is_tensor
 
 __all__ = ['View', 'PageView', 'on_page', 'view_of', 'LAYER_READS', 'PAGE_READS', 'Layers']
+
+
+#: True Jacobians already computed, per network: (example, of, by kind, layer) -> rows (see View.partial).
+_PARTIALS = weakref.WeakKeyDictionary()
 
 
 #: Callbacks ``hook(name, l)`` told of every layer read through a view (used by :mod:`symbp.judge.locality`).
@@ -478,7 +483,11 @@ class View:
             if oc < c or (oc == c and okind == "z" and kind == "a"):
                 raise IllFormed(f"partial: {okind}^({ol}) does not depend on {kind}^({l})")
             picks = [lambda z, a, C, r=r: (z if okind == "z" else a)[oc][r] for r in range(self.net.sizes[oc])]
-        rows = [[self.net.partial(self.k, pick, kind, c, j) for j in range(self.net.sizes[c])] for pick in picks]
+        key = (self.k, of if of == "C" else (okind, oc), kind, c)
+        memo = _PARTIALS.setdefault(self.net, {})
+        if key not in memo:     # one derivative pass per row, every column at once; once per network
+            memo[key] = [self.net.partial(self.k, pick, kind, c) for pick in picks]
+        rows = [list(row) for row in memo[key]]
         b = self.nt.unit_base
         return Tensor(rows, f"∂{of}/∂{kind}^({l})", (b, b))
 

@@ -8,6 +8,7 @@ points again in mpmath) and compared by relative error, or expanded exactly.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,9 +23,10 @@ from ..oracle.symbolic import SymbolicNetwork
 from .budget import run_forked
 from .exact import exact_value
 from .identity import default_draws, oracle_symbols, random_closed
+from .timings import TIMINGS
 from .truth import check_truth_side, lemma_truth
 
-__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'claim_layers', 'stated_layers', 'symbols_of', 'backend_of']
+__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'compiled', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'claim_layers', 'stated_layers', 'symbols_of', 'backend_of']
 
 
 #: Relative error under which two numeric values agree.
@@ -198,10 +200,14 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, trut
     With ``truth_check`` the first side of every instance is held against the
     true quantity of the claim's kind (:func:`symbp.judge.truth.check_truth_side`).
     """
-    symbols = {} if symbols is None else symbols
+    with TIMINGS.timer("instantiation"):
+        return _instantiate(claim, net, notation, {} if symbols is None else symbols, truth_check)
+
+
+def _instantiate(claim, net, notation, symbols, truth_check):
     n0 = View(net, notation, 0, symbols)
     views = n0.examples if claim.scope == "example" else [n0]
-    out = []
+    out, shape = [], []     # shape: (takes_layer, indices), read from the claim's signature once
     for n in views:
         for l in claim_layers(claim, n):
             ranges = _index_ranges(claim, n0, l)
@@ -211,7 +217,10 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, trut
             for idx in grid:
                 if claim.where is not None and not claim.where(*idx):
                     continue
-                args = ((l,) if claim.takes_layer else ()) + tuple(idx)
+                if not shape:
+                    shape += [claim.takes_layer, list(claim.indices)]
+                takes_layer, indices = shape
+                args = ((l,) if takes_layer else ()) + tuple(idx)
                 derivative_log(net, clear=True)
                 sides = claim.fn(n, *args)
                 if not isinstance(sides, (tuple, list)) or len(sides) < 2:
@@ -221,7 +230,7 @@ def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, trut
                     check_truth_side(claim, n, l, idx, sides[0])
                     truth = lemma_truth(n, sides[0]) if claim.kind == "lemma" else ""
                 example = n.k + notation.example_base if claim.scope == "example" and n.m > 1 else None
-                names = list(claim.indices) + [f"index {i + 1}" for i in range(len(claim.indices), len(idx))]
+                names = indices + [f"index {i + 1}" for i in range(len(indices), len(idx))]
                 where = lambda entry, e=example, l=l, idx=idx, names=names: place(  # noqa: E731
                     e, l, tuple(zip(names, idx)), entry)
                 for w, s, pos in _flatten(list(sides), where):
@@ -380,6 +389,11 @@ def exact_check(jobs, budget, backend="symengine") -> ExactRun:
     >>> run.proven, run.too_large, run.timed_out
     (True, 0, False)
     """
+    with TIMINGS.timer("exact check"):
+        return _exact_check(jobs, budget, backend)
+
+
+def _exact_check(jobs, budget, backend):
     plans, total = [], 0
     for job in jobs:
         plan = []
@@ -547,22 +561,60 @@ def numeric_values(net, symbols, instances, points, draws=None):
     points = np.hstack([points, (default_draws(points.shape[0]) if draws is None else draws)[:, :len(coefficients)]])
     exprs = []
     for inst in instances:
-        sides = list(inst.sides) + [inst.sides[-1]] * (width - len(inst.sides))
-        exprs += [random_closed(s, net) for s in sides]
-    try:
-        fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
-    except RuntimeError:  # an opaque function the network's passes do not know (a lemma's own variable)
-        exprs = [random_closed(e) for e in exprs]
-        try:
-            fn = symengine.Lambdify(args, exprs, cse=True, backend="lambda")
-        except RuntimeError as e:   # e.g. a division by zero left a complex infinity in a side
-            k = next((k for k, x in enumerate(exprs) if x.has(symengine.zoo, symengine.nan)), None)
-            where = f": side {k % width + 1} is {exprs[k]}{at(instances[k // width].where)}" if k is not None else ""
-            raise IllFormed(f"non-finite value{where} (a division by zero?)" if where else
-                            f"cannot be evaluated numerically: {e}") from None
-    with np.errstate(all="ignore"):
+        exprs += list(inst.sides) + [inst.sides[-1]] * (width - len(inst.sides))
+    exprs = [symengine.sympify(e) for e in exprs]
+    fn = compiled(net, args, exprs, instances, width)
+    with np.errstate(all="ignore"), TIMINGS.timer("evaluation"):
         vals = np.asarray(fn(points), dtype=float).reshape(points.shape[0], len(instances), width)
     return vals
+
+
+def compiled(net, args, exprs, instances=(), width=1):
+    """The numeric function of ``exprs`` (closed on ``net``) at ``args``, lambdified once per distinct formula.
+
+    The memo is keyed by the network's spec, ``args`` and the expressions themselves (before closing), so a
+    function is reused only for the very same formulas: never from one formula to another.
+
+    >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="identity"))
+    >>> w = net.params[0]
+    >>> compiled(net, [w], [w, 2 * w]) is compiled(net, [w], [w, 2 * w]), compiled(net, [w], [w])([3.0]).tolist()
+    (True, [3.0])
+    """
+    key = (net.spec, net.backend.name, tuple(args), tuple(exprs))
+    TIMINGS.count("numeric functions")
+    fn = _COMPILED.get(key)
+    if fn is not None:
+        _COMPILED.move_to_end(key)
+        return fn
+    TIMINGS.count("lambdify")
+    with TIMINGS.timer("lambdify"):
+        fn = _lambdify(net, args, exprs, instances, width)
+    _COMPILED[key] = fn
+    if len(_COMPILED) > _COMPILED_MAX:
+        _COMPILED.popitem(last=False)
+    return fn
+
+
+#: Lambdified functions by (spec, backend, args, expressions), most recently used last; at most _COMPILED_MAX.
+_COMPILED = OrderedDict()
+_COMPILED_MAX = 256
+
+
+def _lambdify(net, args, exprs, instances, width):
+    """``symengine.Lambdify`` of ``exprs`` with the network's opaque functions closed (random or concrete)."""
+    closed = [random_closed(e, net) for e in exprs]    # one side at a time: Lambdify's rounding depends on
+    try:                                                # how the sides share subexpressions
+        return symengine.Lambdify(args, closed, cse=True, backend="lambda")
+    except RuntimeError:  # an opaque function the network's passes do not know (a lemma's own variable)
+        closed = [random_closed(e) for e in closed]
+        try:
+            return symengine.Lambdify(args, closed, cse=True, backend="lambda")
+        except RuntimeError as e:   # e.g. a division by zero left a complex infinity in a side
+            k = next((k for k, x in enumerate(closed) if x.has(symengine.zoo, symengine.nan)), None)
+            where = (f": side {k % width + 1} is {closed[k]}{at(instances[k // width].where)}"
+                     if k is not None and instances else "")
+            raise IllFormed(f"non-finite value{where} (a division by zero?)" if where else
+                            f"cannot be evaluated numerically: {e}") from None
 
 
 def _padded(values, width):

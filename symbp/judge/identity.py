@@ -138,8 +138,12 @@ def default_draws(count):
     >>> bool((d[0] == d[3]).all() and (d[0] != d[1]).any())
     True
     """
-    fixed = draw_functions(np.random.default_rng(DEFAULT_SEED), 3)
-    return fixed[np.arange(count) % 3]
+    if not _FIXED:
+        _FIXED.append(draw_functions(np.random.default_rng(DEFAULT_SEED), 3))
+    return _FIXED[0][np.arange(count) % 3]
+
+
+_FIXED = []     # the three fixed draws, computed once (they depend on DEFAULT_SEED only)
 
 
 _NET_MAPS = weakref.WeakKeyDictionary()
@@ -194,15 +198,39 @@ def random_closed(expr, net=None):
     expr = symengine.sympify(expr)
     if net is not None:
         return expr.xreplace(_net_map(net))
-    atoms = [a for a in expr.atoms(symengine.FunctionSymbol)
-             if a.get_name() in OPAQUE or a.get_name() in GENERIC_COST_FUNCTIONS]
+    depth = _function_depths(expr)
+    atoms = [a for a in depth if isinstance(a, symengine.FunctionSymbol)
+             and (a.get_name() in OPAQUE or a.get_name() in GENERIC_COST_FUNCTIONS)]
     if not atoms:
         return expr
-    atoms.sort(key=lambda a: len(str(a)))       # innermost first
+    atoms.sort(key=depth.get)       # innermost first (an atom inside another is less deep)
     mapping = {}
     for a in atoms:
         mapping[a] = _form(a.get_name(), *(x.xreplace(mapping) if mapping else x for x in a.args))
     return expr.xreplace(mapping)
+
+
+def _function_depths(expr):
+    """Every subexpression of ``expr`` -> how many function applications nest in it (itself included), each
+    shared subexpression visited once (``atoms`` and ``str`` walk the whole tree, exponential in nesting).
+
+    >>> u = symengine.Symbol("u"); f = symengine.Function("f")
+    >>> d = _function_depths(f(f(u) + u))
+    >>> d[f(u)], d[f(f(u) + u)]
+    (1, 2)
+    """
+    depth, todo = {}, [(expr, False)]
+    while todo:
+        e, ready = todo.pop()
+        if e in depth:
+            continue
+        if ready:
+            inner = max((depth[a] for a in e.args), default=0)
+            depth[e] = inner + isinstance(e, symengine.FunctionSymbol)
+            continue
+        todo.append((e, True))
+        todo += [(a, False) for a in e.args if a not in depth]
+    return depth
 
 
 # -- exact evaluation -----------------------------------------------------------------------------------

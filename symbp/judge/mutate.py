@@ -194,17 +194,25 @@ def _sweep(claim, doc, sweep):
     return [(s, m) for s, m in sweep if claim.archs is None or claim.archs(tuple(s), m)]
 
 
-def differs(original, mutant, doc, sweep, cache):
+def differs(original, mutant, doc, sweep, cache, bases=None):
     """``(changed, evaluable)``: whether the mutant's formula differs from the original's somewhere on the
-    sweep (or cannot be evaluated where the original can), and whether it evaluates anywhere."""
+    sweep (or cannot be evaluated where the original can), and whether it evaluates anywhere.
+
+    ``bases`` (a dict) keeps the original's instances per architecture across the mutants of one claim.
+    """
     changed, evaluable = False, False
+    bases = {} if bases is None else bases
     for sizes, m in _sweep(original, doc, sweep):
         net = cache.get(spec_for(doc, original, sizes, m))
-        symbols = {}
-        try:
-            base = instantiate(original, net, doc.notation_of(original), symbols)
-        except IllFormed:
+        if (sizes, m) not in bases:
+            symbols = {}
+            try:
+                bases[sizes, m] = (instantiate(original, net, doc.notation_of(original), symbols), symbols)
+            except IllFormed:
+                bases[sizes, m] = None
+        if bases[sizes, m] is None:
             continue
+        base, symbols = bases[sizes, m][0], dict(bases[sizes, m][1])
         try:
             alt = instantiate(mutant, net, doc.notation_of(original), symbols)
         except _READ_ERRORS:
@@ -226,7 +234,7 @@ def differs(original, mutant, doc, sweep, cache):
 def mutants(claim, doc, sweep=None, cache=None, faults=None):
     """``[(fault name, mutant claim or None if equivalent, note)]`` for one correct claim."""
     cache = cache or NetworkCache()
-    out = []
+    out, bases = [], {}
     for name in (faults or FAULTS):
         fault = FAULTS[name]
         if name == "transpose":
@@ -246,7 +254,7 @@ def mutants(claim, doc, sweep=None, cache=None, faults=None):
         chosen, fallback = None, None
         for f, how in cands:
             mut = make_mutant(claim, f)
-            changed, evaluable = differs(claim, mut, doc, sweep, cache)
+            changed, evaluable = differs(claim, mut, doc, sweep, cache, bases)
             if changed and evaluable:
                 chosen = (mut, how)
                 break
@@ -309,9 +317,12 @@ def holding_claims(doc, sweep=None, cache=None, **opts):
 
 
 def mutate(doc, *, sweep=None, faults=None, budget=TIME_LIMIT, numeric_only=False, points=20, seed=0, claims=None,
-           progress=None):
-    """Mutate every holding claim of ``doc`` and check each mutant; returns ``[MutantResult]``."""
-    cache = NetworkCache()
+           progress=None, cache=None):
+    """Mutate every holding claim of ``doc`` and check each mutant; returns ``[MutantResult]``.
+
+    ``cache`` (a :class:`~symbp.judge.evaluate.NetworkCache`) shares the networks with the caller's other checks.
+    """
+    cache = cache or NetworkCache()
     opts = dict(budget=budget, numeric_only=numeric_only, points=points, seed=seed)
     targets = claims if claims is not None else holding_claims(doc, sweep, cache, **opts)
     results = []

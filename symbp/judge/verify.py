@@ -11,6 +11,7 @@ points.  Only a failure is handed to :mod:`symbp.judge.diagnose` (which imports 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -30,6 +31,7 @@ from .evaluate import (MAX_CLAIM_EXPANSION, MAX_EXPANSION, MAX_NODES, NOTHING_HE
                        sample_points, spec_for, split_by_size, suspect_errors, target_note)
 from .identity import DIGITS, MP_TOL, check_exactly, draw_functions
 from .sweeps import weak_sweep_notes
+from .timings import TIMINGS
 from .truth import LEMMA_CHECKED, LEMMA_NOTE, WrongTruth
 
 __all__ = ['Outcome', 'verify_claim', 'claim_sweep', 'undecided', 'UNDECIDED', 'DRAWS', 'EXACT_POINTS']
@@ -231,7 +233,7 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
     numeric, used_mpmath = [], False
     for i, (sizes, m, net, symbols, instances) in enumerate(runs):
         pts = sample_points(net, symbols, points * DRAWS, seed + 7919 * i)
-        draws = np.repeat(draw_functions(np.random.default_rng(seed + 7919 * i + 1), DRAWS), points, axis=0)
+        draws = _draws(seed + 7919 * i + 1, points)
         try:
             vals = numeric_values(net, symbols, instances, pts, draws)
         except IllFormed as e:
@@ -316,9 +318,19 @@ def _judge(claim: Claim, derivation, notes, *, cache, sweep, budget, numeric_onl
     if proven_all and not ill:
         return Outcome("error", "symbolic", archs, max_err,
                        message="symbolic proof and numeric check disagree (numeric precision?)")
-    diag, cex = diagnose(claim, derivation, runs, numeric, ill, cache)
+    with TIMINGS.timer("diagnosis"):
+        diag, cex = diagnose(claim, derivation, runs, numeric, ill, cache)
     return Outcome("fails", "symbolic" if exact.attempted else "numeric", archs + [list(s) for s, _, _ in ill],
                    max_err if np.isfinite(max_err) else None, diag, cex, message=size_note, steps=steps)
+
+
+@functools.lru_cache(maxsize=64)
+def _draws(seed, points):
+    """The :data:`DRAWS` random functions of one architecture's numeric check, each row repeated ``points`` times
+    (read-only: shared by every claim checked with the same seed)."""
+    draws = np.repeat(draw_functions(np.random.default_rng(seed), DRAWS), points, axis=0)
+    draws.setflags(write=False)
+    return draws
 
 
 def _judge_exactly(oversized, budget, numeric_only, size_note) -> Outcome:
