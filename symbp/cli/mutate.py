@@ -79,7 +79,7 @@ def run(args) -> int:
     from ..run.load import LoadError, load_derivation, resolve
     results = []
     try:
-        docs = [load_derivation(p) for p in resolve(args.paths)]
+        docs = [load_derivation(p, args.budget) for p in resolve(args.paths)]
     except LoadError as e:
         print(f"symbp: error: {e}", file=sys.stderr)
         return 2

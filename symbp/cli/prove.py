@@ -44,7 +44,7 @@ def run(args) -> int:
     from ..run.prove import render, transcripts
     ts = []
     try:
-        docs = [load_derivation(p) for p in resolve(args.derivations)]
+        docs = [load_derivation(p, args.budget) for p in resolve(args.derivations)]
         for doc in docs:
             if args.claim is None or select_labels([c.label for c in doc.claims], [args.claim])[0]:
                 ts += transcripts(doc, args.claim, budget=args.budget, backend=args.backend)

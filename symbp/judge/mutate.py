@@ -301,10 +301,10 @@ class MutantResult:
         return d
 
 
-def holding_claims(doc, sweep=None, cache=None, **opts):
-    """The claims of ``doc`` whose verdict holds (proven or confirmed)."""
+def holding_claims(doc, sweep=None, cache=None, claims=None, **opts):
+    """The claims of ``doc`` (or those of ``claims``) whose verdict holds (proven or confirmed)."""
     cache = cache or NetworkCache()
-    return [c for c in doc.claims
+    return [c for c in (doc.claims if claims is None else claims)
             if verify_claim(c, doc.for_claim(c), cache=cache, sweep=sweep, **opts).status in HOLDS]
 
 
@@ -313,7 +313,7 @@ def mutate(doc, *, sweep=None, faults=None, budget=TIME_LIMIT, numeric_only=Fals
     """Mutate every holding claim of ``doc`` and check each mutant; returns ``[MutantResult]``."""
     cache = NetworkCache()
     opts = dict(budget=budget, numeric_only=numeric_only, points=points, seed=seed)
-    targets = claims if claims is not None else holding_claims(doc, sweep, cache, **opts)
+    targets = holding_claims(doc, sweep, cache, claims, **opts)   # a picked claim too: only one that holds
     results = []
     for i, claim in enumerate(targets):
         if progress:

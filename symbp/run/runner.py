@@ -24,10 +24,10 @@ from ..judge.definition import DEFINITION_NOTE, reads_only_forward
 from ..judge.evaluate import NetworkCache
 from ..judge.exact import exact_function
 from ..judge.induction import extend_to_all_depths, induction_limit
-from ..judge.verify import claim_sweep, verify_claim
+from ..judge.verify import UNDECIDED, claim_sweep, undecided, verify_claim
 from ..report.results import DerivationResult, EquationResult, Report
 from .isolate import enter_child, how_it_ended, raised, send
-from .load import LoadError, bundled_derivations, load_derivation, resolve
+from .load import PROBE_GRACE, LoadError, bundled_derivations, load_derivation, resolve
 
 __all__ = ['check', 'check_derivation', 'run_isolated', 'notation_text', 'Interrupted']
 
@@ -123,7 +123,8 @@ def _child(target, opts, start, w):
     try:
         with os.fdopen(w, "wb") as out:
             try:
-                doc = target if isinstance(target, Derivation) else load_derivation(target)
+                doc = target if isinstance(target, Derivation) else \
+                    load_derivation(target, opts.get("budget") or TIME_LIMIT)
             except LoadError as e:
                 send(out, ("load-error", str(e)))
                 return
@@ -143,11 +144,29 @@ def _child(target, opts, start, w):
         os._exit(code)
 
 
+def claim_limit(budget) -> float:
+    """The hard limit (seconds) on one claim in its checking child, a safety net under every budgeted step.
+
+    The steps of a claim stop themselves at ``budget``; this catches what no timer in the child can stop (a loop in
+    C code in a claim's function): the child is killed and the claim is ``undecided``.
+
+    >>> claim_limit(1)
+    150.0
+    """
+    return CLAIM_LIMIT_FACTOR * float(budget) + CLAIM_LIMIT_EXTRA
+
+
+#: :func:`claim_limit` is this many budgets plus :data:`CLAIM_LIMIT_EXTRA` seconds.
+CLAIM_LIMIT_FACTOR, CLAIM_LIMIT_EXTRA = 30, 120.0
+
+
 class _Isolated:
     """One derivation checked in forked children: a child that dies costs the claim it was on, not the run."""
 
     def __init__(self, target, opts, progress):
         self.target, self.opts, self.progress = target, opts, progress
+        self.budget = float(opts.get("budget") or TIME_LIMIT)
+        self.late = False
         if isinstance(target, Derivation):
             self.stem, self.file = target.name, Path(target.file).name if target.file else target.name
         else:
@@ -164,6 +183,19 @@ class _Isolated:
             _child(self.target, self.opts, self.start, w)
         os.close(w)
         self.pid, self.fd, self.buf, self.running, self.done = pid, r, b"", None, False
+        self.deadline = time.monotonic() + (self.budget + PROBE_GRACE if self.result is None else
+                                            claim_limit(self.budget))
+
+    def overdue(self, now) -> bool:
+        """Kill the child if it is past its deadline (importing, or the claim it is on); whether it was."""
+        if now < self.deadline or self.late:
+            return False
+        self.late = True
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return True
 
     def feed(self, chunk: bytes):
         """Take bytes from the child's pipe and act on every whole message."""
@@ -176,10 +208,12 @@ class _Isolated:
                 self.result = DerivationResult(self.stem, self.stem, "", str(self.target), error=message[1])
                 self.done = True
             elif kind == "header":
+                self.deadline = time.monotonic() + claim_limit(self.budget)
                 if self.result is None:
                     self.result = DerivationResult(*message[1:5])
                 self.total, self.result.labels = message[5], message[6]
             elif kind == "claim":
+                self.deadline = time.monotonic() + claim_limit(self.budget)
                 self.running = message[1:]
                 if self.progress:
                     self.progress(self.result.name, message[1], self.total, message[2].label)
@@ -193,7 +227,13 @@ class _Isolated:
         """The child's pipe closed: finish, or record the claim it died on and go on after it."""
         os.close(self.fd)
         how = how_it_ended(status)
+        late, self.late = self.late, False
         if self.done:
+            self.finished = True
+        elif late and self.result is None:
+            self.result = DerivationResult(self.stem, self.stem, "", str(getattr(self.target, "file", self.target)),
+                                           error=f"{self.file}: importing did not finish within {self.budget:g} s "
+                                                 f"(the time limit, --budget)")
             self.finished = True
         elif self.result is None:
             what = "importing" if not isinstance(self.target, Derivation) else "checking"
@@ -202,7 +242,11 @@ class _Isolated:
             self.finished = True
         elif self.running is not None:
             i, eq = self.running
-            eq.message += f": ended the checking process ({how})"
+            if late:   # the hard limit on a whole claim: undecided, never a pass
+                eq.status = UNDECIDED
+                eq.message += ": " + undecided("checking the claim", claim_limit(self.budget)).message
+            else:
+                eq.message += f": ended the checking process ({how})"
             self.result.equations.append(eq)
             self.start = i + 1
             if self.start < self.total:
@@ -238,7 +282,11 @@ def run_isolated(targets, opts, *, jobs=1, progress=None) -> list:
                 k, target = pending.pop(0)
                 task = _Isolated(target, opts, progress)
                 active[task.fd] = (k, task)
-            for fd in select.select(list(active), [], [])[0]:
+            wait = max(0.0, min(task.deadline for _, task in active.values()) - time.monotonic())
+            ready = select.select(list(active), [], [], wait)[0]
+            for _, task in active.values():   # a child past its hard limit is killed: its pipe closes
+                task.overdue(time.monotonic())
+            for fd in ready:
                 k, task = active[fd]
                 chunk = os.read(fd, 1 << 16)
                 if chunk:
