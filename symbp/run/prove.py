@@ -661,10 +661,11 @@ def _transcript(doc, claim, result, cache, sweep, budget=TIME_LIMIT):
     return t
 
 
-def transcripts(derivation, label=None, *, sweep=None, budget=TIME_LIMIT, backend="symengine"):
+def transcripts(derivation, label=None, *, sweep=None, budget=TIME_LIMIT, backend="symengine", progress=None):
     """The proof transcripts of the claims of ``derivation`` that ``label`` picks (every claim when None).
 
-    ``label`` is a label, a glob or a part of a label, as ``symbp check --claim`` (:func:`select_labels`).
+    ``label`` is a label, a glob or a part of a label, as ``symbp check --claim`` (:func:`select_labels`);
+    ``progress`` is called as in :func:`symbp.run.runner.check` while the claims are checked.
     """
     picked, unmatched = select_labels([c.label for c in derivation.claims], None if label is None else [label])
     if unmatched:
@@ -672,7 +673,7 @@ def transcripts(derivation, label=None, *, sweep=None, budget=TIME_LIMIT, backen
                        f"(labels: {', '.join(dict.fromkeys(c.label for c in derivation.claims))})")
     only = picked if label is not None else None
     claims = [c for c in derivation.claims if c.label in picked]
-    result = check_derivation(derivation, sweep=sweep, backend=backend, budget=budget, only=only)
+    result = check_derivation(derivation, sweep=sweep, backend=backend, budget=budget, only=only, progress=progress)
     cache = NetworkCache(backend)
     by_claim = {(e.label, e.reading): e for e in result.equations}
     return [_transcript(derivation, c, by_claim[(c.label, c.reading)], cache, sweep, budget) for c in claims]
