@@ -24,7 +24,9 @@ MAY_IMPORT = {
     "run": {"model", "oracle", "claims", "formula", "judge", "report", "derivations"},   # the bundled ones, as data
     "cli": {"model", "oracle", "claims", "formula", "judge", "report", "run", "train"},
     "strategies": {"model"},
-    "testing": {"model", "oracle", "judge"},
+    "testing": {"model", "oracle", "judge", "testing_diagnosis"},
+    "testing_diagnosis": {"model"},
+    "code_bugs": {"model"},
     "pytest_plugin": {"model", "testing"},
     "__main__": {"cli"},
     "moved": set(),
