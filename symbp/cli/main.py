@@ -31,9 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Run the ``symbp`` command; returns its exit code."""
-    args = build_parser().parse_args(argv)
-    if args.command in SUBCOMMANDS:
-        return importlib.import_module(f".{args.command}", __package__).run(args)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command in SUBCOMMANDS:
+            return importlib.import_module(f".{args.command}", __package__).run(args)
+    except KeyboardInterrupt:   # Ctrl-C before a command handles it (still importing on a loaded machine): one line
+        print("symbp: interrupted", file=sys.stderr)
+        return 130
     build_parser().print_help()
     return 2
 
