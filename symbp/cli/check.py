@@ -59,7 +59,7 @@ def run(args) -> int:
                        points=args.points, seed=args.seed, only=args.claim, debug=args.debug)
     except Interrupted as e:   # the user's Ctrl-C: the partial report, one line, and never as a pass
         if progress:
-            progress.finish()
+            progress.finish(summary=False)
         _write(args, e.report.render(args.format))
         done = sum(len(d.equations) for d in e.report.derivations)
         print(f"symbp: interrupted: partial report of {done} claim verdict(s)", file=sys.stderr)

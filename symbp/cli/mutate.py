@@ -118,16 +118,21 @@ def run(args) -> int:
         return 2
     progress, archs = progress_for(args), random_archs(args.alarm_archs)
     opts = dict(budget=args.budget, numeric_only=args.numeric_only)
-    for doc in docs:
-        cache, claims = NetworkCache(), None
-        if args.claim:
-            picked = set(select_labels([c.label for c in doc.claims], args.claim)[0])
-            claims = [c for c in doc.claims if c.label in picked]
-        held = holding_claims(doc, cache=cache, claims=claims, progress=progress, **opts)   # only claims that hold
-        results += mutate(doc, faults=args.fault, claims=held, progress=progress, **opts)
-        if archs:
-            n, found = false_alarms(doc, held, archs, cache=cache, progress=progress, budget=args.budget)
-            checked, alarms = checked + n, alarms + [(doc.name, *a) for a in found]
+    try:
+        for doc in docs:
+            cache, claims = NetworkCache(), None
+            if args.claim:
+                picked = set(select_labels([c.label for c in doc.claims], args.claim)[0])
+                claims = [c for c in doc.claims if c.label in picked]
+            held = holding_claims(doc, cache=cache, claims=claims, progress=progress, **opts)   # only ones that hold
+            results += mutate(doc, faults=args.fault, claims=held, progress=progress, **opts)
+            if archs:
+                n, found = false_alarms(doc, held, archs, cache=cache, progress=progress, budget=args.budget)
+                checked, alarms = checked + n, alarms + [(doc.name, *a) for a in found]
+    except KeyboardInterrupt:   # the bar cleared; symbp.cli.main says "interrupted"
+        if progress:
+            progress.finish(summary=False)
+        raise
     if progress:
         progress.finish()
     summary = summarize(results)

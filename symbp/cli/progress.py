@@ -54,12 +54,12 @@ class Progress:
             self.shown = True
         self.stream.flush()
 
-    def finish(self) -> None:
-        """Clear the bar (or, verbose, say how many claims took how long)."""
+    def finish(self, summary: bool = True) -> None:
+        """Clear the bar (or, verbose and with ``summary``, say how many claims took how long)."""
         if self.shown:
             self.stream.write("\r\033[K")
             self.shown = False
-        elif self.verbose and self.count:
+        elif self.verbose and self.count and summary:
             self.stream.write(f"symbp: {self.count} claim{'s' if self.count != 1 else ''} in "
                               f"{_seconds(self.clock() - self.started)}\n")
         self.stream.flush()

@@ -51,11 +51,16 @@ def run(args) -> int:
             if args.claim is None or select_labels([c.label for c in doc.claims], [args.claim])[0]:
                 ts += transcripts(doc, args.claim, budget=args.budget, backend=args.backend, progress=progress)
     except LoadError as e:
+        if progress:
+            progress.finish(summary=False)
         print(f"symbp: error: {e}", file=sys.stderr)
         return 2
-    finally:
+    except KeyboardInterrupt:   # the bar cleared; symbp.cli.main says "interrupted"
         if progress:
-            progress.finish()
+            progress.finish(summary=False)
+        raise
+    if progress:
+        progress.finish()
     if not ts:
         labels = ", ".join(repr(c.label) for doc in docs for c in doc.claims)
         print(f"symbp: error: --claim {args.claim!r} matches no claim (labels: {labels})", file=sys.stderr)
