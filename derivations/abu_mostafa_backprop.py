@@ -1,6 +1,6 @@
-"""Backpropagation, notes after Abu-Mostafa's Lecture 10 — transcription of ../shared/seeds/004_07d8325be325ca16.txt.
+"""Backpropagation, notes after Abu-Mostafa's Lecture 10 — a transcription.
 
-Source: 004_07d8325be325ca16.txt (handwritten-style notes based on Y. Abu-Mostafa's Caltech lecture).
+Source: handwritten-style notes after Y. Abu-Mostafa's Caltech lecture (Learning from Data, Lecture 10).
 
 Notation (encoded in ``Notation`` below):
 - layers numbered from 0: the input is x^(0), the output layer is L; x_j^(l) = g(s_j^(l)) is the page's
@@ -19,7 +19,7 @@ from symbp import Derivation, Notation
 doc = Derivation(
     name="abu_mostafa_backprop",
     title="Backpropagation (notes after Abu-Mostafa, Learning from Data, Lecture 10)",
-    source="004_07d8325be325ca16.txt",
+    source='notes after Y. Abu-Mostafa, "Learning from Data", Lecture 10 (Caltech)',
     notation=Notation(first_layer=0, weight_index="from_to", weight_named_after="target", bias="weight0",
                       samples="columns", unit_base=1, example_base=1,
                       names={"s": "z", "g": "f", "gp": "fp", "e": "C"}),

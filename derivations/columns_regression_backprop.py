@@ -1,8 +1,7 @@
-"""Error backpropagation for a 2-layer regression net, samples in columns — transcription of
-../shared/seeds/003_7c76b89e879ef343.txt.
+"""Error backpropagation for a 2-layer regression net, samples in columns — a transcription.
 
-Source: 003_7c76b89e879ef343.txt (handwritten notes "Derivation of Error Backpropagation - Regression": a 2-layer,
-single-hidden-layer feed-forward net with M samples stacked as columns, D × M input matrix X). OCR'd: the
+Source: handwritten notes "Derivation of Error Backpropagation - Regression": a 2-layer,
+single-hidden-layer feed-forward net with M samples stacked as columns, D × M input matrix X. OCR'd: the
 circled numbers ⑧–⑭ stand for (18)–(24) (⑧ is "(18)" and ⑨ "(19)" in the text); ⑮ and ⑯ fall between ⑭ = (24) and
 the printed (25), so their numbers are unknown and the labels keep the OCR'd symbol.
 
@@ -34,7 +33,7 @@ from symbp import Derivation, Notation, Tensor
 doc = Derivation(
     name="columns_regression_backprop",
     title="Derivation of error backpropagation - regression (2-layer net, samples in columns)",
-    source="003_7c76b89e879ef343.txt",
+    source='"Derivation of Error Backpropagation - Regression", handwritten notes (author not named)',
     notation=Notation(first_layer=0, weight_index="from_to", weight_named_after="target", bias="vector",
                       samples="columns", unit_base=1, example_base=1,
                       names={"t": "y", "T": "Y", "M": "m", "g": "f", "gp": "fp", "rho": "lr"}),

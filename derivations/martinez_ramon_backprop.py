@@ -1,7 +1,7 @@
-"""The Backpropagation algorithm (2), hidden weights — transcription of ../shared/seeds/001_93fe04862f08172f.txt.
+"""The Backpropagation algorithm (2), hidden weights — a transcription.
 
-Source: 001_93fe04862f08172f.txt (M. Martínez-Ramón, M. Ajith, A. R. Kurup, "1. Feedforward neural networks,
-1.3b. The Backpropagation algorithm (2)", slides: the gradient with respect to a hidden weight w_{i,j}^{(L−1)}).
+Source: M. Martínez-Ramón, M. Ajith, A. R. Kurup, "1. Feedforward neural networks,
+1.3b. The Backpropagation algorithm (2)", slides: the gradient with respect to a hidden weight w_{i,j}^{(L−1)}.
 
 Notation (encoded in ``Notation`` below):
 - layers numbered from 0: h^(0) = x is the input (eq. (10)), L the output layer, h^(l) the hidden outputs
@@ -25,7 +25,7 @@ from symbp import Derivation, Notation, Tensor
 doc = Derivation(
     name="martinez_ramon_backprop",
     title="The Backpropagation algorithm (2): gradient with respect to hidden weights (Martínez-Ramón et al.)",
-    source="001_93fe04862f08172f.txt",
+    source='M. Martínez-Ramón, M. Ajith, A. R. Kurup, "The Backpropagation algorithm (2)", slides',
     notation=Notation(first_layer=0, weight_index="from_to", weight_named_after="target", bias="vector",
                       samples="columns", unit_base=1, example_base=1,
                       names={"h": "a", "mu": "lr", "phi": "f", "phip": "fp", "o_act": "f_out", "op": "fp_out"}),

@@ -1,6 +1,6 @@
-"""Markus Reynoso, "Backpropagation" — transcription of ../shared/seeds/002_e2e4df3301fd79dd.txt.
+"""Markus Reynoso, "Backpropagation" — a transcription.
 
-Source: 002_e2e4df3301fd79dd.txt.
+Source: M. Reynoso, "Backpropagation".
 
 Notation (encoded in ``Notation`` below):
 - layers: L is the output layer and w^l, b^l enter layer l (z^l = w^l a^{l−1} + b^l), so W^(l) is named after the
@@ -19,7 +19,7 @@ from symbp import Derivation, Notation, Tensor
 doc = Derivation(
     name="reynoso_backprop",
     title="Backpropagation (M. Reynoso)",
-    source="002_e2e4df3301fd79dd.txt",
+    source='M. Reynoso, "Backpropagation"',
     notation=Notation(first_layer=1, weight_index="to_from", weight_named_after="target", bias="vector",
                       samples="columns", unit_base=1, example_base=1, names={"beta": "lr"}),
     spec={"activation": "f", "output_activation": None, "cost": "half_sse", "average": "none",

@@ -1,7 +1,7 @@
-"""Backpropagation Algorithm (UFLDL-style notes) — transcription of ../shared/seeds/000_83acdfc1f222d17e.txt.
+"""Backpropagation Algorithm (UFLDL-style notes) — a transcription.
 
-Source: 000_83acdfc1f222d17e.txt (OCR of UFLDL-style notes "Backpropagation Algorithm", followed by a section
-"Prove formula in backpropagation algorithm" and a summary).
+Source: OCR of UFLDL-style notes "Backpropagation Algorithm", followed by a section
+"Prove formula in backpropagation algorithm" and a summary; the author is not named.
 
 Notation (encoded in ``Notation`` below):
 - layers numbered 1..n_l: L_1 is the input, L_{n_l} the output (view: ``n.L`` is n_l); s_l units in layer l,
@@ -35,7 +35,7 @@ from symbp import Derivation, Notation, Tensor
 doc = Derivation(
     name="ufldl_backprop",
     title="Backpropagation Algorithm (UFLDL-style notes, with a proof)",
-    source="000_83acdfc1f222d17e.txt",
+    source="Backpropagation Algorithm, UFLDL-style lecture notes (author not named)",
     notation=Notation(first_layer=1, weight_index="to_from", weight_named_after="source", bias="both",
                       samples="columns", unit_base=1, example_base=1,
                       names={"h": "a", "alpha": "lr"}),

@@ -11,6 +11,7 @@ import sys
 from ..claims.derivation import select_labels
 from ..judge.budget import TIME_LIMIT
 from .args import arch, budget, jobs, output_file, points, seed
+from .progress import add_progress_options, progress_for
 
 __all__ = ["add_parser", "run", "unmatched_claims", "FORMATS"]
 
@@ -53,25 +54,17 @@ def add_parser(sub):
                    help="check only the claims this picks: a label, a glob (BP*) or a part of a label (repeatable)")
     c.add_argument("--output", "-o", type=output_file, metavar="FILE", help="write the report to FILE instead of stdout")
     c.add_argument("--debug", action="store_true", help="print tracebacks of claims that raise")
+    add_progress_options(c)
     return c
-
-
-def _progress():
-    if not sys.stderr.isatty():
-        return None
-
-    def show(name, i, total, label):
-        sys.stderr.write(f"\r\033[K[{name} {i + 1}/{total}] {label}"[:120])
-        sys.stderr.flush()
-    return show
 
 
 def run(args) -> int:
     """Run ``symbp check`` with parsed ``args``; returns the exit code."""
     from ..run.runner import Interrupted, check
+    progress = progress_for(args)
     try:
         with _executor(args.scheduler) as execute:
-            report = check(list(args.paths) or None, jobs=args.jobs, progress=_progress(), sweep=args.arch,
+            report = check(list(args.paths) or None, jobs=args.jobs, progress=progress, sweep=args.arch,
                            backend=args.backend, budget=args.budget, numeric_only=args.numeric_only,
                            points=args.points, seed=args.seed, only=args.claim, debug=args.debug,
                            cache=not args.no_cache, execute=execute)
@@ -79,8 +72,8 @@ def run(args) -> int:
         print(f"symbp: error: {e}", file=sys.stderr)
         return 2
     except Interrupted as e:   # the user's Ctrl-C: the partial report, one line, and never as a pass
-        if sys.stderr.isatty():
-            sys.stderr.write("\r\033[K")
+        if progress:
+            progress.finish(summary=False)
         _write(args, e.report.render(args.format))
         done = sum(len(d.equations) for d in e.report.derivations)
         print(f"symbp: interrupted: partial report of {done} claim verdict(s)", file=sys.stderr)
@@ -88,8 +81,8 @@ def run(args) -> int:
     except KeyboardInterrupt:
         print("symbp: interrupted", file=sys.stderr)
         return 130
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K")
+    if progress:
+        progress.finish()
     _write(args, report.render(args.format))
     for d in report.derivations:
         if d.error:

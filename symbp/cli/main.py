@@ -49,9 +49,13 @@ def _subcommand(argv):
 def main(argv=None) -> int:
     """Run the ``symbp`` command; returns its exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(only=_subcommand(argv)).parse_args(argv)
-    if args.command in SUBCOMMANDS:
-        return importlib.import_module(f".{args.command}", __package__).run(args)
+    try:
+        args = build_parser(only=_subcommand(argv)).parse_args(argv)
+        if args.command in SUBCOMMANDS:
+            return importlib.import_module(f".{args.command}", __package__).run(args)
+    except KeyboardInterrupt:   # Ctrl-C before a command handles it (still importing on a loaded machine): one line
+        print("symbp: interrupted", file=sys.stderr)
+        return 130
     build_parser().print_help()
     return 2
 

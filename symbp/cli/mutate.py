@@ -7,9 +7,13 @@ import sys
 
 from ..claims.derivation import select_labels
 from ..judge.budget import TIME_LIMIT
-from .args import budget
+from .args import MAX_POINTS, budget
+from .progress import add_progress_options, progress_for
 
-__all__ = ['add_parser', 'run', 'render_table', 'fault_slug', 'fault_name']
+__all__ = ['add_parser', 'run', 'render_table', 'fault_slug', 'fault_name', 'false_alarm_lines', 'ALARM_ARCHS']
+
+#: Random architectures of the false-alarm count (as ``benchmarks/mutation.py``).
+ALARM_ARCHS = 50
 
 
 def add_parser(subparsers):
@@ -28,10 +32,32 @@ def add_parser(subparsers):
     p.add_argument("--claim", action="append", metavar="LABEL",
                    help="only the claims this picks: a label, a glob or a part of a label (repeatable)")
     p.add_argument("--numeric-only", action="store_true", help="skip the exact symbolic check of each mutant")
+    p.add_argument("--alarm-archs", type=non_negative_int, default=ALARM_ARCHS, metavar="N",
+                   help="random architectures on which the unmutated claims are checked for false alarms "
+                        f"(default: {ALARM_ARCHS}; 0: none)")
     p.add_argument("--budget", type=budget, default=TIME_LIMIT, metavar="SECONDS",
                    help="time limit of each exact step of a claim, a safety net: what is attempted is bounded by work; a "
                         "step that hits the limit makes the verdict undecided (default: 60)")
+    add_progress_options(p)
     return p
+
+
+def non_negative_int(text):
+    """A count of architectures: 0 to :data:`symbp.cli.args.MAX_POINTS`."""
+    import argparse
+    if not text.strip().isdigit() or int(text) > MAX_POINTS:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_POINTS}, got {text!r}")
+    return int(text)
+
+
+def false_alarm_lines(checked, alarms, archs) -> list:
+    """The false-alarm line of the report, then one line per alarm (a correct claim that failed).
+
+    >>> false_alarm_lines(5, [], 50)
+    ['false alarms: 0 of 5 unmutated correct claims over 50 random architectures']
+    """
+    return ([f"false alarms: {len(alarms)} of {checked} unmutated correct claims over {archs} random architectures"]
+            + [f"  {doc}: {label} ({reading}): {status}: {detail[:160]}" for doc, label, reading, status, detail in alarms])
 
 
 def fault_slug(name: str) -> str:
@@ -75,11 +101,12 @@ def render_table(results, summary) -> str:
 
 def run(args) -> int:
     """Run ``symbp mutate``; returns the exit code."""
-    from ..judge.mutate import mutate, summarize
+    from ..judge.evaluate import NetworkCache
+    from ..judge.mutate import false_alarms, holding_claims, mutate, random_archs, summarize
     from ..run.load import LoadError, load_derivation, resolve
-    results = []
+    results, checked, alarms = [], 0, []
     try:
-        docs = [load_derivation(p) for p in resolve(args.paths)]
+        docs = [load_derivation(p, args.budget) for p in resolve(args.paths)]
     except LoadError as e:
         print(f"symbp: error: {e}", file=sys.stderr)
         return 2
@@ -89,17 +116,34 @@ def run(args) -> int:
         print(f"symbp: error: --claim {', '.join(map(repr, missing))} matches no claim "
               f"(labels: {', '.join(map(repr, dict.fromkeys(labels)))})", file=sys.stderr)
         return 2
-    for doc in docs:
-        claims = None
-        if args.claim:
-            picked = set(select_labels([c.label for c in doc.claims], args.claim)[0])
-            claims = [c for c in doc.claims if c.label in picked]
-        results += mutate(doc, faults=args.fault, budget=args.budget, numeric_only=args.numeric_only,
-                          claims=claims)
+    progress, archs = progress_for(args), random_archs(args.alarm_archs)
+    opts = dict(budget=args.budget, numeric_only=args.numeric_only)
+    try:
+        for doc in docs:
+            cache, claims = NetworkCache(), None
+            if args.claim:
+                picked = set(select_labels([c.label for c in doc.claims], args.claim)[0])
+                claims = [c for c in doc.claims if c.label in picked]
+            held = holding_claims(doc, cache=cache, claims=claims, progress=progress, **opts)   # only ones that hold
+            results += mutate(doc, faults=args.fault, claims=held, progress=progress, **opts)
+            if archs:
+                n, found = false_alarms(doc, held, archs, cache=cache, progress=progress, budget=args.budget)
+                checked, alarms = checked + n, alarms + [(doc.name, *a) for a in found]
+    except KeyboardInterrupt:   # the bar cleared; symbp.cli.main says "interrupted"
+        if progress:
+            progress.finish(summary=False)
+        raise
+    if progress:
+        progress.finish()
     summary = summarize(results)
     if args.format == "json":
-        print(json.dumps({"mutants": [r.to_dict() for r in results], "summary": summary}, indent=1,
-                         ensure_ascii=False))
+        print(json.dumps({"mutants": [r.to_dict() for r in results], "summary": summary,
+                          "false_alarms": {"architectures": len(archs), "checked": checked,
+                                           "alarms": [dict(zip(("derivation", "claim", "reading", "status", "detail"),
+                                                               a)) for a in alarms]}},
+                         indent=1, ensure_ascii=False))
     else:
         print(render_table(results, summary))
-    return 0 if all(r.killed or r.skipped for r in results) else 1
+        if archs:
+            print("\n" + "\n".join(false_alarm_lines(checked, alarms, len(archs))))
+    return 0 if all(r.killed or r.skipped for r in results) and not alarms else 1

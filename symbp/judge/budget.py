@@ -1,14 +1,17 @@
-"""Budgets: work run in a forked child killed at its time limit, under a memory limit."""
+"""Budgets: work run in a forked child killed at its time limit, under a memory limit; a time limit on a call."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import pickle
 import select
 import signal
+import threading
 import time
 
-__all__ = ['run_forked', 'call_with_budget', 'TIME_LIMIT']
+__all__ = ['run_forked', 'call_with_budget', 'TIME_LIMIT', 'TimeLimit', 'time_limit', 'limited']
 
 #: The default time limit (seconds) of a claim's exact check: a safety net, not a decision. What is attempted is
 #: bounded by work (symbp.judge.evaluate.MAX_EXPANSION); when the limit fires, the verdict is ``undecided``.
@@ -87,3 +90,68 @@ def call_with_budget(fn, budget):
     """
     out = run_forked([fn], budget)
     return (True, out[0]) if out else (False, None)
+
+
+class TimeLimit(BaseException):
+    """A :func:`time_limit` that fired (a BaseException, so that no ``except Exception`` of the work swallows it)."""
+
+    def __init__(self, seconds):
+        super().__init__(f"did not finish within {seconds:g} s")
+        self.seconds = seconds
+
+
+@contextlib.contextmanager
+def time_limit(seconds):
+    """Raise :class:`TimeLimit` in the block after ``seconds`` of wall time (SIGALRM; main thread of POSIX only).
+
+    For derivation code run in a checking child (an import, a claim's function): Python that sleeps, loops or waits
+    on a system call is stopped. Nested limits keep the earlier deadline; where no timer exists it does nothing.
+
+    >>> import time
+    >>> try:
+    ...     with time_limit(0.05):
+    ...         time.sleep(1000)
+    ... except TimeLimit as e:
+    ...     print(e)
+    did not finish within 0.05 s
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable or not seconds or not 0 < seconds < float("inf"):
+        yield
+        return
+    outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
+    if outer_left and outer_left <= seconds:   # an enclosing limit fires first: it stays in charge
+        yield
+        return
+
+    def fire(signum, frame):
+        raise TimeLimit(seconds)
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    start = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_left:   # the enclosing limit goes on with the time it has left
+            signal.setitimer(signal.ITIMER_REAL, max(1e-3, outer_left - (time.monotonic() - start)))
+
+
+def limited(fn, seconds):
+    """``fn`` with every call under :func:`time_limit` (``seconds``): a claim's function that sleeps or loops.
+
+    >>> import time
+    >>> slow = limited(lambda: time.sleep(1000), 0.05)
+    >>> try:
+    ...     slow()
+    ... except TimeLimit as e:
+    ...     print(e)
+    did not finish within 0.05 s
+    """
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        with time_limit(seconds):
+            return fn(*args, **kwargs)
+    return call

@@ -37,7 +37,8 @@ from .budget import TIME_LIMIT
 from .evaluate import RTOL, NetworkCache, instantiate, numeric_values, relative_errors, sample_points, spec_for
 from .verify import verify_claim
 
-__all__ = ['Fault', 'FAULTS', 'EXPECTED', 'mutants', 'mutate', 'MutantResult', 'summarize', 'HOLDS']
+__all__ = ['Fault', 'FAULTS', 'EXPECTED', 'mutants', 'mutate', 'MutantResult', 'summarize', 'HOLDS', 'holding_claims',
+           'random_archs', 'false_alarms']
 
 
 #: Verdicts that mean "the claim holds".
@@ -309,26 +310,36 @@ class MutantResult:
         return d
 
 
-def holding_claims(doc, sweep=None, cache=None, **opts):
-    """The claims of ``doc`` whose verdict holds (proven or confirmed)."""
+def holding_claims(doc, sweep=None, cache=None, claims=None, progress=None, **opts):
+    """The claims of ``doc`` (or those of ``claims``) whose verdict holds (proven or confirmed).
+
+    ``progress(name, index, total, label)`` is told of each claim as it is checked.
+    """
     cache = cache or NetworkCache()
-    return [c for c in doc.claims
-            if verify_claim(c, doc.for_claim(c), cache=cache, sweep=sweep, **opts).status in HOLDS]
+    pool = doc.claims if claims is None else claims
+    held = []
+    for i, c in enumerate(pool):
+        if progress:
+            progress(f"{doc.name}: which claims hold", i, len(pool), c.label)
+        if verify_claim(c, doc.for_claim(c), cache=cache, sweep=sweep, **opts).status in HOLDS:
+            held.append(c)
+    return held
 
 
 def mutate(doc, *, sweep=None, faults=None, budget=TIME_LIMIT, numeric_only=False, points=20, seed=0, claims=None,
            progress=None, cache=None):
-    """Mutate every holding claim of ``doc`` and check each mutant; returns ``[MutantResult]``.
+    """Mutate every holding claim of ``doc`` (or the ``claims`` given, taken to hold) and check each mutant.
 
-    ``cache`` (a :class:`~symbp.judge.evaluate.NetworkCache`) shares the networks with the caller's other checks.
+    Returns ``[MutantResult]``; ``progress(name, index, total, label)`` is told of each claim; ``cache`` (a
+    :class:`~symbp.judge.evaluate.NetworkCache`) shares the networks with the caller's other checks.
     """
     cache = cache or NetworkCache()
     opts = dict(budget=budget, numeric_only=numeric_only, points=points, seed=seed)
-    targets = claims if claims is not None else holding_claims(doc, sweep, cache, **opts)
+    targets = claims if claims is not None else holding_claims(doc, sweep, cache, progress=progress, **opts)
     results = []
     for i, claim in enumerate(targets):
         if progress:
-            progress(doc.name, i, len(targets), claim.label)
+            progress(f"{doc.name}: mutants", i, len(targets), claim.label)
         for name, mut, how in mutants(claim, doc, sweep, cache, faults):
             if mut is None:
                 results.append(MutantResult(doc.name, claim.label, claim.reading, name, how, "equivalent"))
@@ -358,3 +369,39 @@ def summarize(results):
                 row["diagnosed"] += r.diagnosed
     order = list(FAULTS) + ["all"]
     return {k: table[k] for k in order if k in table}
+
+
+def random_archs(count, seed=0):
+    """``count`` random architectures ``(sizes, m)``: widths 1..4, 1..3 hidden layers, m in {1, 3}.
+
+    >>> random_archs(2)
+    [((4, 1, 3, 4), 3), ((4, 3, 2, 2), 3)]
+    """
+    import random
+    rng = random.Random(seed)
+    return [(tuple(rng.randint(1, 4) for _ in range(rng.randint(1, 3) + 2)), rng.choice((1, 3)))
+            for _ in range(count)]
+
+
+def false_alarms(doc, claims, archs, cache=None, progress=None, **opts):
+    """``(checked, alarms)``: of the unmutated ``claims`` (that hold), those that do not hold on ``archs``.
+
+    A document whose own sweep has m = 1 only (it states its formulas for one example) is read with m = 1;
+    a claim's ``archs=`` filter is kept, and a claim that no architecture fits is not counted. ``alarms`` are
+    ``(claim label, reading, status, detail)``; the check is numeric (``opts`` as :func:`verify_claim`'s).
+    """
+    cache = cache or NetworkCache()
+    if {m for _, m in doc.sweep} == {1}:
+        archs = [(s, 1) for s, _ in archs]
+    checked, alarms = 0, []
+    for i, c in enumerate(claims):
+        fits = [a for a in archs if c.archs is None or c.archs(*a)]
+        if not fits:
+            continue
+        if progress:
+            progress(f"{doc.name}: false alarms", i, len(claims), c.label)
+        checked += 1
+        o = verify_claim(c, doc.for_claim(c), cache=cache, sweep=fits, **{**opts, "numeric_only": True})
+        if o.status not in HOLDS and o.status != "ill-formed":
+            alarms.append((c.label, c.reading, o.status, (o.diagnosis or {}).get("detail", o.message)))
+    return checked, alarms

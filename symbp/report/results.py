@@ -52,7 +52,7 @@ class EquationResult:
     def to_dict(self) -> dict:
         """The JSON object of DESIGN.md's contract."""
         diagnosis = self.diagnosis
-        if diagnosis is None and self.status in ("ill-formed", "error") and self.message:
+        if diagnosis is None and self.status in ("ill-formed", "error", "undecided") and self.message:
             diagnosis = {"kind": "shape" if self.status == "ill-formed" else "unknown", "factor": None,
                          "detail": self.message}
         return {"label": self.label, "kind": self.kind, "reading": self.reading, "latex": self.latex,

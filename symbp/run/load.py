@@ -5,12 +5,17 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import select
+import signal
+import stat
 import sys
+import time
 import traceback
 from pathlib import Path
 
 from ..claims.derivation import ClaimError, Derivation
 from ..claims.notation import NotationError
+from ..judge.budget import TIME_LIMIT, TimeLimit, time_limit
 from .isolate import enter_child, how_it_ended, in_child, raised
 
 __all__ = ['load_derivation', 'bundled_derivations', 'derivation_files', 'resolve', 'LoadError']
@@ -71,13 +76,45 @@ def resolve(targets) -> list:
     return out
 
 
-def load_derivation(path) -> Derivation:
+def not_a_regular_file(path) -> str:
+    """Why ``path`` cannot be read as a derivation without opening it ("" for a regular file): a FIFO, a device, a folder.
+
+    Checked before any open, so that a FIFO or a device named ``*.py`` never blocks the run.
+
+    >>> not_a_regular_file("/dev/null")
+    'a character device, not a regular file'
+    >>> not_a_regular_file(__file__)
+    ''
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return ""
+    if stat.S_ISREG(mode):
+        return ""
+    kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode) else
+            "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else
+            "a folder" if stat.S_ISDIR(mode) else "not a file")
+    return f"{kind}, not a regular file"
+
+
+def load_derivation(path, limit=TIME_LIMIT) -> Derivation:
     """Import the derivation module at ``path`` (or a dotted module name) and return its Derivation.
 
-    A ``.toml`` file is read by :mod:`symbp.formula.reader`, which runs none of its text as code.
+    A ``.toml`` file is read by :mod:`symbp.formula.reader`, which runs none of its text as code. Importing
+    gets ``limit`` seconds (the run's ``--budget``): a module that sleeps or loops is a LoadError, and so is a
+    FIFO or device named ``*.py`` (never opened).
+
+    >>> load_derivation("/dev/null")
+    Traceback (most recent call last):
+    ...
+    symbp.run.load.LoadError: null: a character device, not a regular file
     """
     path = str(path)
     name = Path(path).name
+    odd = not_a_regular_file(path) if os.path.exists(path) else ""
+    if odd:
+        raise LoadError(f"{name}: {odd}")
     if path.endswith(".toml"):
         return _load_toml(path, name)
     try:
@@ -87,19 +124,23 @@ def load_derivation(path) -> Derivation:
             if not path.endswith(".py"):
                 raise LoadError(f"{name}: not a derivation (a .py module or a .toml file)")
             if not in_child():
-                _probe_import(path, name)
+                _probe_import(path, name, limit)
             mod_name = "symbp_derivation_" + Path(path).stem
             spec = importlib.util.spec_from_file_location(mod_name, path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[mod_name] = module
             try:
-                spec.loader.exec_module(module)
+                with time_limit(limit):
+                    spec.loader.exec_module(module)
             finally:
                 sys.modules.pop(mod_name, None)
         else:
-            module = importlib.import_module(path)
+            with time_limit(limit):
+                module = importlib.import_module(path)
     except LoadError:
         raise
+    except TimeLimit:
+        raise LoadError(_too_slow(name, limit)) from None
     except SyntaxError as e:
         raise LoadError(f"{name}:{e.lineno}: syntax error: {e.msg}") from None
     except (ClaimError, NotationError) as e:
@@ -125,36 +166,69 @@ def load_derivation(path) -> Derivation:
     return doc
 
 
-def _probe_import(path, name):
-    """Import ``path`` once in a forked child first: a module that ends its process (``os._exit``) is a LoadError."""
+def _too_slow(name, limit) -> str:
+    return f"{name}: importing did not finish within {limit:g} s (the time limit, --budget)"
+
+
+#: Seconds the parent waits past the limit for a probe import before it kills it (a loop in C code, which the
+#: probe's own timer cannot stop).
+PROBE_GRACE = 2.0
+
+
+def _probe_import(path, name, limit=TIME_LIMIT):
+    """Import ``path`` once in a forked child first, within ``limit`` seconds.
+
+    A module that ends its process (``os._exit``) or does not finish importing in time is a LoadError; so is one
+    whose import fails (the probe's message, without importing it a second time).
+    """
     r, w = os.pipe()
     pid = os.fork()
-    if pid == 0:   # the probe: import once, say so with one byte, and end without running anything else
+    if pid == 0:   # the probe: import once, say how it went, and end without running anything else
         os.close(r)
         enter_child()
         code = 0
         try:
             sys.stdout = sys.stderr
             try:
-                load_derivation(path)
-            except LoadError:
-                pass
-            os.write(w, b"1")
+                load_derivation(path, limit)
+                os.write(w, b"1")
+            except LoadError as e:
+                os.write(w, b"E" + str(e).encode("utf-8", "replace"))
         except BaseException:
             code = 3
         finally:
             os._exit(code)
     os.close(w)
-    with os.fdopen(r, "rb") as fh:
-        got = fh.read(1)
-    status = os.waitpid(pid, 0)[1]
+    got, deadline, late = b"", time.monotonic() + limit + PROBE_GRACE, False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([r], [], [], left)[0]:
+                late = True
+                break
+            chunk = os.read(r, 1 << 16)
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        os.close(r)
+        if late:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        status = os.waitpid(pid, 0)[1]
+    if late:
+        raise LoadError(_too_slow(name, limit))
+    if got.startswith(b"E"):
+        raise LoadError(got[1:].decode("utf-8", "replace"))
     if not got:
         raise LoadError(f"{name}: importing ended the process ({how_it_ended(status)})")
 
 
 def _load_toml(path, name) -> Derivation:
     from ..formula.reader import DeclarativeError, load_toml
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise LoadError(f"{path}: no such file")
     try:
         doc = load_toml(path)

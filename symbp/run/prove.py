@@ -22,6 +22,7 @@ and in Jupyter.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from sympy.core.function import AppliedUndef
 
 from ..claims.derivation import Derivation, select_labels
 from ..claims.tensor import IllFormed
-from ..judge.budget import TIME_LIMIT
+from ..judge.budget import TIME_LIMIT, TimeLimit, limited
 from ..judge.diagnose import named_exps
 from ..judge.evaluate import NetworkCache, instantiate, spec_for
 from ..judge.induction import ALL_DEPTHS, StepNetwork
@@ -615,7 +616,7 @@ def _chain_rule(claim, derivation, cache):
     return out
 
 
-def _transcript(doc, claim, result, cache, sweep):
+def _transcript(doc, claim, result, cache, sweep, budget=TIME_LIMIT):
     archs = _smallest(claim, doc, sweep)
     t = Transcript(doc.title, doc.source, claim, result)
     sizes, m = archs[0] if archs else ((1, 1, 1), 1)
@@ -628,10 +629,14 @@ def _transcript(doc, claim, result, cache, sweep):
     t.activation = net.spec.activation
     t.cost = _cost_lines(doc, claim, net, pr)
     t.chain_rule = _chain_rule(claim, doc, cache)
-    try:
-        instances = instantiate(claim, net, doc.notation_of(claim), {})
+    try:   # the claim's function under the run's time limit, as in the check
+        instances = instantiate(dataclasses.replace(claim, fn=limited(claim.fn, budget)), net, doc.notation_of(claim),
+                                {})
     except (IllFormed, IndexError, KeyError, ValueError, TypeError) as e:
         t.unreadable = str(e)
+        return t
+    except TimeLimit as e:
+        t.unreadable = f"the claim's function (building its sides) {e} (the time limit, --budget)"
         return t
     B = net.backend.B
     exact = [[B.expand(B.sympify(i.sides[0] - s)) for s in i.sides[1:]] for i in instances]
@@ -656,10 +661,11 @@ def _transcript(doc, claim, result, cache, sweep):
     return t
 
 
-def transcripts(derivation, label=None, *, sweep=None, budget=TIME_LIMIT, backend="symengine"):
+def transcripts(derivation, label=None, *, sweep=None, budget=TIME_LIMIT, backend="symengine", progress=None):
     """The proof transcripts of the claims of ``derivation`` that ``label`` picks (every claim when None).
 
-    ``label`` is a label, a glob or a part of a label, as ``symbp check --claim`` (:func:`select_labels`).
+    ``label`` is a label, a glob or a part of a label, as ``symbp check --claim`` (:func:`select_labels`);
+    ``progress`` is called as in :func:`symbp.run.runner.check` while the claims are checked.
     """
     picked, unmatched = select_labels([c.label for c in derivation.claims], None if label is None else [label])
     if unmatched:
@@ -667,10 +673,10 @@ def transcripts(derivation, label=None, *, sweep=None, budget=TIME_LIMIT, backen
                        f"(labels: {', '.join(dict.fromkeys(c.label for c in derivation.claims))})")
     only = picked if label is not None else None
     claims = [c for c in derivation.claims if c.label in picked]
-    result = check_derivation(derivation, sweep=sweep, backend=backend, budget=budget, only=only)
+    result = check_derivation(derivation, sweep=sweep, backend=backend, budget=budget, only=only, progress=progress)
     cache = NetworkCache(backend)
     by_claim = {(e.label, e.reading): e for e in result.equations}
-    return [_transcript(derivation, c, by_claim[(c.label, c.reading)], cache, sweep) for c in claims]
+    return [_transcript(derivation, c, by_claim[(c.label, c.reading)], cache, sweep, budget) for c in claims]
 
 
 def prove(derivation, label=None, *, fmt=None, **opts):

@@ -24,11 +24,11 @@ from ..judge.definition import DEFINITION_NOTE, reads_only_forward
 from ..judge.evaluate import NetworkCache
 from ..judge.exact import exact_function
 from ..judge.induction import extend_to_all_depths, induction_limit
-from ..judge.verify import claim_sweep, verify_claim
+from ..judge.verify import UNDECIDED, claim_sweep, undecided, verify_claim
 from ..report.results import DerivationResult, EquationResult, Report
 from .cache import VerdictCache, own_sources
 from .isolate import enter_child, how_it_ended, raised, send
-from .load import LoadError, bundled_derivations, load_derivation, resolve
+from .load import PROBE_GRACE, LoadError, bundled_derivations, load_derivation, resolve
 
 __all__ = ['check', 'check_derivation', 'run_isolated', 'notation_text', 'Interrupted', 'Run']
 
@@ -124,7 +124,8 @@ def _worker(target, k, opts, commands, w):
     try:
         with os.fdopen(w, "wb") as out, os.fdopen(commands, "rb") as inbox:
             try:
-                doc = target if isinstance(target, Derivation) else load_derivation(target)
+                doc = target if isinstance(target, Derivation) else \
+                    load_derivation(target, opts.get("budget") or TIME_LIMIT)
             except LoadError as e:
                 send(out, ("load-error", k, str(e)))
                 return
@@ -146,8 +147,25 @@ def _worker(target, k, opts, commands, w):
         os._exit(code)
 
 
+def claim_limit(budget) -> float:
+    """The hard limit (seconds) on one claim in its checking child, a safety net under every budgeted step.
+
+    The steps of a claim stop themselves at ``budget``; this catches what no timer in the child can stop (a loop in
+    C code in a claim's function): the child is killed and the claim is ``undecided``.
+
+    >>> claim_limit(1)
+    150.0
+    """
+    return CLAIM_LIMIT_FACTOR * float(budget) + CLAIM_LIMIT_EXTRA
+
+
+#: :func:`claim_limit` is this many budgets plus :data:`CLAIM_LIMIT_EXTRA` seconds.
+CLAIM_LIMIT_FACTOR, CLAIM_LIMIT_EXTRA = 30, 120.0
+
+
 class _Worker:
-    """The parent's end of one forked worker: its pipes, what it is judging, the bytes it has sent so far."""
+    """The parent's end of one forked worker: its pipes, what it is judging, the bytes it has sent so far, and
+    its deadline (importing: the budget; each claim: :func:`claim_limit`), past which it is killed."""
 
     def __init__(self, target, k, opts, others=()):
         r, w = os.pipe()
@@ -161,10 +179,28 @@ class _Worker:
         os.close(cr)
         self.k, self.pid, self.fd, self.commands = k, pid, r, cw
         self.buf, self.loaded, self.busy, self.running = b"", False, None, None
+        self.budget, self.late = float(opts.get("budget") or TIME_LIMIT), False
+        self.deadline = time.monotonic() + self.budget + PROBE_GRACE
+
+    def renew(self):
+        """A new step began (the derivation loaded, a claim announced): it has a whole claim's limit again."""
+        self.deadline = time.monotonic() + claim_limit(self.budget)
+
+    def overdue(self, now) -> bool:
+        """Kill the worker if it is past its deadline; whether it was (its pipe then closes)."""
+        if now < self.deadline or self.late:
+            return False
+        self.late = True
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return True
 
     def give(self, i: int):
         """Send claim index ``i`` to judge."""
         self.busy = i
+        self.renew()
         os.write(self.commands, i.to_bytes(4, "big"))
 
     def release(self):
@@ -268,8 +304,10 @@ class Run:
             self.header(k, *message[2:7])
             self.deps[k] = message[7]
             wk.loaded = True
+            wk.renew()
             self.assign(wk)
         elif kind == "claim":
+            wk.renew()
             wk.running = message[3]
             if self.progress:
                 self.progress(self.results[k].name, message[2], self.total[k], message[3].label)
@@ -290,8 +328,16 @@ class Run:
                 label = self.results[k].labels[wk.busy]
                 eq = EquationResult(label, "", "", "", "error", "symbolic", [], None, "holds",
                                     message=f"{self.name_of(k)[1]}: claim {label!r}")
-            eq.message += f": ended the checking process ({how})"
+            if wk.late:   # the hard limit on a whole claim: undecided, never a pass
+                eq.status = UNDECIDED
+                eq.message += ": " + undecided("checking the claim", claim_limit(wk.budget)).message
+            else:
+                eq.message += f": ended the checking process ({how})"
             self.verdicts[k][wk.busy] = eq
+        elif not wk.loaded and wk.late:
+            self.loading.discard(k)
+            self.fail(k, f"{self.name_of(k)[1]}: importing did not finish within {wk.budget:g} s "
+                         f"(the time limit, --budget)")
         elif not wk.loaded and self.results[k] is None:
             what = "importing" if not isinstance(self.targets[k], Derivation) else "checking"
             self.loading.discard(k)
@@ -310,7 +356,11 @@ class Run:
         """Judge every claim to do in local forked workers, ``jobs`` at a time."""
         self.spawn()
         while self.workers:
-            for fd in select.select(list(self.workers), [], [])[0]:
+            wait = max(0.0, min(wk.deadline for wk in self.workers.values()) - time.monotonic())
+            ready = select.select(list(self.workers), [], [], wait)[0]
+            for wk in self.workers.values():   # a worker past its hard limit is killed: its pipe closes
+                wk.overdue(time.monotonic())
+            for fd in ready:
                 wk = self.workers[fd]
                 chunk = os.read(fd, 1 << 16)
                 if chunk:

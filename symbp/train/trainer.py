@@ -1,6 +1,6 @@
 """Trainer: batch gradient descent for a NetworkSpec, in numpy, rows are examples.
 
-The algorithm is the one of ``seeds/000_83acdfc1f222d17e.txt`` ("one iteration
+The algorithm is the one of the UFLDL-style notes "Backpropagation Algorithm" ("one iteration
 of batch gradient descent": accumulate ``ΔW[l] += δ[l+1] a[l]ᵀ`` over the m
 examples, then ``W -= α((1/m) ΔW + λW)``), vectorised over the batch: with
 rows as examples the accumulated ``ΔW[l]`` is the single product ``Dᵀ A``
