@@ -170,7 +170,7 @@ def test_ctrl_c_while_the_command_is_importing_is_one_line_not_a_traceback(monke
     """SIGINT while the command is still importing its modules (seconds on a loaded machine): exit 130, one line."""
     from symbp.cli import main as cli
 
-    def interrupted():
+    def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
     monkeypatch.setattr(cli, "build_parser", interrupted)
     assert cli.main(["check"]) == 130
