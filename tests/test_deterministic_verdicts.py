@@ -39,7 +39,8 @@ def test_the_expansion_bound_decides_what_is_attempted_not_the_clock():
 def test_a_clock_that_fires_makes_the_verdict_undecided_not_confirmed():
     doc, c = doc_with(bp2)
     o = verify_claim(c, doc, budget=1e-6)
-    assert o.status == "undecided" and o.message.startswith("time limit: the exact check did not finish")
+    # which clock fires first (the claim's function, or the exact check) depends on the machine; either is undecided
+    assert o.status == "undecided" and o.message.startswith("time limit: "), o.message
     assert verify_claim(c, doc).status == "proven"   # with its normal safety net
 
 
