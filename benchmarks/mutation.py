@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -21,20 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from symbp.judge.mutate import holding_claims, mutate, summarize   # noqa: E402
+from symbp.judge.mutate import false_alarms, holding_claims, mutate, random_archs, summarize   # noqa: E402
 from symbp.cli.mutate import render_table   # noqa: E402
 from symbp.run.load import derivation_files, load_derivation   # noqa: E402
 from symbp.judge.evaluate import NetworkCache   # noqa: E402
 from symbp.judge.timings import TIMINGS   # noqa: E402
-from symbp.judge.verify import verify_claim   # noqa: E402
-
-HOLDS = ("proven", "proven for all depths", "confirmed")
-
-
-def random_archs(count, seed):
-    rng = random.Random(seed)
-    return [(tuple(rng.randint(1, 4) for _ in range(rng.randint(1, 3) + 2)), rng.choice((1, 3)))
-            for _ in range(count)]
 
 
 def main(argv=None):
@@ -53,16 +43,10 @@ def main(argv=None):
         cache = NetworkCache()
         claims = holding_claims(doc, cache=cache, numeric_only=args.numeric_only)
         results += mutate(doc, claims=claims, numeric_only=args.numeric_only, cache=cache)
-        # a document written for one example at a time (its sweep has m = 1 only) is read with m = 1
-        doc_archs = [(s, 1) for s, _ in archs] if {m for _, m in doc.sweep} == {1} else archs
-        for c in claims:        # false alarms: the unmutated, correct claim on random architectures
-            fits = [a for a in doc_archs if c.archs is None or c.archs(*a)]
-            if not fits:
-                continue
-            checked += 1
-            o = verify_claim(c, doc, cache=cache, sweep=fits, numeric_only=True)
-            if o.status not in HOLDS and o.status != "ill-formed":
-                alarms.append((doc.name, c.label, c.reading, o.status, (o.diagnosis or {}).get("detail", o.message)))
+        # false alarms: the unmutated, correct claims on random architectures, each read in its own notation
+        doc_checked, doc_alarms = false_alarms(doc, claims, archs, cache=cache)
+        checked += doc_checked
+        alarms += [(doc.name, *a) for a in doc_alarms]
     summary = summarize(results)
     print(render_table(results, summary))
     print(f"\nfalse alarms: {len(alarms)} of {checked} unmutated correct claims over {len(archs)} random "

@@ -366,3 +366,33 @@ def test_a_python_keyword_is_a_page_name_in_toml():
     v = View(SymbolicNetwork(NetworkSpec((1, 1), weight_decay=0.5)), Notation(names={"lambda": "lam"}))
     assert evaluate(parse_formula("lambda * 2"), PageView(v)) == 2 * v.lam
     assert getattr(PageView(v), "lambda") == v.lam
+
+
+# -- a claim's own notation is read by every caller of verify_claim ---------------------------------
+def claim_notation_doc():
+    """W printed to-from in one claim of a from-to page: the right product and the transposed one."""
+    from dataclasses import replace
+    doc = Derivation("own", "Own notation", source="test", spec=SPEC,
+                     notation=Notation(weight_index="from_to"))
+    to_from = replace(doc.notation, weight_index="to_from")
+
+    @doc.claim("z right", kind="lemma", layer="all", notation=to_from, latex=r"z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}")
+    def z_right(n, l):
+        return n.z[l], n.W[l] @ n.a[l - 1] + n.b[l]
+
+    @doc.claim("z wrong", kind="lemma", layer="all", notation=to_from, latex=r"z^{(l)} = W^{(l)T} a^{(l-1)} + b^{(l)}")
+    def z_wrong(n, l):
+        return n.z[l], n.W[l].T @ n.a[l - 1] + n.b[l]
+    return doc
+
+
+@pytest.mark.parametrize("label, holds", [("z right", True), ("z wrong", False)])
+def test_verify_claim_reads_the_claims_own_notation(label, holds):
+    """Called with the document itself (as a benchmark or a user would), not only ``doc.for_claim(claim)``."""
+    from symbp.judge.verify import verify_claim
+    doc = claim_notation_doc()
+    claim = next(c for c in doc.claims if c.label == label)
+    square = [((3, 3, 3), 2)]       # square layers: the wrong product is well formed and still wrong
+    for sweep in (None, square):
+        o = verify_claim(claim, doc, sweep=sweep, numeric_only=True)
+        assert (o.status in ("proven", "confirmed")) == holds, (label, sweep, o.status, o.message)

@@ -155,6 +155,7 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=TIM
     """
     notes = []
     cache = cache or NetworkCache()
+    derivation = derivation.for_claim(claim)   # a claim with a notation of its own is read in it, by every caller
     claim = dataclasses.replace(claim, fn=limited(claim.fn, budget))   # a function that sleeps or loops is stopped
     try:
         outcome = _judge(claim, derivation, notes, cache=cache, sweep=sweep, budget=budget,
