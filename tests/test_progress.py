@@ -104,3 +104,41 @@ def test_mutate_mutates_only_picked_claims_that_hold(page):
     data = json.loads(p.stdout)
     assert data["mutants"] == []                 # a wrong claim's mutant says nothing of the checker
     assert data["false_alarms"]["checked"] == 0
+
+
+# -- finishing: the one block that ends the progress of check, prove and mutate ---------------------------------
+def _progress(verbose):
+    import io
+
+    from symbp.cli.progress import Progress
+    out = io.StringIO()
+    return Progress(out, verbose=verbose, clock=iter([0.0] + [1.0] * 10).__next__), out
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, ValueError])
+def test_finishing_clears_the_bar_and_passes_on_what_the_block_raised(error):
+    from symbp.cli.progress import finishing
+    p, out = _progress(verbose=False)
+    with pytest.raises(error), finishing(p):
+        p("page", 0, 2, "BP1")
+        raise error()
+    assert out.getvalue().endswith("\r\x1b[K[page 1/2] BP1\r\x1b[K")   # drawn, then cleared
+
+
+def test_finishing_says_no_summary_after_an_interruption_and_one_after_a_whole_run():
+    from symbp.cli.progress import finishing
+    p, out = _progress(verbose=True)
+    with pytest.raises(KeyboardInterrupt), finishing(p):
+        p("page", 0, 2, "BP1")
+        raise KeyboardInterrupt
+    assert "claims in" not in out.getvalue() and "claim in" not in out.getvalue()
+    p, out = _progress(verbose=True)
+    with finishing(p):
+        p("page", 0, 1, "BP1")
+    assert out.getvalue().splitlines()[-1] == "symbp: 1 claim in 1 s"
+
+
+def test_finishing_without_progress_does_nothing():
+    from symbp.cli.progress import finishing
+    with finishing(None) as p:
+        assert p is None

@@ -11,7 +11,7 @@ import sys
 from ..claims.derivation import select_labels
 from ..judge.budget import TIME_LIMIT
 from .args import arch, budget, jobs, output_file, points, seed
-from .progress import add_progress_options, progress_for
+from .progress import add_progress_options, finishing, progress_for
 
 __all__ = ["add_parser", "run", "unmatched_claims", "FORMATS"]
 
@@ -63,7 +63,7 @@ def run(args) -> int:
     from ..run.runner import Interrupted, check
     progress = progress_for(args)
     try:
-        with _executor(args.scheduler) as execute:
+        with finishing(progress), _executor(args.scheduler) as execute:
             report = check(list(args.paths) or None, jobs=args.jobs, progress=progress, sweep=args.arch,
                            backend=args.backend, budget=args.budget, numeric_only=args.numeric_only,
                            points=args.points, seed=args.seed, only=args.claim, debug=args.debug,
@@ -72,8 +72,6 @@ def run(args) -> int:
         print(f"symbp: error: {e}", file=sys.stderr)
         return 2
     except Interrupted as e:   # the user's Ctrl-C: the partial report, one line, and never as a pass
-        if progress:
-            progress.finish(summary=False)
         _write(args, e.report.render(args.format))
         done = sum(len(d.equations) for d in e.report.derivations)
         print(f"symbp: interrupted: partial report of {done} claim verdict(s)", file=sys.stderr)
@@ -81,8 +79,6 @@ def run(args) -> int:
     except KeyboardInterrupt:
         print("symbp: interrupted", file=sys.stderr)
         return 130
-    if progress:
-        progress.finish()
     _write(args, report.render(args.format))
     for d in report.derivations:
         if d.error:

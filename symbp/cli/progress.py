@@ -7,10 +7,11 @@ place and label, and once a claim of that derivation is done, an estimate of the
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 
-__all__ = ["add_progress_options", "Progress", "progress_for"]
+__all__ = ["add_progress_options", "Progress", "progress_for", "finishing"]
 
 
 def add_progress_options(parser) -> None:
@@ -90,3 +91,26 @@ def progress_for(args, stream=None):
     if getattr(args, "verbose", False):
         return Progress(stream, verbose=True)
     return Progress(stream) if stream.isatty() else None
+
+
+@contextlib.contextmanager
+def finishing(progress):
+    """A block after which ``progress`` (or None) is finished: with its summary if the block ends, cleared without
+    it if the block raises (Ctrl-C, bad input), so that an error line never lands on a half-drawn bar.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> with finishing(Progress(out, verbose=True, clock=iter([0.0, 0.0, 1.0]).__next__)) as p:
+    ...     p("ufldl", 0, 1, "(1)")
+    >>> print(out.getvalue(), end="")
+    [ufldl 1/1] (1)
+    symbp: 1 claim in 1 s
+    """
+    try:
+        yield progress
+    except BaseException:
+        if progress:
+            progress.finish(summary=False)
+        raise
+    if progress:
+        progress.finish()

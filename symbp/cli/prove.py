@@ -12,7 +12,7 @@ import sys
 from ..claims.derivation import select_labels
 from ..judge.budget import TIME_LIMIT
 from .args import budget, output_file
-from .progress import add_progress_options, progress_for
+from .progress import add_progress_options, finishing, progress_for
 
 __all__ = ['add_parser', 'run']
 
@@ -46,21 +46,14 @@ def run(args) -> int:
     from ..run.prove import render, transcripts
     ts, progress = [], progress_for(args)
     try:
-        docs = [load_derivation(p, args.budget) for p in resolve(args.derivations)]
-        for doc in docs:
-            if args.claim is None or select_labels([c.label for c in doc.claims], [args.claim])[0]:
-                ts += transcripts(doc, args.claim, budget=args.budget, backend=args.backend, progress=progress)
+        with finishing(progress):   # Ctrl-C: the bar cleared; symbp.cli.main says "interrupted"
+            docs = [load_derivation(p, args.budget) for p in resolve(args.derivations)]
+            for doc in docs:
+                if args.claim is None or select_labels([c.label for c in doc.claims], [args.claim])[0]:
+                    ts += transcripts(doc, args.claim, budget=args.budget, backend=args.backend, progress=progress)
     except LoadError as e:
-        if progress:
-            progress.finish(summary=False)
         print(f"symbp: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:   # the bar cleared; symbp.cli.main says "interrupted"
-        if progress:
-            progress.finish(summary=False)
-        raise
-    if progress:
-        progress.finish()
     if not ts:
         labels = ", ".join(repr(c.label) for doc in docs for c in doc.claims)
         print(f"symbp: error: --claim {args.claim!r} matches no claim (labels: {labels})", file=sys.stderr)
