@@ -8,7 +8,7 @@ import sys
 from ..claims.derivation import select_labels
 from ..judge.budget import TIME_LIMIT
 from .args import MAX_POINTS, budget
-from .progress import add_progress_options, progress_for
+from .progress import add_progress_options, finishing, progress_for
 
 __all__ = ['add_parser', 'run', 'render_table', 'fault_slug', 'fault_name', 'false_alarm_lines', 'ALARM_ARCHS']
 
@@ -38,6 +38,10 @@ def add_parser(subparsers):
     p.add_argument("--budget", type=budget, default=TIME_LIMIT, metavar="SECONDS",
                    help="time limit of each exact step of a claim, a safety net: what is attempted is bounded by work; a "
                         "step that hits the limit makes the verdict undecided (default: 60)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="judge the claims and mutants on the dask.distributed cluster whose scheduler is at ADDRESS "
+                        "(tcp://host:8786; needs symbp[dask]; the workers must see the derivation files at the same "
+                        "paths); the report is the same as a local run's")
     add_progress_options(p)
     return p
 
@@ -118,7 +122,17 @@ def run(args) -> int:
         return 2
     progress, archs = progress_for(args), random_archs(args.alarm_archs)
     opts = dict(budget=args.budget, numeric_only=args.numeric_only)
-    try:
+    if getattr(args, "scheduler", None):   # the same steps on a dask cluster; nothing is judged here
+        from ..run.cluster import ClusterError, mutate_on_cluster
+        try:
+            with finishing(progress):
+                results, checked, alarms = mutate_on_cluster(args.scheduler, docs, claims=args.claim,
+                                                             faults=args.fault, archs=archs, progress=progress, **opts)
+        except ClusterError as e:
+            print(f"symbp: error: {e}", file=sys.stderr)
+            return 2
+        docs, progress = [], None
+    with finishing(progress):   # Ctrl-C: the bar cleared; symbp.cli.main says "interrupted"
         for doc in docs:
             cache, claims = NetworkCache(), None
             if args.claim:
@@ -129,12 +143,6 @@ def run(args) -> int:
             if archs:
                 n, found = false_alarms(doc, held, archs, cache=cache, progress=progress, budget=args.budget)
                 checked, alarms = checked + n, alarms + [(doc.name, *a) for a in found]
-    except KeyboardInterrupt:   # the bar cleared; symbp.cli.main says "interrupted"
-        if progress:
-            progress.finish(summary=False)
-        raise
-    if progress:
-        progress.finish()
     summary = summarize(results)
     if args.format == "json":
         print(json.dumps({"mutants": [r.to_dict() for r in results], "summary": summary,
