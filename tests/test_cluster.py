@@ -137,3 +137,13 @@ def test_mutate_with_an_unreachable_scheduler_is_a_one_line_usage_error(tmp_path
     err = capsys.readouterr().err.strip()
     assert err.startswith("symbp: error: cannot reach the dask scheduler at tcp://127.0.0.1:9")
     assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("body, why", [("raise SystemExit(3)", "SystemExit(3)"),
+                                       ("os._exit(5)", "no result: its process was killed")])
+def test_a_claim_that_ends_its_process_stops_the_cluster_run_with_one_line(tmp_path, capsys, cluster, body, why):
+    # (a local symbp mutate ends with that claim's exit status and no report)
+    a = small(write(tmp_path, "mf", "right", body))
+    code, out, err = mutate_json(capsys, a, *MUTATE, "--scheduler", cluster.scheduler_address)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"symbp: error: mf.py: claim '(2)' (holds): {why}") and len(err.splitlines()) == 1, err

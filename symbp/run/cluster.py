@@ -157,12 +157,13 @@ def _mutate_step(file, i, step, arg, opts):
             if step == "mutants":
                 return True, mutate(doc, faults=[arg], claims=[claim], **opts)
             return True, false_alarms(doc, [claim], arg, budget=budget)
-        except Exception as e:   # what would end a local run: this run fails, saying where
+        except BaseException as e:   # what would end a local run (SystemExit too): this run fails, saying where
             return False, raised(e)
 
     done, out = call_with_budget(work, claim_limit(budget))
     if not done:
-        out = (False, f"ended without a result within {claim_limit(budget):g} s (the hard limit on a claim)")
+        out = (False, f"no result: its process was killed or ran past {claim_limit(budget):g} s "
+                      f"(the hard limit on a claim)")
     return (*out, source_digest())
 
 
