@@ -129,7 +129,7 @@ def update_b_gd(n, l, i):
                 "∂J_i/∂W_{j,i} over the columns i = 1..m (wrong entries, out of range when m > s_l); i ≥ 1 "
                 "(weights proper)")
 def grad_W_overall(n, l, j, i):
-    inner = sum(n.examples[e - 1].dC_dW[l][j, e] for e in range(1, n.m + 1))   # i is rebound by the sum
+    inner = sum(n.examples[i - 1].dC_dW[l][j, i] for i in range(1, n.m + 1))   # i is rebound by the sum
     return n.dJ_dW[l][j, i], inner / n.m + n.lam * n.W[l][j, i]
 
 
@@ -147,7 +147,7 @@ def grad_W_overall_intended(n, l, j, i):
            note="index clash: the example sum Σ_{i=1}^m binds the i of b_i inside it, so as written it sums "
                 "∂J_i/∂b_i over the units i = 1..m")
 def grad_b_overall(n, l, i):
-    inner = sum(n.examples[e - 1].dC_db[l][e] for e in range(1, n.m + 1))   # i is rebound by the sum
+    inner = sum(n.examples[i - 1].dC_db[l][i] for i in range(1, n.m + 1))   # i is rebound by the sum
     return n.dJ_db[l][i], inner / n.m
 
 
