@@ -218,10 +218,11 @@ def mat_grad_W(n, l):
     return n.dC_dW[l], n.delta[l + 1] @ n.a[l].T
 
 
-@doc.claim("∇b (matrix)", kind="grad_b", layer="all", expect="fails", reading="ocr",
+@doc.claim("∇b (matrix)", kind="lemma", layer="hidden", expect="fails", reading="ocr",
            latex=r"\nabla_{h^{(l)}} J(W, b; x, y) = \delta^{(l+1)}",
            note="a likely scanning slip, h for b: read literally, ∇ w.r.t. the activations h^(l) = a^(l) is (W^(l))ᵀδ^(l+1) "
-                "(s_l entries), not δ^(l+1) (s_{l+1} entries): the shapes differ")
+                "(s_l entries), not δ^(l+1) (s_{l+1} entries): the shapes differ; an equation between two of the "
+                "page's expressions (lemma), since its left side is the page's slip, not the quantity it means")
 def mat_grad_h(n, l):
     return n.dC_da[l], n.delta[l + 1]
 

@@ -301,3 +301,14 @@ def test_right_formulas_get_no_edit():
         e = diagnosed(fn, **kw)
         assert e.status.startswith("proven"), e.verdict_text
         assert not (e.diagnosis or {}).get("edits")
+
+
+def test_a_lemma_whose_left_side_is_the_slip():
+    # like UFLDL's ∇_{h^(l)} J = δ^(l+1): the page's left side is the slip (h for b), and a lemma's every side is
+    # the page's, so the edit may be there; the corrected formula changes that one letter
+    e = diagnosed(lambda n, l: (n.dC_da[l], n.delta[l]), latex=r"\nabla_{a^{(l)}} C = \delta^{(l)}")
+    assert e.status == "fails", e.verdict_text
+    assert edits_of(e) == [("index", "∂C/∂a^(l)", "∂C/∂b^(l)")], e.diagnosis
+    assert e.diagnosis["corrected_latex"] == r"\nabla_{b^{(l)}} C = \delta^{(l)}"
+    right = diagnosed(lambda n, l: (n.dC_db[l], n.delta[l]), latex=r"\nabla_{b^{(l)}} C = \delta^{(l)}")
+    assert right.status.startswith("proven"), right.verdict_text

@@ -125,6 +125,11 @@ def _values(claim, derivation, run, reader, side=None):
         LENIENT[0] = False
 
 
+def _kept(claim, base):
+    """What an edit must leave unchanged: the true side (None for a lemma, whose every side is the page's)."""
+    return None if claim.kind == "lemma" else base
+
+
 def _score(vals, side, base):
     """How far sides 1..``side`` are from the truth (0: they hold); inf where unreadable or the truth moved."""
     if vals is None or vals.shape[2] <= side:
@@ -193,10 +198,11 @@ def _candidates(log, args=(), first_index=0, families=None):
     for (name, l), r in symbols.items():
         out += [Edit(("symbol", name, l), ("symbol", l + d), r) for d in (-1, 1)]
     # every read at one site (a loop's body, a sum's summand): changes that do not depend on the read's value
-    counts, first = {}, {}
+    counts, first = {}, {}      # reads of one symbol at one place in one call
     for r in log:
         place = r.key[:2] + (symbol_of(r.name),)
-        counts[place] = counts.get(place, 0) + 1
+        counts[place + (r.call,)] = counts.get(place + (r.call,), 0) + 1
+        counts[place] = max(counts.get(place, 0), counts[place + (r.call,)])
         first.setdefault(place, r.key)
     firsts = {}
     for e in out:
@@ -316,6 +322,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     base, _ = _values(claim, derivation, run, record, side)
     if not record.log:
         return None, None
+    kept = _kept(claim, base)
     args = getattr(record, "args", ())
     singles = []
     first_index = 1 if claim.takes_layer else 0
@@ -325,14 +332,14 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         if over():
             return (fallback[0], (run, args)) if fallback[0] else (None, None)
         vals, _ = _values(claim, derivation, run, _reader(files, [e], side), side)
-        s = _score(vals, side, base)
+        s = _score(vals, side, kept)
         if s == 0.0 and _confirmed(claim, derivation, run, [e], side, files):
             found = winner([e], record)
             if found:
                 return found, (run, args)
         if np.isfinite(s):
             singles.append((s, e))
-            scaled += [(c, e) for c in _fitting_scales(vals, side, base, run)]
+            scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
     if fallback[0]:     # a single edit fits here, if not elsewhere: no pair is smaller
         return fallback[0], (run, args)
     for c, e in scaled:
@@ -359,7 +366,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
                 return None, None
             tried.add(pair)
             vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2], side), side)
-            if _score(vals, side, base) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
+            if _score(vals, side, kept) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
                 found = winner([e1, e2], record, after)
                 if found:
                     return found, (run, args)
@@ -400,7 +407,7 @@ def holds_with(claim, derivation, run, edits, side):
     files = _files(claim)
     base, _ = _values(claim, derivation, run, Reader(files), side)
     vals, _ = _values(claim, derivation, run, _reader(files, edits, side), side)
-    return _score(vals, side, base) == 0.0
+    return _score(vals, side, _kept(claim, base)) == 0.0
 
 
 # -- in the page's notation ------------------------------------------------------------------------
@@ -634,6 +641,28 @@ def _retoken_index(latex, name, layer, old, new):
     return None
 
 
+def _retoken_symbol(latex, old, new, layer):
+    """``latex`` with the one token of ``old`` at ``layer`` written ``new`` (``∂C/∂h`` -> ``∂C/∂b``: the
+    variable's letter), or None unless exactly one token matches.
+
+    >>> _retoken_symbol(r"\\nabla_{h^{(l)}} J = \\delta^{(l+1)}", "∂C/∂h", "∂C/∂b", "l")
+    '\\\\nabla_{b^{(l)}} J = \\\\delta^{(l+1)}'
+    """
+    grad = re.fullmatch(r"∂[CJ]/∂(.+)", old), re.fullmatch(r"∂[CJ]/∂(.+)", new)
+    if all(grad):
+        old, new = grad[0].group(1), grad[1].group(1)
+    elif any(grad):
+        return None
+    for spelled in _names(old):
+        pat = re.compile(r"(?<![A-Za-z\\])" + re.escape(spelled) + r"(?=(?:_\{[^{}]*\}|_[A-Za-z0-9])?\^\{?\s*[(\[]?\s*"
+                         + re.escape(layer) + r"\s*[)\]]?\s*\}?(?![A-Za-z0-9+\-]))")
+        hits = list(pat.finditer(latex))
+        if len(hits) == 1:
+            m = hits[0]
+            return latex[:m.start()] + (_tex(new) if spelled.startswith("\\") else new) + latex[m.end():]
+    return None
+
+
 def _retoken_prime(latex, name, to_derivative):
     """``latex`` with the one application of ``name`` primed (or unprimed), or None."""
     sym = re.escape(_tex(name.rstrip("'")))
@@ -668,6 +697,8 @@ def correct_latex(latex, edits, descriptions):
             base, layer = _base_name(name)
             to = d["to"].split("_{", 1)[1][:-1] if "_{" in d["to"] else None
             out = _retoken_index(out, base, layer, rest[:-1], to)
+        elif d["kind"] == "index" and fa[1] is not None and fa[1] == ta[1] and fa[0] != ta[0]:
+            out = _retoken_symbol(out, fa[0], ta[0], fa[1])     # a for z, ∂C/∂b for ∂C/∂h: the symbol's letter
         elif d["kind"] == "derivative" and e is not None:
             out = _retoken_prime(out, d["from"], not e.read.value)
         else:
