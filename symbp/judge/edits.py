@@ -328,19 +328,31 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     first_index = 1 if claim.takes_layer else 0
     candidates = _candidates(record.log, args, first_index, record.families)
     scaled = []     # (a sign or factor, a single edit) that fit: seen in the single's own values, no more tries
+    left = []       # single edits of a lemma's left side that fit
     for e in candidates:
         if over():
             return (fallback[0], (run, args)) if fallback[0] else (None, None)
         vals, _ = _values(claim, derivation, run, _reader(files, [e], side), side)
-        s = _score(vals, side, kept)
+        s = _score(vals, side, base)    # the claimed side kept: an edit of the formula's side first
         if s == 0.0 and _confirmed(claim, derivation, run, [e], side, files):
             found = winner([e], record)
             if found:
                 return found, (run, args)
+        if not np.isfinite(s) and kept is None:   # a lemma: its left side is the page's too (tried after)
+            s = _score(vals, side, kept)
+            if s == 0.0:
+                left.append(e)
         if np.isfinite(s):
             singles.append((s, e))
             scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
     if fallback[0]:     # a single edit fits here, if not elsewhere: no pair is smaller
+        return fallback[0], (run, args)
+    for e in left:
+        if _confirmed(claim, derivation, run, [e], side, files):
+            found = winner([e], record)
+            if found:
+                return found, (run, args)
+    if fallback[0]:
         return fallback[0], (run, args)
     for c, e in scaled:
         pair = [c, e]
