@@ -3,13 +3,18 @@
 The claim is replayed on one architecture with a recording reader (see
 :mod:`symbp.claims.occurrence`); every single edit of one read (a layer ±1,
 an index to its neighbour, two indices exchanged, a stray index dropped,
-``f``↔``f'``, a transpose added or dropped, a term read as 0) and of one
+``f``↔``f'``, a ↔ z, a transpose added or dropped, ``⊙`` ↔ matrix product, a
+term read as 0), of every read of one symbol in a sum's summand, and of one
 symbol everywhere (``z^(0)`` read as ``z^(1)``) is evaluated numerically at
-fixed points; when none fits, pairs of the singles that come closest.  A
+fixed points; when none fits, a sign or constant factor (−1, 2, 1/2, m, 1/m,
+K, 1/K) with one single edit (seen in that single's own values), then pairs
+of the singles that come closest.  A
 winner is kept only if the edited claim is then *exactly* true (the CAS
 expands truth − formula to 0 on that architecture), so an edit is never made
-up.  It is described in the page's notation, and where it maps to one token
-of the claim's LaTeX the corrected formula is printed.
+up.  It is described in the page's notation, placed in the page's formula (the
+sum it is read in, the cell of a written matrix, which repeat of its symbol:
+:func:`place`), and where it maps to one token of the claim's LaTeX the
+corrected formula is printed.
 """
 
 from __future__ import annotations
