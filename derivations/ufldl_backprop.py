@@ -129,7 +129,7 @@ def update_b_gd(n, l, i):
                 "∂J_i/∂W_{j,i} over the columns i = 1..m (wrong entries, out of range when m > s_l); i ≥ 1 "
                 "(weights proper)")
 def grad_W_overall(n, l, j, i):
-    inner = sum(n.examples[e - 1].dC_dW[l][j, e] for e in range(1, n.m + 1))   # i is rebound by the sum
+    inner = sum(n.examples[i - 1].dC_dW[l][j, i] for i in range(1, n.m + 1))   # i is rebound by the sum
     return n.dJ_dW[l][j, i], inner / n.m + n.lam * n.W[l][j, i]
 
 
@@ -147,7 +147,7 @@ def grad_W_overall_intended(n, l, j, i):
            note="index clash: the example sum Σ_{i=1}^m binds the i of b_i inside it, so as written it sums "
                 "∂J_i/∂b_i over the units i = 1..m")
 def grad_b_overall(n, l, i):
-    inner = sum(n.examples[e - 1].dC_db[l][e] for e in range(1, n.m + 1))   # i is rebound by the sum
+    inner = sum(n.examples[i - 1].dC_db[l][i] for i in range(1, n.m + 1))   # i is rebound by the sum
     return n.dJ_db[l][i], inner / n.m
 
 
@@ -218,10 +218,11 @@ def mat_grad_W(n, l):
     return n.dC_dW[l], n.delta[l + 1] @ n.a[l].T
 
 
-@doc.claim("∇b (matrix)", kind="grad_b", layer="all", expect="fails", reading="ocr",
+@doc.claim("∇b (matrix)", kind="lemma", layer="hidden", expect="fails", reading="ocr",
            latex=r"\nabla_{h^{(l)}} J(W, b; x, y) = \delta^{(l+1)}",
            note="a likely scanning slip, h for b: read literally, ∇ w.r.t. the activations h^(l) = a^(l) is (W^(l))ᵀδ^(l+1) "
-                "(s_l entries), not δ^(l+1) (s_{l+1} entries): the shapes differ")
+                "(s_l entries), not δ^(l+1) (s_{l+1} entries): the shapes differ; an equation between two of the "
+                "page's expressions (lemma), since its left side is the page's slip, not the quantity it means")
 def mat_grad_h(n, l):
     return n.dC_da[l], n.delta[l + 1]
 

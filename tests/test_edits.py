@@ -165,8 +165,14 @@ def test_a_captured_index_is_renamed_at_every_read_of_its_summand():
                   kind="grad_W", layer="all", per="batch")
     assert e.status in ("fails", "ill-formed"), e.verdict_text
     assert [x["kind"] for x in e.diagnosis["edits"]] == ["index"], e.diagnosis
-    assert e.diagnosis["edits"][0]["at"].startswith("every read of line"), e.diagnosis
+    assert e.diagnosis["edits"][0]["at"] == "every ∂C/∂W^(l)_{j,k} in the sum over k", e.diagnosis
     assert e.diagnosis["edits"][0]["to"].endswith("_{j,i}") and "every architecture" in e.diagnosis["detail"]
+    # spelled as the page does, Σ_{i=1}^m binding the i of W_ji: the capture is said
+    e = diagnosed(lambda n, l, j, i: (n.dJ_dW[l][j, i], sum(n.examples[i - 1].dC_dW[l][j, i]
+                                                             for i in range(1, n.m + 1)) / n.m),
+                  kind="grad_W", layer="all", per="batch")
+    assert e.diagnosis["edits"][0]["at"] == "every ∂C/∂W^(l)_{j,i} in the sum over i", e.diagnosis
+    assert "the i outside the sum, which the sum's i captures" in e.diagnosis["detail"], e.diagnosis
 
 
 TOML = '''
@@ -205,3 +211,104 @@ def test_a_where_z_belongs_at_one_occurrence():
     e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.a[l])))
     assert e.status == "fails"
     assert edits_of(e) == [("index", "a^(l)", "z^(l)")], e.diagnosis
+
+
+# -- the place of an edit is said in the page's formula, never as a line of the claim's file ----------------------
+def _matrix(rows, cols, entry, name):
+    from symbp import Tensor
+    return Tensor([[entry(r, c) for c in range(1, cols + 1)] for r in range(1, rows + 1)], name)
+
+
+def test_the_place_is_a_cell_of_the_written_matrix():
+    # like Reynoso's δ^l matrix: row 2 of the written Wᵀ ends in w_{1s} where w_{2s} belongs
+    def claim(n, l):
+        rows, cols = n.size(l + 1), n.size(l)
+        w = _matrix(rows, cols, lambda r, c: n.W[l + 1][1 if (r == 2 and c == cols) else r, c], "[w]")
+        return n.delta[l], (w.T @ n.delta[l + 1]) * n.fp(n.z[l])
+    e = diagnosed(claim, kind="delta")
+    assert e.status == "fails", e.verdict_text
+    (edit,) = e.diagnosis["edits"]
+    assert edit["kind"] == "index" and "row 2, column" in edit["at"], edit
+    assert "line" not in edit["at"] and "read" not in edit["at"] and "line" not in e.diagnosis["detail"], e.diagnosis
+
+
+def test_the_place_is_the_sum_its_term_is_read_in():
+    e = diagnosed(lambda n, l, j: (n.delta[l][j], n.fp(n.z[l][j]) * sum(n.W[l + 1][k, 1] * n.delta[l + 1][k]
+                                                                          for k in range(1, n.size(l + 1) + 1))),
+                  kind="delta")
+    assert e.status == "fails", e.verdict_text
+    ats = [x["at"] for x in e.diagnosis["edits"]]
+    assert any(a.startswith("every W^(l+1)_{k,") and a.endswith("in the sum over k") for a in ats), e.diagnosis
+    assert [x["to"] for x in e.diagnosis["edits"]] == ["W^(l+1)_{k,j}"], e.diagnosis
+    assert "line" not in e.diagnosis["detail"], e.diagnosis
+
+
+def test_a_repeated_symbol_is_placed_by_its_repeat():
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l - 1])))
+    assert [x["at"] for x in e.diagnosis["edits"]] == ["z^(l-1)"], e.diagnosis   # one z^(l-1): the token places it
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l] * n.a[l], n.f(n.z[l]) * n.fp(n.z[l]) * n.f(n.z[l])))
+    assert [(x["from"], x["to"], x["at"]) for x in e.diagnosis["edits"]] == [("f'", "f", "f'")], e.diagnosis
+
+
+def test_a_page_named_derivative_is_primed_in_every_message():
+    # the columns notes write g and g' (Notation names gp -> fp): never the view's fp, nor the name gp
+    doc = Derivation("edits", "Edits", source="test", notation=Notation(names={"g": "f", "gp": "fp"}), spec=SPEC)
+    doc.claim("one", kind="lemma", layer="hidden", latex=r"g(z^{(l)}) g(z^{(l)}) = g'(z^{(l)}) g(z^{(l)})")(
+        lambda n, l: (n.g(n.z[l]) * n.g(n.z[l]), n.gp(n.z[l]) * n.g(n.z[l])))
+    doc.claim("all", kind="lemma", layer="hidden", latex="")(lambda n, l: (n.gp(n.z[l]), n.g(n.z[l])))
+    doc.claim("shape", kind="lemma", layer="hidden", latex="")(lambda n, l: (n.gp(n.z[l]), n.gp(n.z[l]) * n.W[l]))
+    one, every, shape = check(doc, budget=20).derivations[0].equations
+    assert edits_of(one) == [("derivative", "g'", "g")], one.diagnosis
+    assert one.diagnosis["corrected_latex"] == r"g(z^{(l)}) g(z^{(l)}) = g(z^{(l)}) g(z^{(l)})"
+    assert "g' belongs" in every.diagnosis["detail"] and "gp" not in every.diagnosis["detail"], every.diagnosis
+    assert "gp" not in shape.verdict_text and "g'(z^(" in shape.verdict_text, shape.verdict_text
+
+
+def test_a_matrix_product_where_the_element_wise_belongs():
+    e = diagnosed(lambda n, l: (n.delta[l], (n.W[l + 1].T @ n.delta[l + 1]) @ n.fp(n.z[l])), kind="delta")
+    assert e.status == "ill-formed", e.verdict_text
+    (edit,) = e.diagnosis["edits"]
+    assert edit["at"].startswith("the product ") and " @ " in edit["from"] and " ⊙ " in edit["to"], edit
+
+
+def test_an_element_wise_product_where_the_matrix_product_belongs():
+    e = diagnosed(lambda n, l: (n.delta[l], (n.W[l + 1].T * n.delta[l + 1]) * n.fp(n.z[l])), kind="delta")
+    assert e.status == "ill-formed", e.verdict_text
+    assert [x["kind"] for x in e.diagnosis["edits"]] == ["shape"], e.diagnosis
+    assert " ⊙ " in e.diagnosis["edits"][0]["from"] and " @ " in e.diagnosis["edits"][0]["to"], e.diagnosis
+
+
+def test_a_sign_and_one_more_fault_are_a_pair():
+    # neither the sign alone nor f for f' alone makes it true
+    e = diagnosed(lambda n, l: (n.delta[l], -(n.W[l + 1].T @ n.delta[l + 1]) * n.f(n.z[l])), kind="delta")
+    assert e.status == "fails", e.verdict_text
+    assert sorted(x["kind"] for x in e.diagnosis["edits"]) == ["derivative", "sign"], e.diagnosis
+
+
+def test_a_factor_and_one_more_fault_are_a_pair():
+    # a stray 2 and a_j for a_i: neither the factor alone nor the index alone makes it true
+    e = diagnosed(lambda n, l, j, i: (n.dJ_dW[l][j, i], 2 * sum(ex.delta[l][j] * ex.a[l - 1][j] for ex in n.examples)
+                                      / n.m), kind="grad_W", layer="all", per="batch")
+    assert e.status in ("fails", "ill-formed"), e.verdict_text
+    assert edits_of(e) == [("factor", "…", "1/2 × (…)"), ("index", "a^(l-1)_{j}", "a^(l-1)_{i}")], e.diagnosis
+    assert e.diagnosis["edits"][1]["at"] == "every a^(l-1)_{j} in the sum over the examples", e.diagnosis
+
+
+def test_right_formulas_get_no_edit():
+    for fn, kw in ((lambda n, l: (n.delta[l], (n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l])), {"kind": "delta"}),
+                   (lambda n, l, j: (n.delta[l][j], n.fp(n.z[l][j]) * sum(n.W[l + 1][k, j] * n.delta[l + 1][k]
+                                     for k in range(1, n.size(l + 1) + 1))), {"kind": "delta"})):
+        e = diagnosed(fn, **kw)
+        assert e.status.startswith("proven"), e.verdict_text
+        assert not (e.diagnosis or {}).get("edits")
+
+
+def test_a_lemma_whose_left_side_is_the_slip():
+    # like UFLDL's ∇_{h^(l)} J = δ^(l+1): the page's left side is the slip (h for b), and a lemma's every side is
+    # the page's, so the edit may be there; the corrected formula changes that one letter
+    e = diagnosed(lambda n, l: (n.dC_da[l], n.delta[l]), latex=r"\nabla_{a^{(l)}} C = \delta^{(l)}")
+    assert e.status == "fails", e.verdict_text
+    assert edits_of(e) == [("index", "∂C/∂a^(l)", "∂C/∂b^(l)")], e.diagnosis
+    assert e.diagnosis["corrected_latex"] == r"\nabla_{b^{(l)}} C = \delta^{(l)}"
+    right = diagnosed(lambda n, l: (n.dC_db[l], n.delta[l]), latex=r"\nabla_{b^{(l)}} C = \delta^{(l)}")
+    assert right.status.startswith("proven"), right.verdict_text

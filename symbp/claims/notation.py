@@ -154,6 +154,23 @@ class Notation:
                 return page
         return canon if default is None else default
 
+    def printed(self, canon: str) -> str:
+        """How the page prints the view's ``canon``: as :meth:`shown`, but a derivative named after its function
+        (a page's ``gp`` for the derivative of its ``g``, ``sigmap``, ``sigma_prime``) is primed: ``g'``.
+
+        >>> Notation(names={"g": "f", "gp": "fp"}).printed("fp"), Notation().printed("fp")
+        ("g'", "f'")
+        >>> Notation(names={"s": "f", "ds": "fp"}).printed("fp"), Notation(names={"g": "f"}).printed("f")
+        ('ds', 'g')
+        """
+        if canon not in ("fp", "fp_out"):
+            return self.shown(canon)
+        page, f = self.shown(canon), self.shown(canon.replace("fp", "f"))
+        stem = "f" if f in ("f", "f_out") else f
+        if page == canon or page in (stem + "p", stem + "prime", stem + "_prime"):
+            return stem + "'"
+        return page
+
     @property
     def bias_slot(self) -> bool:
         """Whether index 0 addresses the bias (``W_j0 = b_j``, ``a_0 = 1``)."""

@@ -5,7 +5,7 @@ code makes directly (a layer ``n.W[l]``, an entry ``t[j, i]``, an activation
 ``n.fp(u)``, a transpose ``t.T``) is numbered by its *site* (the claim file's
 line) and its ordinal there within one call of the claim, so that occurrence
 ``(site, k)`` is the same read on every replay of the same architecture.  An
-edit alters that one read (or every read at one site: ``("site", kind, site)``) (a layer ±1, an index, ``f``↔``f'``, a transpose, a
+edit alters that one read (or every read of one symbol at one site: ``("site", kind, site, name)``) (a layer ±1, an index, ``f``↔``f'``, a transpose, a
 term read as 0) or every read of one symbol (``z^(0)`` read as ``z^(1)``);
 the view and the tensors call the hooks below, nothing else changes.  Reads
 made by the view's own code (the truth, a step's ``W − α∇W``) are never numbered.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-__all__ = ['ACTIVE', 'Read', 'Reader', 'reading', 'caller']
+__all__ = ['ACTIVE', 'Read', 'Reader', 'reading', 'caller', 'context_of', 'symbol_of']
 
 
 #: The current :class:`Reader`, or None (no hook does anything then).
@@ -32,6 +32,12 @@ class Read:
     site: tuple
     ordinal: int
     value: object
+    #: where in the formula, as the claim's code says it (see :func:`context_of`); not part of its identity
+    context: tuple = dataclasses.field(default=(), compare=False)
+    #: (k, of): the k-th of ``of`` reads of the same symbol with the same indices in its call
+    nth: tuple = dataclasses.field(default=(1, 1), compare=False)
+    #: which call of the claim made it (1, 2, …)
+    call: int = dataclasses.field(default=0, compare=False)
 
     @property
     def key(self):
@@ -55,12 +61,16 @@ class Reader:
         self.calls, self.current = 0, ()
         self.shown = {}                         # Read.key -> (read, the call's arguments, how many differ)
         self.families = {}                      # a layered quantity's page name -> (the view's name, the view)
+        self.tokens = {}                        # (kind, name, value) -> reads of it so far in this call
+        self.totals = {}                        # the call's arguments -> its final ``tokens``
 
     def start_call(self, args=()):
         """A new call of the claim (with its layer and indices ``args``): ordinals restart."""
         self.counts = {}
         self.calls += 1
         self.current = tuple(args)
+        self.tokens = self.totals.setdefault(self.current, {})
+        self.tokens.clear()
 
     def index_of(self, idx, change):
         """The indices an ``("index", new)`` or ``("arg", axis, k)`` change reads instead of ``idx``
@@ -86,14 +96,24 @@ class Reader:
         k = (kind, site)
         ordinal = self.counts.get(k, 0)
         self.counts[k] = ordinal + 1
-        read = Read(kind, name, site, ordinal, value)
+        token = (kind, name, _hashable(value))
+        self.tokens[token] = self.tokens.get(token, 0) + 1
+        read = Read(kind, name, site, ordinal, value, nth=(self.tokens[token], None), call=self.calls)
         if self.calls <= 1 or len(self.log) < 4000:
             self.log.append(read)
         spread = len(set(self.current))       # the call whose arguments differ most names the read best
         if read.key not in self.shown or spread > self.shown[read.key][2]:
+            read = dataclasses.replace(read, context=context_of(frame))
             self.shown[read.key] = (read, self.current, spread)
         change = self.edits.get(read.key)
-        return read, change if change is not None else self.edits.get(("site", kind, site))
+        if change is None:      # every read of this symbol at this place (a sum's summand)
+            change = self.edits.get(("site", kind, site, symbol_of(name)), self.edits.get(("site", kind, site)))
+        return read, change
+
+    def occurrence(self, read, call):
+        """(k, of): ``read`` is the k-th of ``of`` reads of its symbol, with its indices, in the call ``call``."""
+        total = self.totals.get(tuple(call), {}).get((read.kind, read.name, _hashable(read.value)), read.nth[0])
+        return (read.nth[0], max(total, read.nth[0]))
 
     def symbol_layer(self, family, l):
         """The layer actually read for the page's ``family^(l)`` under a symbol edit."""
@@ -114,6 +134,52 @@ class reading:
     def __exit__(self, *exc):
         ACTIVE[0] = self.previous
         return False
+
+
+def symbol_of(name):
+    """A read's symbol without its layer: every read of it at one place is edited alike on every layer.
+
+    >>> symbol_of("W^(2)"), symbol_of("delta")
+    ('W', 'delta')
+    """
+    return name.split("^(", 1)[0]
+
+
+def _hashable(value):
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+#: The frames of a comprehension: the claim's code is then inside a sum (or a list) over its loop variables.
+_LOOPS = ("<genexpr>", "<listcomp>", "<setcomp>", "<dictcomp>")
+
+
+def context_of(frame):
+    """Where a read is in the formula, as the claim's code says: ``(("loop", name, value), …)`` for the loop
+    variables of the comprehension it is read in (a sum over them), ``(("cell", name, value), …)`` for the
+    arguments of the lambda that builds a matrix's entry (row, column); () elsewhere.
+
+    >>> entry = lambda r, c: context_of(sys._getframe())
+    >>> entry(2, 1)
+    (('cell', 'r', 2), ('cell', 'c', 1))
+    >>> next(context_of(sys._getframe()) for k in [3])
+    (('loop', 'k', 3),)
+    >>> context_of(None)
+    ()
+    """
+    if frame is None:
+        return ()
+    code = frame.f_code
+    if code.co_name in _LOOPS:
+        names = [v for v in code.co_varnames if not v.startswith(".")]
+        return tuple(("loop", v, frame.f_locals.get(v)) for v in names if v in frame.f_locals)
+    if code.co_name == "<lambda>" and code.co_argcount:   # an entry's lambda takes its row and column only
+        cell = tuple(("cell", v, frame.f_locals.get(v)) for v in code.co_varnames[:code.co_argcount])
+        return cell if all(type(v) is int for _, _, v in cell) else ()
+    return ()
 
 
 def caller(depth=2):

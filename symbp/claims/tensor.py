@@ -136,6 +136,8 @@ class Tensor:
         return self._map(lambda u: o - u, f"({o} - {self.name})")
 
     def __mul__(self, o):
+        if is_tensor(o) and _product_swapped(self, o, "⊙"):   # the diagnosis's edit: a matrix product here
+            return self._matprod(o)
         return self._zip(o, lambda u, v: u * v, "⊙")
 
     def __rmul__(self, o):
@@ -157,6 +159,11 @@ class Tensor:
             return self
         if not is_tensor(o):
             raise IllFormed(f"@ needs two matrices, got {self.name} @ {o!r}")
+        if _product_swapped(self, o, "@"):   # the diagnosis's edit: an element-wise product here
+            return self._zip(o, lambda u, v: u * v, "⊙")
+        return self._matprod(o)
+
+    def _matprod(self, o):
         (r, k), (k2, c) = self.shape, o.shape
         if k != k2:
             if LENIENT[0]:
@@ -179,6 +186,15 @@ class Tensor:
 
     def __repr__(self):
         return f"Tensor({self.name}, {self.shape[0]}×{self.shape[1]})"
+
+
+def _product_swapped(a, b, op):
+    """Notes the product ``a op b`` as a read of the claim's; whether the diagnosis reads the other product."""
+    reader = ACTIVE[0]
+    if reader is None:
+        return False
+    _, change = reader.note("product", f"{a.name} {op} {b.name}", caller(3), op)
+    return bool(change and change[0] == "swap")
 
 
 def has_nan(side):

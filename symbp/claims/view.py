@@ -34,6 +34,10 @@ LAYER_READS: list = []
 PAGE_READS: list = []
 
 
+#: The view's true gradients (``dC_dW``): in messages they are written ``∂C/∂W`` in the page's names.
+_GRADIENT = __import__("re").compile(r"d([CJ])_d([Wba])")
+
+
 class Layers:
     """Document layer index -> Tensor, with a clear error for a layer that does not exist."""
 
@@ -155,6 +159,20 @@ class View:
         """
         return self._page_of.get(canon, canon)
 
+    def written(self, canon):
+        """How the page writes the view's ``canon`` in a message: its page name, a true gradient as ``∂C/∂W``.
+
+        >>> from symbp.model.spec import NetworkSpec
+        >>> from symbp.oracle.symbolic import SymbolicNetwork
+        >>> v = View(SymbolicNetwork(NetworkSpec((1, 1))), Notation(names={"w": "W"}))
+        >>> v.written("dC_dW"), v.written("dJ_db"), v.written("W"), v.dC_dW[1].name
+        ('∂C/∂w', '∂J/∂b', 'w', '∂C/∂w^(1)')
+        """
+        m = _GRADIENT.fullmatch(canon)
+        if m and canon not in self._page_of:
+            return f"∂{m.group(1)}/∂{self.shown(m.group(2))}"
+        return self.shown(canon)
+
     def known(self):
         """The names a claim can use in this notation: the view's, and the page's own.
 
@@ -206,9 +224,9 @@ class View:
             out.update({f"y{k}_{i}": f"{y}_{{{i + u}}}{ex}" for i in range(net.sizes[-1])})
         for fn, out_fn in (("f", "f_out"), ("fp", "fp_out")):   # the activations, as functions: "fp()" -> σ'
             if fn in self._page_of:
-                out[fn + "()"] = self._page_of[fn]
+                out[fn + "()"] = self.nt.printed(fn)
             if out_fn in self._page_of:
-                out[{"f": "g", "fp": "gp"}[fn] + "()"] = self._page_of[out_fn]
+                out[{"f": "g", "fp": "gp"}[fn] + "()"] = self.nt.printed(out_fn)
         return out
 
     # -- layer numbering ------------------------------------------------------------
@@ -308,12 +326,12 @@ class View:
             rows = [[entry(c, j, i) for i in range(n_from)] for j in range(n_to)]
             b = self.nt.unit_base
             slots = {1: (lambda j: bias_entry(c, j))} if self.nt.bias_slot else {}
-            t = Tensor(rows, f"{self.shown(name)}^({l})", (b, b), slots)
+            t = Tensor(rows, f"{self.written(name)}^({l})", (b, b), slots)
             flip = (self.nt.weight_index == "from_to") != bool(self.perturb.get("transpose_W") and name == "W")
             if not flip:
                 return t
             t = t.T
-            t.name = f"{self.shown(name)}^({l})"   # the page's own matrix: it writes no transpose
+            t.name = f"{self.written(name)}^({l})"   # the page's own matrix: it writes no transpose
             return t
         return Layers(self.shown(name), [l - self._shift("W") for l in self.weight_layers], build)
 
@@ -327,7 +345,7 @@ class View:
             c = self._canon_weight(l)
             if not 1 <= c <= self.net.L:
                 raise IllFormed(f"{self.shown(name)}^({l}) does not exist")
-            return self._vec([entry(c, j) for j in range(self.net.sizes[c])], f"{self.shown(name)}^({l})")
+            return self._vec([entry(c, j) for j in range(self.net.sizes[c])], f"{self.written(name)}^({l})")
         return Layers(self.shown(name), [l - self._shift("W") for l in self.weight_layers], build)
 
     @cached_property
@@ -345,7 +363,7 @@ class View:
         row = ACTIVATIONS[name]
         fn = row.derivative if derivative else row.symbolic
         canon = ("fp" if derivative else "f") + ("_out" if canon_layer == self.net.L and self.net.L > 1 else "")
-        shown = self._page_of.get(canon) or ("f'" if derivative else "f")
+        shown = self.nt.printed(canon) if canon in self._page_of else ("f'" if derivative else "f")
         return lambda u: u._map(lambda v: fn(v, self.B), f"{shown}({u.name})") \
             if is_tensor(u) else fn(u, self.B)
 

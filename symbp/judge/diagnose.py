@@ -94,7 +94,7 @@ def _readings(claim, derivation, runs, side, step=""):
     """The first counterfactual reading under which the claim holds, as a diagnosis (or None)."""
     nt = derivation.notation   # every name in the page's own words
     if _holds_when(claim, derivation, runs, side, perturb={"swap_f": True}):
-        f, fp = nt.shown("f"), nt.shown("fp", "f'")
+        f, fp = nt.shown("f"), nt.printed("fp")
         return _d("derivative", f"{f} where {fp} belongs (or {fp} where {f} belongs)" + step)
     lv = claim.params[0] if claim.takes_layer else "l"
     for family in ("z", "a", "delta", "W", "b"):

@@ -3,13 +3,18 @@
 The claim is replayed on one architecture with a recording reader (see
 :mod:`symbp.claims.occurrence`); every single edit of one read (a layer ±1,
 an index to its neighbour, two indices exchanged, a stray index dropped,
-``f``↔``f'``, a transpose added or dropped, a term read as 0) and of one
+``f``↔``f'``, a ↔ z, a transpose added or dropped, ``⊙`` ↔ matrix product, a
+term read as 0), of every read of one symbol in a sum's summand, and of one
 symbol everywhere (``z^(0)`` read as ``z^(1)``) is evaluated numerically at
-fixed points; when none fits, pairs of the singles that come closest.  A
+fixed points; when none fits, a sign or constant factor (−1, 2, 1/2, m, 1/m,
+K, 1/K) with one single edit (seen in that single's own values), then pairs
+of the singles that come closest.  A
 winner is kept only if the edited claim is then *exactly* true (the CAS
 expands truth − formula to 0 on that architecture), so an edit is never made
-up.  It is described in the page's notation, and where it maps to one token
-of the claim's LaTeX the corrected formula is printed.
+up.  It is described in the page's notation, placed in the page's formula (the
+sum it is read in, the cell of a written matrix, which repeat of its symbol:
+:func:`place`), and where it maps to one token of the claim's LaTeX the
+corrected formula is printed.
 """
 
 from __future__ import annotations
@@ -23,13 +28,13 @@ import time
 
 import numpy as np
 
-from ..claims.occurrence import Reader, reading
+from ..claims.occurrence import Reader, reading, symbol_of
 from ..claims.tensor import LENIENT
 from .budget import call_with_budget
 from .evaluate import (MAX_CLAIM_EXPANSION, RTOL, expansion_size, instantiate, numeric_values, relative_errors,
                        sample_points)
 
-__all__ = ['find_edits', 'holds_with', 'describe', 'correct_latex', 'EDIT_BUDGET']
+__all__ = ['find_edits', 'holds_with', 'describe', 'place', 'correct_latex', 'EDIT_BUDGET']
 
 
 #: Edited readings the search evaluates at most for one claim (singles first, then pairs): bounded by work,
@@ -64,6 +69,7 @@ class Edit:
     read: object
     call: tuple = None      # the arguments of the call whose read names it (None: the first call's)
     sites: int = 1          # how many places of the claim's code read the same symbol (1: the LaTeX token is it)
+    bound: tuple = None     # the axes of an entry read whose index runs with the sum it is read in (None: unknown)
 
 
 #: The formula interpreter and reader (their files, not imported: judge sits below formula). A TOML claim's
@@ -88,7 +94,15 @@ def _replayed(claim, reader):
         reader.start_call(args)
         if reader.calls == 1:
             reader.args = args
-        return claim.fn(n, *args)
+        out = claim.fn(n, *args)
+        scale = getattr(reader, "scale", None)
+        if scale is None or not isinstance(out, tuple) or len(out) <= scale[1]:
+            return out
+        import symengine
+        c, k = scale
+        c = symengine.Rational(1, 2) if c == "1/2" else _scale_value(c, n)
+        c = symengine.Rational(1, int(round(1 / c))) if isinstance(c, float) else c
+        return out[:k] + (out[k] * c,) + out[k + 1:]
     return dataclasses.replace(claim, fn=fn)
 
 
@@ -114,6 +128,11 @@ def _values(claim, derivation, run, reader, side=None):
         return None, None
     finally:
         LENIENT[0] = False
+
+
+def _kept(claim, base):
+    """What an edit must leave unchanged: the true side (None for a lemma, whose every side is the page's)."""
+    return None if claim.kind == "lemma" else base
 
 
 def _score(vals, side, base):
@@ -179,33 +198,74 @@ def _candidates(log, args=(), first_index=0, families=None):
             out.append(Edit(r.key, ("flip",), r))
         elif r.kind == "transpose":
             out.append(Edit(r.key, ("untranspose",), r))
+        elif r.kind == "product":
+            out.append(Edit(r.key, ("swap",), r))
     for (name, l), r in symbols.items():
         out += [Edit(("symbol", name, l), ("symbol", l + d), r) for d in (-1, 1)]
     # every read at one site (a loop's body, a sum's summand): changes that do not depend on the read's value
-    repeated = {r.key[:2] for r in log if r.ordinal == 1}
+    counts, first = {}, {}      # reads of one symbol at one place in one call
+    for r in log:
+        place = r.key[:2] + (symbol_of(r.name),)
+        counts[place + (r.call,)] = counts.get(place + (r.call,), 0) + 1
+        counts[place] = max(counts.get(place, 0), counts[place + (r.call,)])
+        first.setdefault(place, r.key)
     firsts = {}
     for e in out:
-        if e.key[0] != "symbol" and e.key[:2] in repeated and e.change[0] in _RELATIVE and \
-                (e.read.ordinal == 0 or e.change[0] == "family"):
-            firsts.setdefault((e.key[:2], e.change), e)
-    out += [dataclasses.replace(e, key=("site",) + e.key[:2]) for e in firsts.values()]
+        place = e.key[:2] + (symbol_of(e.read.name),) if e.key[0] != "symbol" else None
+        if place is not None and counts.get(place, 0) > 1 and e.change[0] in _RELATIVE and \
+                (first[place] == e.key or e.change[0] == "family"):
+            firsts.setdefault((place, e.change), e)
+    out += [dataclasses.replace(e, key=("site",) + e.key[:2] + (symbol_of(e.read.name),)) for e in firsts.values()]
     return out
 
 
 #: Changes that mean the same at every read of a site.
-_RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose", "family")
+_RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose", "family", "swap")
+
+#: A sign or constant factor of the whole formula (its failing side), as one edit of a pair: the page's usual
+#: slips (a sign, 2, 1/2, m, 1/m, K, 1/K; m the batch, K the outputs). Alone they are the whole-formula
+#: diagnoses (sign, factor), tried before any edit.
+SCALES = ("-1", "2", "1/2", "m", "1/m", "K", "1/K")
 
 
-def _reader(files, edits):
-    reads = {e.key: e.change for e in edits if e.key[0] != "symbol"}   # a read's key, or ("site", kind, site)
+def _scales():
+    return [Edit(("result",), ("scale", c), None) for c in SCALES]
+
+
+def _fitting_scales(vals, side, base, run):
+    """The sign/factor edits under which the values ``vals`` of a singly edited formula hold (side ``side``)."""
+    sizes, m = run[0], run[1]
+    out = []
+    for e in _scales():
+        c = {"-1": -1, "2": 2, "1/2": 0.5, "m": m, "1/m": 1 / m, "K": sizes[-1], "1/K": 1 / sizes[-1]}[e.change[1]]
+        if c == 1:   # m = 1 or K = 1: no factor at all
+            continue
+        v = vals.copy()
+        v[:, :, side] = v[:, :, side] * c
+        if _score(v, side, base) == 0.0:
+            out.append(e)
+    return out
+
+
+def _scale_value(label, n):
+    """The factor ``label`` on the view ``n``'s network (m its batch, K its outputs)."""
+    m, K = n.m, n.size(n.L)
+    return {"-1": -1, "2": 2, "1/2": 0.5, "m": m, "1/m": 1 / m, "K": K, "1/K": 1 / K}[label]
+
+
+def _reader(files, edits, side=None):
+    reads = {e.key: e.change for e in edits if e.key[0] not in ("symbol", "result")}   # a read's, or a site's
     symbols = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol"}
-    return Reader(files, reads, symbols)
+    reader = Reader(files, reads, symbols)
+    scale = [e.change[1] for e in edits if e.key[0] == "result"]
+    reader.scale = (scale[0], side) if scale and side is not None else None
+    return reader
 
 
 def _exactly_true(claim, derivation, run, edits, side, files):
     """Whether the edited claim's sides 1..``side`` expand to the truth exactly on ``run``'s architecture."""
     net, symbols = run[2], dict(run[3])
-    reader = _reader(files, edits)
+    reader = _reader(files, edits, side)
     try:
         with reading(reader):
             instances = instantiate(_replayed(claim, reader), net, derivation.notation, symbols,
@@ -251,7 +311,8 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
             return shown
         fallback[0] = fallback[0] or shown
         # the same change at every read of its site (a sum's summand: on a larger batch it is read again)
-        wide = [dataclasses.replace(e, key=("site",) + e.key[:2]) if e.key[0] not in ("symbol", "site")
+        wide = [dataclasses.replace(e, key=("site",) + e.key[:2] + (symbol_of(e.read.name),))
+                if e.key[0] not in ("symbol", "site", "result")
                 and e.change[0] in _RELATIVE else e for e in edits]
         if wide != list(edits) and _confirmed(claim, derivation, run, wide, side, files) and general(wide):
             return _shown(wide, *readers)
@@ -266,22 +327,44 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     base, _ = _values(claim, derivation, run, record, side)
     if not record.log:
         return None, None
+    kept = _kept(claim, base)
     args = getattr(record, "args", ())
     singles = []
     first_index = 1 if claim.takes_layer else 0
-    for e in _candidates(record.log, args, first_index, record.families):
+    candidates = _candidates(record.log, args, first_index, record.families)
+    scaled = []     # (a sign or factor, a single edit) that fit: seen in the single's own values, no more tries
+    left = []       # single edits of a lemma's left side that fit
+    for e in candidates:
         if over():
             return (fallback[0], (run, args)) if fallback[0] else (None, None)
-        vals, _ = _values(claim, derivation, run, _reader(files, [e]), side)
-        s = _score(vals, side, base)
+        vals, _ = _values(claim, derivation, run, _reader(files, [e], side), side)
+        s = _score(vals, side, base)    # the claimed side kept: an edit of the formula's side first
         if s == 0.0 and _confirmed(claim, derivation, run, [e], side, files):
             found = winner([e], record)
             if found:
                 return found, (run, args)
+        if not np.isfinite(s) and kept is None:   # a lemma: its left side is the page's too (tried after)
+            s = _score(vals, side, kept)
+            if s == 0.0:
+                left.append(e)
         if np.isfinite(s):
             singles.append((s, e))
+            scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
     if fallback[0]:     # a single edit fits here, if not elsewhere: no pair is smaller
         return fallback[0], (run, args)
+    for e in left:
+        if _confirmed(claim, derivation, run, [e], side, files):
+            found = winner([e], record)
+            if found:
+                return found, (run, args)
+    if fallback[0]:
+        return fallback[0], (run, args)
+    for c, e in scaled:
+        pair = [c, e]
+        if _confirmed(claim, derivation, run, pair, side, files):
+            found = winner(pair, record)
+            if found:
+                return found, (run, args)
     singles.sort(key=lambda p: p[0])
     as_written = _score(base, side, base)
     pool = [e for s, e in singles[:PAIR_POOL] if s < as_written]   # a first edit that brings it closer
@@ -290,17 +373,17 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     for e1 in pool:   # the second edit among the reads made once the first is made (a read may appear only then)
         if over():
             return None, None
-        after = _reader(files, [e1])
+        after = _reader(files, [e1], side)
         _values(claim, derivation, run, after, side)
         for e2 in _candidates(after.log, args, first_index, after.families):
             pair = frozenset((e1, e2))
-            if e2.key == e1.key or pair in tried:
+            if e2.key == e1.key or pair in tried or (e1.read is None and e2.change[0] == "zero"):
                 continue
             if over():
                 return None, None
             tried.add(pair)
-            vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2]), side)
-            if _score(vals, side, base) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
+            vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2], side), side)
+            if _score(vals, side, kept) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
                 found = winner([e1, e2], record, after)
                 if found:
                     return found, (run, args)
@@ -308,25 +391,40 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
 
 
 def _shown(edits, *readers):
-    """Each edit with the read (and call arguments) that names it best: from the call whose indices differ most."""
+    """Each edit with the read (and call arguments) that names it best: from the call whose indices differ most,
+    with its place in the formula (the comprehension or matrix cell it is read in, which of its symbol it is)."""
     out = []
     for e in edits:
         for r in readers:
-            if e.read.key in r.shown:
+            if e.read is not None and e.read.key in r.shown:
                 read, call, _ = r.shown[e.read.key]
+                read = dataclasses.replace(read, nth=r.occurrence(read, call))
                 same = {x.site for x in r.log if (x.kind, x.name, x.value) == (e.read.kind, e.read.name, e.read.value)}
-                e = dataclasses.replace(e, read=read, call=call, sites=len(same))
+                e = dataclasses.replace(e, read=read, call=call, sites=len(same), bound=_bound_axes(read, r.log))
                 break
         out.append(e)
     return out
+
+
+def _bound_axes(read, log):
+    """The axes of the entry ``read`` whose index differs between the reads of its symbol at its place in its
+    call (None when it is read there once)."""
+    if read.kind != "entry":
+        return ()
+    values = [x.value if isinstance(x.value, tuple) else (x.value,) for x in log
+              if x.kind == "entry" and x.site == read.site and x.call == read.call
+              and symbol_of(x.name) == symbol_of(read.name)]
+    if len(values) < 2:     # read once: which index runs with the sum cannot be seen
+        return None
+    return tuple(a for a in range(len(values[0])) if len({v[a] for v in values if len(v) > a}) > 1)
 
 
 def holds_with(claim, derivation, run, edits, side):
     """Whether the claim's sides 1..``side`` hold numerically on ``run`` under ``edits`` (same reads, same keys)."""
     files = _files(claim)
     base, _ = _values(claim, derivation, run, Reader(files), side)
-    vals, _ = _values(claim, derivation, run, _reader(files, edits), side)
-    return _score(vals, side, base) == 0.0
+    vals, _ = _values(claim, derivation, run, _reader(files, edits, side), side)
+    return _score(vals, side, _kept(claim, base)) == 0.0
 
 
 # -- in the page's notation ------------------------------------------------------------------------
@@ -340,15 +438,20 @@ def _layer_text(v, claim, args):
     return str(v)
 
 
-def _index_text(idx, claim, args):
-    """Indices as the page writes them: an index equal to one of the claim's (and only to it) by its name."""
+def _index_text(idx, claim, args, loops=(), bound=None):
+    """Indices as the page writes them: an index equal to one of the claim's (and only to it) by its name, else
+    one equal to the loop variable of the sum it is read in (``loops``: (name, value)) by that name."""
     vals = list(args[1:] if claim.takes_layer else args)
     names = list(claim.indices)
+    bound_vars = [(n, v) for n, v in loops if isinstance(v, int) and not isinstance(v, bool)]
 
-    def one(i):
+    def one(axis, i):
         hits = [n for n, v in zip(names, vals) if v == i]
-        return hits[0] if len(hits) == 1 and vals.count(i) == 1 else str(i)
-    parts = [one(i) for i in (idx if isinstance(idx, tuple) else (idx,))]
+        if len(hits) == 1 and vals.count(i) == 1 and (bound is None or axis not in bound):
+            return hits[0]
+        loop = [n for n, v in bound_vars if v == i] if bound is None or axis in bound else []
+        return loop[0] if len(loop) == 1 and (not hits or bound is not None) else str(i)
+    parts = [one(a, i) for a, i in enumerate(idx if isinstance(idx, tuple) else (idx,))]
     return ",".join(parts)
 
 
@@ -357,10 +460,21 @@ _TRUE_AS_WRITTEN = {"step_W": "{W}", "step_b": "{b}", "dC_dW": "∂C/∂{W}", "d
                     "dC_db": "∂C/∂{b}", "dJ_db": "∂J/∂{b}", "dC_da": "∂C/∂{a}"}
 
 
-def _function(name, derivative):
-    """An activation as the page writes it: its own name, else ``f`` / ``f'`` (never the view's ``fp``)."""
-    if name in ("f", "fp", "f_out", "fp_out"):
-        return "f'" if derivative else "f"
+def _function(name, derivative, notation=None):
+    """An activation as the page writes it: ``f`` / ``f'`` for the view's own names, the page's name of the
+    function (its derivative primed: a page's ``gp`` for f' is written g'), never the view's ``fp``.
+
+    >>> from symbp.claims.notation import Notation
+    >>> nt = Notation(names={"g": "f", "gp": "fp"})
+    >>> _function("gp", True, nt), _function("g", False, nt), _function("fp", True), _function("sigma", False)
+    ("g'", 'g', "f'", 'sigma')
+    """
+    canon = notation.canonical(name) if notation is not None else name
+    if canon in ("f", "fp", "f_out", "fp_out"):
+        if notation is None:
+            return "f'" if derivative else "f"
+        return notation.printed(canon.replace("f", "fp", 1) if derivative and not canon.startswith("fp")
+                                else canon.replace("fp", "f") if not derivative else canon)
     return name
 
 
@@ -381,16 +495,53 @@ def _base_name(name):
     return (m.group(1), m.group(2)) if m else (name, None)
 
 
+def _ordinal(k):
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
+
+
+def place(edit, token):
+    """Where ``edit`` is in the page's formula: ``token`` (the symbol as the page writes it) with the sum it is
+    read in, the matrix cell it is written in and which of its repeats it is (never a file's line).
+
+    >>> from symbp.claims.occurrence import Read
+    >>> r = Read("entry", "W^(3)", ("x.py", 9), 0, (1, 2), context=(("cell", "r", 2), ("cell", "c", 2)))
+    >>> place(Edit(r.key, ("index", (2, 2)), r), "W^(l+1)_{1,2}")
+    'W^(l+1)_{1,2} in row 2, column 2'
+    >>> r = Read("entry", "W^(3)", ("x.py", 9), 0, (1, 2), context=(("loop", "k", 1),), nth=(2, 2))
+    >>> place(Edit(("site", "entry", r.site), ("arg", 0, 1), r), "W^(l+1)_{k,j}")
+    'every W^(l+1)_{k,j} in the sum over k'
+    """
+    r = edit.read
+    every = edit.key[0] == "site"
+    loops = [(n, v) for k, n, v in r.context if k == "loop"]
+    cells = [v for k, _, v in r.context if k == "cell"]
+    out = ("every " if every else "") + token
+    if loops:
+        ints = [n for n, v in loops if isinstance(v, int) and not isinstance(v, bool)]
+        out += f" in the sum over {', '.join(ints)}" if ints else " in the sum over the examples"
+    if cells and all(isinstance(v, int) and not isinstance(v, bool) for v in cells) and len(cells) <= 2:
+        out += f" in row {cells[0]}" + (f", column {cells[1]}" if len(cells) == 2 else "")
+    k, of = r.nth
+    if not every and not loops and not cells and of and of > 1:   # a sum or a cell already places it
+        out += f" (the {_ordinal(k)} of {of})"
+    return out
+
+
 def describe(edit, claim, args, notation):
     """``{kind, at, from, to}`` (the contract's kind, in the page's notation) and a phrase for the detail."""
     r, ch = edit.read, edit.change
+    if ch[0] == "scale":
+        kind, to = ("sign", "−(…)") if ch[1] == "-1" else ("factor", f"{ch[1]} × (…)")
+        return ({"kind": kind, "at": "the whole formula", "from": "…", "to": to},
+                "the formula negated" if ch[1] == "-1" else f"the formula times {ch[1]}")
     args = edit.call if edit.call is not None else args
+    loops = [(n, v) for k, n, v in r.context if k == "loop"]
     name0, layer0 = _base_name(r.name)
     r = dataclasses.replace(r, name=_page_name(name0, notation) + (f"^({layer0})" if layer0 is not None else ""))
-    line = r.site[1] if r.site else "?"
-    nth = f"every read of line {line}" if edit.key[0] == "site" else f"read {r.ordinal + 1} of line {line}"
-    if r.site and r.site[0] == _INTERPRETER:   # a TOML formula: its reads in the order the formula is read
-        nth = "every such read of the formula" if edit.key[0] == "site" else f"read {r.ordinal + 1} of its kind in the formula"
+
+    def said(kind, a, b, how=""):
+        at = place(edit, a)
+        return {"kind": kind, "at": at, "from": a, "to": b}, f"{b} for {at}{how}"
     fp = {"f": "fp", "fp": "f", "f_out": "fp_out", "fp_out": "f_out"}
     if ch[0] == "symbol":
         a, b = _symbol(r.name, _layer_text(edit.key[2], claim, args)), _symbol(r.name, _layer_text(ch[1], claim, args))
@@ -398,39 +549,48 @@ def describe(edit, claim, args, notation):
     if r.kind == "layer":
         a = _symbol(r.name, _layer_text(r.value, claim, args))
         if ch[0] == "layer":
-            b = _symbol(r.name, _layer_text(r.value + ch[1], claim, args))
-            return {"kind": "layer", "at": nth, "from": a, "to": b}, f"{b} for {a} ({nth})"
+            return said("layer", a, _symbol(r.name, _layer_text(r.value + ch[1], claim, args)))
         if ch[0] == "family":
             b = _symbol(_page_name(ch[1], notation) if ch[1] in _TRUE_AS_WRITTEN else notation.shown(ch[1]),
                         _layer_text(r.value + ch[2], claim, args))
-            return {"kind": "index", "at": nth, "from": a, "to": b}, f"{b} for {a} ({nth})"
+            return said("index", a, b)
         if ch[0] == "transpose":
-            return {"kind": "transpose", "at": nth, "from": a, "to": a + "ᵀ"}, f"{a}ᵀ for {a} ({nth})"
-        return {"kind": "extra-term", "at": nth, "from": a, "to": "0"}, f"without the term in {a} ({nth})"
+            return said("transpose", a, a + "ᵀ")
+        d, _ = said("extra-term", a, "0")
+        return d, f"without the term in {d['at']}"
     if r.kind == "entry":
         name, layer = _base_name(r.name)
         if layer is not None and claim.takes_layer and args and re.fullmatch(r"-?\d+", layer):
             layer = _layer_text(int(layer), claim, args)
-        a = f"{_symbol(name, layer)}_{{{_index_text(r.value, claim, args)}}}"
+        a = f"{_symbol(name, layer)}_{{{_index_text(r.value, claim, args, loops, edit.bound if loops and edit.bound is not None else None)}}}"
         if ch[0] == "drop":
-            b = _symbol(name, layer)
-            return {"kind": "index", "at": nth, "from": a, "to": b}, f"{b} for {a}: a stray index dropped ({nth})"
+            return said("index", a, _symbol(name, layer), ": a stray index dropped")
         if ch[0] == "zero":
-            return {"kind": "extra-term", "at": nth, "from": a, "to": "0"}, f"without the term in {a} ({nth})"
+            d, _ = said("extra-term", a, "0")
+            return d, f"without the term in {d['at']}"
         if ch[0] == "arg":   # by name: the index in scope it reads instead
-            names, parts = list(claim.indices), _index_text(r.value, claim, args).split(",")
+            names, parts = list(claim.indices), _index_text(r.value, claim, args, loops, edit.bound if loops and edit.bound is not None else None).split(",")
             k = ch[2] - (1 if claim.takes_layer else 0)
             parts[ch[1]] = names[k] if 0 <= k < len(names) else str(args[ch[2]])
             b = f"{_symbol(name, layer)}_{{{','.join(parts)}}}"
+            if b == a:      # the sum's own index is spelled like the claim's: it captured it
+                d, phrase = said("index", a, b)
+                return d, phrase + f" (the {parts[ch[1]]} outside the sum, which the sum's {parts[ch[1]]} captures)"
         else:
             b = f"{_symbol(name, layer)}_{{{_index_text(ch[1], claim, args)}}}"
-        return {"kind": "index", "at": nth, "from": a, "to": b}, f"{b} for {a} ({nth})"
+        return said("index", a, b)
     if r.kind == "apply":
-        a, b = _function(r.name, r.value), _function(notation.shown(fp.get(notation.canonical(r.name), r.name)),
-                                                     not r.value)
-        return {"kind": "derivative", "at": nth, "from": a, "to": b}, f"{b} for {a} ({nth})"
+        a = _function(r.name, r.value, notation)
+        b = _function(notation.shown(fp.get(notation.canonical(r.name), r.name)), not r.value, notation)
+        return said("derivative", a, b)
+    if r.kind == "product":
+        a, b = r.name, r.name.replace(" ⊙ ", " @ ") if r.value == "⊙" else r.name.replace(" @ ", " ⊙ ")
+        d, _ = said("shape", a, b)
+        d["at"] = "the product " + d["at"]
+        return d, ("a matrix product for the element-wise " if r.value == "⊙" else "an element-wise product for the "
+                   "matrix ") + f"product {d['at'][len('the product '):]}"
     a = r.name + "ᵀ"
-    return {"kind": "transpose", "at": nth, "from": a, "to": r.name}, f"{r.name} for {a} ({nth})"
+    return said("transpose", a, r.name)
 
 
 _LATEX_NAMES = {"delta": r"\delta", "δ": r"\delta", "σ": r"\sigma", "sigma": r"\sigma", "phi": r"\phi",
@@ -498,6 +658,28 @@ def _retoken_index(latex, name, layer, old, new):
     return None
 
 
+def _retoken_symbol(latex, old, new, layer):
+    """``latex`` with the one token of ``old`` at ``layer`` written ``new`` (``∂C/∂h`` -> ``∂C/∂b``: the
+    variable's letter), or None unless exactly one token matches.
+
+    >>> _retoken_symbol(r"\\nabla_{h^{(l)}} J = \\delta^{(l+1)}", "∂C/∂h", "∂C/∂b", "l")
+    '\\\\nabla_{b^{(l)}} J = \\\\delta^{(l+1)}'
+    """
+    grad = re.fullmatch(r"∂[CJ]/∂(.+)", old), re.fullmatch(r"∂[CJ]/∂(.+)", new)
+    if all(grad):
+        old, new = grad[0].group(1), grad[1].group(1)
+    elif any(grad):
+        return None
+    for spelled in _names(old):
+        pat = re.compile(r"(?<![A-Za-z\\])" + re.escape(spelled) + r"(?=(?:_\{[^{}]*\}|_[A-Za-z0-9])?\^\{?\s*[(\[]?\s*"
+                         + re.escape(layer) + r"\s*[)\]]?\s*\}?(?![A-Za-z0-9+\-]))")
+        hits = list(pat.finditer(latex))
+        if len(hits) == 1:
+            m = hits[0]
+            return latex[:m.start()] + (_tex(new) if spelled.startswith("\\") else new) + latex[m.end():]
+    return None
+
+
 def _retoken_prime(latex, name, to_derivative):
     """``latex`` with the one application of ``name`` primed (or unprimed), or None."""
     sym = re.escape(_tex(name.rstrip("'")))
@@ -532,6 +714,8 @@ def correct_latex(latex, edits, descriptions):
             base, layer = _base_name(name)
             to = d["to"].split("_{", 1)[1][:-1] if "_{" in d["to"] else None
             out = _retoken_index(out, base, layer, rest[:-1], to)
+        elif d["kind"] == "index" and fa[1] is not None and fa[1] == ta[1] and fa[0] != ta[0]:
+            out = _retoken_symbol(out, fa[0], ta[0], fa[1])     # a for z, ∂C/∂b for ∂C/∂h: the symbol's letter
         elif d["kind"] == "derivative" and e is not None:
             out = _retoken_prime(out, d["from"], not e.read.value)
         else:
