@@ -428,6 +428,21 @@ def test_fit_on_blocks_holds_blas_to_one_thread_and_gives_it_back():
     assert during == [[1] * len(before) if workers > 1 else before] * 2
 
 
+def test_without_threadpoolctl_blocks_run_in_turn_on_the_calling_thread(monkeypatch):
+    import sys
+    import threading
+
+    from symbp.train import parallel
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)          # import fails
+    monkeypatch.setitem(parallel._state, "controller", None)           # noqa: SLF001 (forget the cached one)
+    assert parallel.threads() == 1
+    assert parallel.map_blocks(lambda x: threading.current_thread() is threading.main_thread(), range(4)) == [True] * 4
+    spec, X, Y = blocked_case(BLOCKED[0], 1100)
+    with_blocks = Trainer(spec, seed=1).fit(X, Y, lr=0.3, epochs=2)
+    monkeypatch.setattr(parallel, "MIN_ROWS", 10 ** 9)
+    np.testing.assert_allclose(with_blocks, Trainer(spec, seed=1).fit(X, Y, lr=0.3, epochs=2), rtol=1e-12)
+
+
 # -- (g) dependency rule ----------------------------------------------------------------------------
 def test_trainer_imports_no_oracle_code():
     tree = ast.parse((pathlib.Path(__file__).parents[1] / "symbp" / "train" / "trainer.py").read_text())

@@ -501,7 +501,7 @@ class Trainer:
         trainer's seed unless ``shuffle=False``).  An epoch's loss is J as its
         batches saw it before their steps (full batch: J(θ) before the step).
         ``callback(epoch, loss)`` runs after every epoch; a true return value stops.
-        A batch of 1024 rows or more runs in row blocks on numpy's BLAS thread count
+        A batch of 2 × MIN_ROWS = 1024 rows or more runs in row blocks on numpy's BLAS thread count
         (:mod:`symbp.train.parallel`); meanwhile, callback included, BLAS runs one thread per call.
 
         >>> t = Trainer(NetworkSpec([1, 1], activation="identity"), seed=0)
