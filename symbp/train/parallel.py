@@ -56,7 +56,7 @@ def _controller():
 
 
 def threads() -> int:
-    """The number of worker threads: numpy's BLAS thread count outside :func:`one_blas_thread` (1 if unknown).
+    """The number of worker threads: the BLAS thread count (the largest if several BLAS are loaded; 1 if unknown).
 
     >>> threads() >= 1
     True
