@@ -333,6 +333,116 @@ def test_large_batch_is_one_batch():
         np.testing.assert_allclose(db[l], (halves[0][1][l] + halves[1][1][l]) / 2, rtol=1e-10, atol=1e-14)
 
 
+# -- row blocks: a large batch cut into blocks computes what one block computes -------------------
+def test_one_epoch_on_a_large_batch_equals_the_previous_implementation():
+    """Figures printed by the trainer before row blocks (main at 8243ce8, one block): 2 epochs, 2048 rows."""
+    rng = np.random.default_rng(7)
+    X, Y = rng.normal(size=(2048, 6)), rng.uniform(size=(2048, 3))
+    t = Trainer(NetworkSpec([6, 9, 3], weight_decay=1e-3), seed=0, epsilon=0.5)
+    history = t.fit(X, Y, lr=0.5, epochs=2)
+    flat = np.concatenate([np.ravel(p) for part in t.params for p in part])
+    np.testing.assert_allclose(history, [0.187543310046514, 0.18369023478680818], rtol=1e-12)
+    np.testing.assert_allclose([flat.sum(), flat @ np.cos(np.arange(flat.size))],
+                               [5.052448360133003, 2.1424007865943557], rtol=1e-12)
+
+
+def test_row_blocks_cut_the_batch_into_a_power_of_two_of_large_blocks():
+    from symbp.train.parallel import MAX_BLOCKS, MIN_ROWS, row_blocks
+    for m in [1, 7, MIN_ROWS, 2 * MIN_ROWS - 1, 2 * MIN_ROWS, 1797, 4099, 10 ** 6]:
+        blocks = row_blocks(m)
+        assert blocks[0].start == 0 and blocks[-1].stop == m
+        assert all(a.stop == b.start for a, b in zip(blocks, blocks[1:]))
+        count = len(blocks)
+        assert count & (count - 1) == 0 and count <= MAX_BLOCKS
+        assert count == 1 or min(b.stop - b.start for b in blocks) >= MIN_ROWS
+        assert count == MAX_BLOCKS or m // (2 * count) < MIN_ROWS       # no more blocks would do
+    assert len(row_blocks(1797)) == 2 and len(row_blocks(2 * MIN_ROWS - 1)) == 1
+
+
+#: (hidden activation, cost, output activation, average, weight decay, decay_biases, decay_average, bias)
+BLOCKED = [("sigmoid", "half_sse", None, "examples", 1e-2, False, False, "vector"),
+           ("tanh", "cross_entropy", "sigmoid", "none", 1e-2, True, False, "weight0"),
+           ("relu", "softmax_cross_entropy", "softmax", "examples_and_outputs", 1e-2, True, True, "vector"),
+           ("softplus", "half_sse", "identity", "examples", 0.0, False, False, "weight0"),
+           ("f", "half_sse", "g", "examples", 1e-2, False, True, "vector")]
+
+
+def blocked_case(case, m, seed=3):
+    act, cost, out, avg, lam, decay_biases, decay_average, bias = case
+    spec = NetworkSpec([5, 7, 6, 4], activation=act, cost=cost, output_activation=out, average=avg,
+                       weight_decay=lam, decay_biases=decay_biases, decay_average=decay_average, bias=bias)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, 5))
+    Y = np.eye(4)[rng.integers(0, 4, m)] if cost == "softmax_cross_entropy" else rng.uniform(0.05, 0.95, (m, 4))
+    return spec, X, Y
+
+
+def flat(params):
+    return np.concatenate([np.ravel(a) for part in params if part is not None for a in part])
+
+
+@pytest.mark.parametrize("case", BLOCKED, ids=lambda c: "-".join(str(x) for x in c))
+@pytest.mark.parametrize("m", [1100, 2100, 16 * 512 + 5])
+def test_blocked_gradients_and_training_equal_one_block(case, m, monkeypatch):
+    """2, 4 and 16 blocks give the one-block gradients, loss and updates (full batch and mini-batches) to 1e-12."""
+    import symbp.train.parallel as parallel
+    spec, X, Y = blocked_case(case, m)
+    runs, counts = [], []
+    for min_rows in (parallel.MIN_ROWS, 10 ** 9):           # blocks, then one block
+        monkeypatch.setattr(parallel, "MIN_ROWS", min_rows)
+        counts.append(len(parallel.row_blocks(m)))
+        t = Trainer(spec, seed=1, epsilon=0.3)
+        grads, lr = t.gradients(X, Y), 0.3 / m if spec.average == "none" else 0.3      # a stable step
+        history = t.fit(X, Y, lr=lr, epochs=2, momentum=0.5) + t.fit(X, Y, lr=lr, epochs=1, batch_size=m // 2 + 1)
+        runs.append((flat(grads), history, flat(t.params)))
+    assert counts[0] > 1 and counts[1] == 1 and np.isfinite(runs[1][1]).all()
+    for got, want in zip(runs[0], runs[1]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15 * np.abs(want).max())
+
+
+def test_blocked_results_do_not_depend_on_the_number_of_threads(monkeypatch):
+    import symbp.train.parallel as parallel
+    spec, X, Y = blocked_case(BLOCKED[0], 4 * 512 + 3)
+    runs = []
+    for count in (1, 2, 3):
+        monkeypatch.setattr(parallel, "threads", lambda count=count: count)
+        t = Trainer(spec, seed=1, epsilon=0.3)
+        runs.append((flat(t.gradients(X, Y)), t.fit(X, Y, lr=0.3, epochs=3), flat(t.params)))
+    for run in runs[1:]:
+        for got, want in zip(run, runs[0]):
+            assert np.array_equal(got, want)
+
+
+def test_fit_on_blocks_holds_blas_to_one_thread_and_gives_it_back():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from symbp.train import parallel
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+
+    before, during = blas_threads(), []
+    spec, X, Y = blocked_case(BLOCKED[0], 2 * 512)
+    workers = parallel.threads()
+    Trainer(spec).fit(X, Y, lr=0.1, epochs=2, callback=lambda epoch, loss: during.append(blas_threads()))
+    assert blas_threads() == before and parallel.threads() == workers
+    assert during == [[1] * len(before) if workers > 1 else before] * 2
+
+
+def test_without_threadpoolctl_blocks_run_in_turn_on_the_calling_thread(monkeypatch):
+    import sys
+    import threading
+
+    from symbp.train import parallel
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)          # import fails
+    monkeypatch.setitem(parallel._state, "controller", None)           # noqa: SLF001 (forget the cached one)
+    assert parallel.threads() == 1
+    assert parallel.map_blocks(lambda x: threading.current_thread() is threading.main_thread(), range(4)) == [True] * 4
+    spec, X, Y = blocked_case(BLOCKED[0], 1100)
+    with_blocks = Trainer(spec, seed=1).fit(X, Y, lr=0.3, epochs=2)
+    monkeypatch.setattr(parallel, "MIN_ROWS", 10 ** 9)
+    np.testing.assert_allclose(with_blocks, Trainer(spec, seed=1).fit(X, Y, lr=0.3, epochs=2), rtol=1e-12)
+
+
 # -- (g) dependency rule ----------------------------------------------------------------------------
 def test_trainer_imports_no_oracle_code():
     tree = ast.parse((pathlib.Path(__file__).parents[1] / "symbp" / "train" / "trainer.py").read_text())

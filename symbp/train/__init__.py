@@ -1,4 +1,4 @@
-"""Training: the numpy trainer, small data sets, and a document's own update rule.
+"""Training: the numpy trainer (large batches in row blocks on threads: parallel), small data sets, and a document's own update rule.
 
-trainer and datasets import only symbp.model (the trainer never uses the oracle); rule composes a page's formulas and imports claims, oracle and judge.evaluate as well.
+trainer, parallel and datasets import only symbp.model (the trainer never uses the oracle); rule composes a page's formulas and imports claims, oracle and judge.evaluate as well.
 """

@@ -21,6 +21,7 @@ The trainer is judged by the oracle, so it imports none of it
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -29,6 +30,7 @@ import numpy as np
 from ..model.activations import ACTIVATIONS
 from ..model.costs import AVERAGES, COSTS
 from ..model.spec import NetworkSpec
+from .parallel import map_blocks, one_blas_thread, row_blocks
 
 __all__ = ['Trainer', 'Kernel', 'KERNELS', 'kernel', 'COST_DERIVATIVES', 'OutputRule', 'OUTPUT_RULES', 'output_rule', 'scale']
 
@@ -346,29 +348,62 @@ class Trainer:
             squares += sum(np.vdot(v, v) for v in self._b)
         return 0.5 * spec.weight_decay * float(squares)
 
-    def _backward(self, X, Y, bufs, dW, db):
-        """Fill dW, db with ∂J/∂W, ∂J/∂b after ``_forward``; return the data term Σ_k C_k."""
-        spec, L = self.spec, self.spec.depth
-        m = X.shape[0]
+    def _backprop(self, X, Y, bufs, dW, db, S):
+        """Fill dW, db with the data term of ∂J/∂W, ∂J/∂b (δ scaled by ``S``) after ``_forward``; return Σ_k C_k."""
+        L = self.spec.depth
         ZL, AL = bufs.Z[L], bufs.A[L]
         total = self._output.total(ZL, AL, Y)
         G = bufs.G[L]
-        np.multiply(self._output.delta(ZL, AL, Y), scale(spec.average, m, spec.sizes[-1]), out=G)
-        lam = spec.weight_decay / m if spec.decay_average else spec.weight_decay
+        np.multiply(self._output.delta(ZL, AL, Y), S, out=G)
         for l in range(L, 0, -1):
             A_prev = X if l == 1 else bufs.A[l - 1]
             np.matmul(G.T, A_prev, out=dW[l - 1])
             np.matmul(bufs.ones, G, out=db[l - 1])
-            if lam:
-                dW[l - 1] += lam * self._W[l - 1]
-                if spec.decay_biases:
-                    db[l - 1] += lam * self._b[l - 1]
             if l > 1:
                 G_prev = bufs.G[l - 1]
                 np.matmul(G, self._W[l - 1], out=G_prev)
                 self._kernels[l - 1].backward(bufs.Z[l - 1], bufs.A[l - 1], G_prev, bufs.tmp[l - 1])
                 G = G_prev
         return total
+
+    def _add_decay(self, dW, db, m):
+        """Add the weight-decay term of ∂J/∂W (and ∂J/∂b with decay_biases) for a batch of m rows."""
+        spec = self.spec
+        lam = spec.weight_decay / m if spec.decay_average else spec.weight_decay
+        if not lam:
+            return
+        for l in range(spec.depth):
+            dW[l] += lam * self._W[l]
+            if spec.decay_biases:
+                db[l] += lam * self._b[l]
+
+    def _blocks(self, m):
+        """Per row block of a batch of m rows: (rows, buffers, dW part, db part), made once per m."""
+        key = ("blocks", m)
+        if key not in self._buffers:
+            if len(self._buffers) > 4:
+                self._buffers.clear()
+            self._buffers[key] = [(rows, _Buffers(self.spec.sizes, rows.stop - rows.start, self._in_place),
+                                   [np.empty_like(w) for w in self._W], [np.empty_like(v) for v in self._b])
+                                  for rows in row_blocks(m)]
+        return self._buffers[key]
+
+    def _blocked_backprop(self, X, Y, dW, db, S):
+        """``_forward`` + ``_backprop`` block by block (on worker threads), the parts summed in block order."""
+        def one(block):
+            rows, bufs, pW, pb = block
+            self._forward(X[rows], bufs)
+            return self._backprop(X[rows], Y[rows], bufs, pW, pb, S)
+
+        blocks = self._blocks(X.shape[0])
+        totals = map_blocks(one, blocks)
+        for l in range(self.spec.depth):
+            np.add(blocks[0][2][l], blocks[1][2][l], out=dW[l])
+            np.add(blocks[0][3][l], blocks[1][3][l], out=db[l])
+            for _, _, pW, pb in blocks[2:]:
+                dW[l] += pW[l]
+                db[l] += pb[l]
+        return sum(totals)
 
     def _loss_from(self, total, m):
         spec = self.spec
@@ -383,9 +418,15 @@ class Trainer:
             for dst, src in zip(dW + db, gW + gb):
                 dst[...] = src
             return self.loss(X, Y)
-        bufs = self._bufs(m)
-        self._forward(X, bufs)
-        return self._loss_from(self._backward(X, Y, bufs, dW, db), m)
+        S = scale(self.spec.average, m, self.spec.sizes[-1])
+        if len(row_blocks(m)) > 1:
+            total = self._blocked_backprop(X, Y, dW, db, S)
+        else:
+            bufs = self._bufs(m)
+            self._forward(X, bufs)
+            total = self._backprop(X, Y, bufs, dW, db, S)
+        self._add_decay(dW, db, m)
+        return self._loss_from(total, m)
 
     # -- public -------------------------------------------------------------------------
     def gradients(self, X, Y):
@@ -460,6 +501,8 @@ class Trainer:
         trainer's seed unless ``shuffle=False``).  An epoch's loss is J as its
         batches saw it before their steps (full batch: J(θ) before the step).
         ``callback(epoch, loss)`` runs after every epoch; a true return value stops.
+        A batch of 2 × MIN_ROWS = 1024 rows or more runs in row blocks on numpy's BLAS thread count
+        (:mod:`symbp.train.parallel`); meanwhile, callback included, BLAS runs one thread per call.
 
         >>> t = Trainer(NetworkSpec([1, 1], activation="identity"), seed=0)
         >>> h = t.fit([[1.0], [2.0]], [[2.0], [4.0]], lr=0.2, epochs=200, batch_size=1)
@@ -474,22 +517,24 @@ class Trainer:
         dW, db = [np.empty_like(w) for w in self._W], [np.empty_like(v) for v in self._b]
         velocity = [np.zeros_like(p) for p in self._W + self._b] if momentum else None
         history = []
-        for epoch in range(epochs):
-            if bs >= n:
-                loss = self._grads(X, Y, dW, db)
-                self._update(dW, db, lr, momentum, velocity)
-            else:
-                order = self._rng.permutation(n) if shuffle else np.arange(n)
-                data = 0.0
-                for start in range(0, n, bs):
-                    idx = order[start:start + bs]
-                    Xb, Yb = X[idx], Y[idx]
-                    J = self._grads(Xb, Yb, dW, db)
-                    R = self._decay() / (len(idx) if spec.decay_average else 1.0)
-                    data += (J - R) / scale(spec.average, len(idx), spec.sizes[-1])
+        # on row blocks, numpy's BLAS is held to one thread for the whole loop: the blocks are the threads
+        with one_blas_thread() if len(row_blocks(min(bs, n))) > 1 else contextlib.nullcontext():
+            for epoch in range(epochs):
+                if bs >= n:
+                    loss = self._grads(X, Y, dW, db)
                     self._update(dW, db, lr, momentum, velocity)
-                loss = self._loss_from(data, n)
-            history.append(float(loss))
-            if callback is not None and callback(epoch, float(loss)):
-                break
+                else:
+                    order = self._rng.permutation(n) if shuffle else np.arange(n)
+                    data = 0.0
+                    for start in range(0, n, bs):
+                        idx = order[start:start + bs]
+                        Xb, Yb = X[idx], Y[idx]
+                        J = self._grads(Xb, Yb, dW, db)
+                        R = self._decay() / (len(idx) if spec.decay_average else 1.0)
+                        data += (J - R) / scale(spec.average, len(idx), spec.sizes[-1])
+                        self._update(dW, db, lr, momentum, velocity)
+                    loss = self._loss_from(data, n)
+                history.append(float(loss))
+                if callback is not None and callback(epoch, float(loss)):
+                    break
         return history
