@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import functools
 import inspect
 from dataclasses import dataclass, field
 from typing import Callable
@@ -43,6 +44,12 @@ READINGS = ("as-written", "intended", "ocr")
 
 
 LAYER_CHOICES = ("output", "hidden", "all")
+
+
+@functools.lru_cache(maxsize=4096)
+def _params_of(fn):
+    """Names of ``fn``'s parameters after the first, read once per function (instantiation asks for them often)."""
+    return tuple(inspect.signature(fn).parameters)[1:]
 
 
 #: The names a claim's layer parameter may have without ``layer_var=``.
@@ -89,7 +96,7 @@ class Claim:
     @property
     def params(self):
         """Names of the claim function's parameters after ``n``."""
-        return tuple(inspect.signature(self.fn).parameters)[1:]
+        return _params_of(self.fn)
 
     @property
     def takes_layer(self):

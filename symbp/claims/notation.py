@@ -18,6 +18,8 @@ the ground truth of :mod:`symbp.oracle.symbolic`, never a formula of a document.
 
 from __future__ import annotations
 
+import functools
+
 import keyword
 from dataclasses import dataclass, field
 
@@ -118,7 +120,7 @@ class Notation:
         >>> bishop.canonical("A"), bishop.canonical("Z")    # the batch matrices follow their vectors
         ('Z', 'A')
         """
-        return self.all_names().get(name, name)
+        return _all_names(tuple(self.names.items())).get(name, name)
 
     def all_names(self) -> dict:
         """``names`` with the batch matrices renamed like their vectors, where the page does not name them.
@@ -132,15 +134,7 @@ class Notation:
         >>> Notation(names={"t": "y", "T": "Y"}).all_names() == {"t": "y", "T": "Y"}
         True
         """
-        out = dict(self.names)
-        named = set(self.names.values())
-        for page, view in self.names.items():
-            batch = _BATCH_OF.get(view)
-            capital = page[:1].upper() + page[1:]
-            if batch and page[:1].islower() and capital not in out and batch not in named:
-                out[capital] = batch
-                named.add(batch)
-        return out
+        return dict(_all_names(tuple(self.names.items())))
 
     def shown(self, canon: str, default: str | None = None) -> str:
         """How the page writes the view's ``canon``: its page name, else ``default`` (else ``canon``).
@@ -198,3 +192,19 @@ def _check_names(names):
         if view in targets:
             raise NotationError(f"names: {targets[view]!r} and {page!r} both name the view's {view!r}")
         targets[view] = page
+
+
+@functools.lru_cache(maxsize=256)
+def _all_names(items) -> dict:
+    """:meth:`Notation.all_names` of the names ``items`` (pairs), computed once per set of names (not to be mutated)."""
+    names = dict(items)
+    out = dict(names)
+    named = set(names.values())
+    for page, view in names.items():
+        batch = _BATCH_OF.get(view)
+        capital = page[:1].upper() + page[1:]
+        if batch and page[:1].islower() and capital not in out and batch not in named:
+            out[capital] = batch
+            named.add(batch)
+    return out
+

@@ -8,6 +8,7 @@ points again in mpmath) and compared by relative error, or expanded exactly.
 from __future__ import annotations
 
 import math
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -23,10 +24,11 @@ from ..oracle.symbolic import SymbolicNetwork
 from .budget import run_forked
 from .exact import exact_value
 from .identity import default_draws, oracle_symbols, random_closed
+from .nodes import subexpression_count
 from .timings import TIMINGS
 from .truth import check_truth_side, lemma_truth
 
-__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'compiled', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'claim_layers', 'stated_layers', 'symbols_of', 'backend_of']
+__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'compiled', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'MAX_INLINE_EXPANSION', 'claim_layers', 'stated_layers', 'symbols_of', 'backend_of']
 
 
 #: Relative error under which two numeric values agree.
@@ -309,33 +311,39 @@ def expansion_size(expr, cap=10 ** 12) -> int:
     >>> expansion_size((x + y) ** 2 * (x + 1)), expansion_size(se.sin((x + y) ** 3) + x)
     (6, 4)
     """
-    memo, biggest = {}, [1]
+    memo = _TERMS.setdefault(cap, {})
+    if len(memo) > _TERMS_MAX:
+        memo.clear()
 
-    def terms(e):
-        if e in memo:
-            return memo[e]
+    def terms(e):   # (terms of e expanded, the most terms of any part of e): remembered across calls
+        hit = memo.get(e)
+        if hit is not None:
+            return hit
         args = e.args
         if not args:
-            t = 1
+            t, big = 1, 1
         elif isinstance(e, symengine.Add):
-            t = min(cap, sum(terms(a) for a in args))
+            parts = [terms(a) for a in args]
+            t, big = min(cap, sum(p[0] for p in parts)), max(p[1] for p in parts)
         elif isinstance(e, symengine.Mul):
-            t = 1
+            t, big = 1, 1
             for a in args:
-                t = min(cap, t * terms(a))
+                p = terms(a)
+                t, big = min(cap, t * p[0]), max(big, p[1])
         elif isinstance(e, symengine.Pow) and args[1].is_Integer and int(args[1]) > 0:
-            base, n = terms(args[0]), int(args[1])
+            (base, big), n = terms(args[0]), int(args[1])
             t = min(cap, math.comb(base + n - 1, n)) if base < cap and n < 10 ** 4 else cap
         else:   # a function, or a power with a symbolic or negative exponent: its arguments expand by themselves
-            for a in args:
-                terms(a)
-            t = 1
-        memo[e] = t
-        biggest[0] = max(biggest[0], t)
-        return t
+            t, big = 1, max(terms(a)[1] for a in args)
+        memo[e] = (t, max(big, t))
+        return memo[e]
 
-    terms(symengine.sympify(expr))
-    return biggest[0]
+    return terms(symengine.sympify(expr))[1]
+
+
+#: expansion_size's terms of the subexpressions seen so far, per cap (the same quantities recur claim after claim).
+_TERMS = {}
+_TERMS_MAX = 200_000
 
 
 #: The exact check is attempted only where expanding makes at most this many terms (:func:`expansion_size`):
@@ -345,6 +353,27 @@ MAX_EXPANSION = 250_000
 
 #: ... and at most this many over all the instances of one claim (in sweep order; the rest is not attempted).
 MAX_CLAIM_EXPANSION = 1_000_000
+
+
+#: A claim whose planned expansions make at most this many terms in all is expanded in this process: a bound on
+#: work (milliseconds), where forking a child would cost more than the expansion.
+MAX_INLINE_EXPANSION = 20_000
+
+
+def _run_here(thunks, budget):
+    """What :func:`symbp.judge.budget.run_forked` returns, computed in this process: the results of the thunks
+    in turn, stopping at the first that raises or that ends past ``budget`` seconds (its result is dropped, as a
+    child's that ends past its time limit)."""
+    done, deadline = [], time.monotonic() + budget
+    for thunk in thunks:
+        try:
+            result = thunk()
+        except Exception:
+            break
+        if time.monotonic() > deadline:
+            break
+        done.append(result)
+    return done
 
 
 @dataclass
@@ -405,7 +434,12 @@ def _exact_check(jobs, budget, backend):
         plans.append(plan)
     thunks = [lambda job=job, plan=plan: _exact_zero([i for i, ok in zip(job, plan) if ok], backend)
               for job, plan in zip(jobs, plans) if any(plan)]
-    done = run_forked(thunks, budget) if thunks else []
+    if not thunks:
+        done = []
+    elif budget > 0 and total <= MAX_INLINE_EXPANSION:   # small by work: no child to fork (the same results)
+        done = _run_here(thunks, budget)
+    else:
+        done = run_forked(thunks, budget)
     results, k = [], 0
     for plan in plans:
         if not any(plan):
@@ -507,6 +541,11 @@ def _new_nodes(inst, seen):
     return new
 
 
+def _node_bound(instances):
+    """An upper bound on the distinct subexpressions of ``instances`` together: those of each side, summed."""
+    return sum(subexpression_count(s) for inst in instances for s in inst.sides if isinstance(s, symengine.Basic))
+
+
 def split_by_size(instances, limit=None):
     """``(small, large)``: the instances with at most ``limit`` distinct subexpressions each, and the rest.
 
@@ -518,7 +557,7 @@ def split_by_size(instances, limit=None):
     limit = MAX_NODES if limit is None else limit
     small, large = [], []
     for inst in instances:
-        (small if len(_new_nodes(inst, ())) <= limit else large).append(inst)
+        (small if _node_bound([inst]) <= limit or len(_new_nodes(inst, ())) <= limit else large).append(inst)
     return small, large
 
 
@@ -532,6 +571,8 @@ def size_chunks(instances, limit=None):
     [1, 1]
     """
     limit = MAX_NODES if limit is None else limit
+    if _node_bound(instances) <= limit:    # all together within the limit: one chunk, found without a walk
+        return [list(instances)] if instances else []
     chunks, seen = [[]], set()
     for inst in instances:
         new = _new_nodes(inst, seen)

@@ -26,6 +26,8 @@ from fractions import Fraction
 
 import symengine
 
+from .nodes import float_atoms
+
 __all__ = ['symbp_code', 'exact_value', 'exact_function', 'rational']
 
 
@@ -73,15 +75,7 @@ _EXACT = set()
 
 def _floats(expr) -> set:
     """The float atoms of ``expr``, each shared subexpression visited once (``atoms`` walks the whole tree)."""
-    found, seen, todo = set(), set(), [expr]
-    while todo:
-        e = todo.pop()
-        if isinstance(e, symengine.RealNumber):
-            found.add(e)
-        elif e not in seen:
-            seen.add(e)
-            todo += e.args
-    return found
+    return set(float_atoms(expr))
 
 
 def exact_function(fn):

@@ -176,6 +176,17 @@ def _net_map(net):
     return _NET_MAPS[net]
 
 
+def _converted_net_map(net):
+    """:func:`_net_map` converted once to symengine's own map (``xreplace`` converts a dict on every call)."""
+    if net not in _NET_XMAPS:
+        from symengine.lib.symengine_wrapper import DictBasic
+        _NET_XMAPS[net] = DictBasic(_net_map(net))
+    return _NET_XMAPS[net]
+
+
+_NET_XMAPS = weakref.WeakKeyDictionary()
+
+
 def _opaque_of(activation):
     from ..model.activations import ACTIVATIONS
     return ACTIVATIONS[activation].opaque
@@ -197,7 +208,7 @@ def random_closed(expr, net=None):
     """
     expr = symengine.sympify(expr)
     if net is not None:
-        return expr.xreplace(_net_map(net))
+        return expr.xreplace(_converted_net_map(net))
     depth = _function_depths(expr)
     atoms = [a for a in depth if isinstance(a, symengine.FunctionSymbol)
              and (a.get_name() in OPAQUE or a.get_name() in GENERIC_COST_FUNCTIONS)]

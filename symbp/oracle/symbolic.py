@@ -12,6 +12,7 @@ rewritten into one canonical form (:func:`canonical`).
 
 from __future__ import annotations
 
+import weakref
 from functools import cached_property
 
 from ..model.activations import ACTIVATIONS, DERIVATIVE_OF_OPAQUE, OPAQUE
@@ -150,6 +151,10 @@ class Forward:
         return mapping
 
 
+#: Per network, its ``rules`` and ``closed_map`` converted for symengine (:meth:`SymbolicNetwork._converted`).
+_CONVERTED = weakref.WeakKeyDictionary()
+
+
 class SymbolicNetwork:
     """Symbols, forward pass and composed cost of the network of ``spec``.
 
@@ -260,6 +265,7 @@ class SymbolicNetwork:
         K = self.sizes[-1]
         name = generic_cost_partial("a", position + 1) if position < K else generic_cost_partial("y", position - K + 1)
         fw.rules[atom] = self.rules[atom] = self.backend.B.Function(name)(*point)
+        _CONVERTED.pop(self, None)
 
     def generic_cost_atoms(self):
         """``(atom, name, arguments)`` of ``C`` and its partials at each example's point (generic cost only)."""
@@ -358,7 +364,23 @@ class SymbolicNetwork:
     # -- derivatives by the CAS -------------------------------------------------
     def diff(self, expr, symbol):
         """``d expr / d symbol`` in canonical form (``expr`` built from this network's passes)."""
-        return expr.diff(symbol).xreplace(self.rules)
+        return expr.diff(symbol).xreplace(self._converted(self.rules))
+
+    def _converted(self, mapping):
+        """``mapping`` (``rules`` or ``closed_map``) as symengine's ``xreplace`` takes it, converted once.
+
+        symengine converts a dict argument to its own map on every call (milliseconds for a network's
+        hundreds of rules); the converted map is kept per network, keyed by which mapping and its size
+        (``rules`` only grows: :meth:`_add_cost_rule` adds, and drops the converted copy).
+        """
+        if self.backend.name != "symengine":
+            return mapping
+        maps = _CONVERTED.setdefault(self, {})
+        key = (id(mapping), len(mapping))
+        if key not in maps:
+            from symengine.lib.symengine_wrapper import DictBasic
+            maps[key] = DictBasic(mapping)
+        return maps[key]
 
     def diff_all(self, expr, symbols, closed=False):
         """:meth:`diff` by each of ``symbols`` (then :meth:`closed` if asked), rewritten in one pass.
@@ -370,8 +392,8 @@ class SymbolicNetwork:
         >>> net.diff_all(net.cost, net.params) == [net.diff(net.cost, p) for p in net.params]
         True
         """
-        out = self.rewrite_all([expr.diff(s) for s in symbols], self.rules)
-        return self.rewrite_all(out, self.closed_map) if closed else out
+        out = self.rewrite_all([expr.diff(s) for s in symbols], self._converted(self.rules))
+        return self.rewrite_all(out, self._converted(self.closed_map)) if closed else out
 
     def rewrite_all(self, exprs, mapping):
         """``[e.xreplace(mapping) for e in exprs]``, as one traversal of their shared subtrees.
@@ -430,4 +452,4 @@ class SymbolicNetwork:
 
     def closed(self, expr):
         """``expr`` with every opaque function of this network replaced by its closed form."""
-        return expr.xreplace(self.closed_map)
+        return expr.xreplace(self._converted(self.closed_map))
