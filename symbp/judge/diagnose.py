@@ -325,6 +325,10 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
               + _residual(runs[failing], numeric[failing], side, derivation.notation) + step), cex
 
 
+#: The edits (:class:`symbp.judge.edits.Edit`) the last edit diagnosis found, or None: the mutation score replays them.
+LAST_EDITS = [None]
+
+
 def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     """The smallest edit of the formula that makes it true (see :mod:`symbp.judge.edits`), as a diagnosis, or None.
 
@@ -335,6 +339,7 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
         return all(holds_with(claim, derivation, r, edits, side) for r in runs if r is not smallest[0])
     smallest = [min(failing or runs, key=lambda r: (sum(r[0]) * r[1], len(r[0])))]
     edits, found = find_edits(claim, derivation, failing or runs, side, general=general)
+    LAST_EDITS[0] = edits
     if not edits:
         return None
     run, args = found
