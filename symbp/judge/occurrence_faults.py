@@ -180,7 +180,9 @@ def _recorded(claim, doc, cache, sweep, which=0):
         reader.start_call(args)
         if reader.calls == 1:
             reader.args = args
+        reader.all_args.append(args)
         return claim.fn(n, *args)
+    reader.all_args = []
     try:
         with reading(reader):
             instantiate(dataclasses.replace(claim, fn=fn), net, doc.notation_of(claim), {})
@@ -286,25 +288,31 @@ def make_occurrence_mutant(claim, faults):
 def _truth_moved(claim, mutant, doc, cache, sweep):
     """Whether the mutant's truth side differs from the original's (the fault is at a read of the truth side).
 
-    Both are called once with the first call's arguments on the smallest architecture, leniently (a read out of
-    range is NaN), so that a formula side that no longer fits does not hide where the fault is."""
+    Both are called with the first call's arguments and with those of the call whose indices differ most, on the
+    smallest architecture, leniently (a read out of range is NaN), so that a formula side that no longer fits does
+    not hide where the fault is."""
     from ..claims.view import View
     reader, net = _recorded(claim, doc, cache, sweep)
     if reader is None or not hasattr(reader, "args"):
         return False
     notation = doc.notation_of(claim)
+    calls = [reader.args, max(reader.all_args, key=lambda a: len(set(a)))]
     LENIENT[0] = True
     try:
-        a = claim.fn(View(net, notation, 0, {}), *reader.args)[0]
-        try:
-            b = mutant.fn(View(net, notation, 0, {}), *reader.args)[0]
-        except Exception:     # noqa: BLE001 - the mutant's truth side is not even read
-            return True
-    except Exception:     # noqa: BLE001
+        for args in calls:
+            try:
+                a = claim.fn(View(net, notation, 0, {}), *args)[0]
+            except Exception:     # noqa: BLE001
+                continue
+            try:
+                b = mutant.fn(View(net, notation, 0, {}), *args)[0]
+            except Exception:     # noqa: BLE001 - the mutant's truth side is not even read
+                return True
+            if str(a) != str(b) or (is_tensor(a) and is_tensor(b) and a.entries() != b.entries()):
+                return True
         return False
     finally:
         LENIENT[0] = False
-    return str(a) != str(b) or (is_tensor(a) and is_tensor(b) and a.entries() != b.entries())
 
 
 @dataclass
@@ -446,15 +454,33 @@ READINGS = {"derivative": [dict(perturb={"swap_f": True})],
             "transpose": [dict(perturb={"transpose_W": True}), dict(swap_indices=True)]}
 
 
+def _read_as(claim, mutant, perturb=None, swap_indices=False):
+    """The mutant's formula sides read through a perturbed view (or with its two unit indices exchanged), beside
+    the original's truth side (the faults are never at a read of it)."""
+    from .mutate import MutantView
+
+    @functools.wraps(claim.fn)
+    def fn(n, *args):
+        truth = claim.fn(n, *args)[0]
+        if swap_indices:
+            args = args[:len(args) - 2] + args[len(args) - 2:][::-1]
+        view = MutantView(n.net, n.nt, n.k, n._symbols, perturb) if perturb else n
+        LENIENT[0] = True
+        try:
+            return (truth, *mutant.fn(view, *args)[1:])
+        finally:
+            LENIENT[0] = False
+    return dataclasses.replace(claim, fn=fn)
+
+
 def restored_by_reading(mutant, claim, doc, cache, kind, sweep=None):
     """Whether a whole-formula reading of the diagnosis ``kind`` (see :data:`READINGS`), replayed on the mutant,
     makes its formula identical to the original's on the claim's sweep (by measurement)."""
-    from .mutate import Fault, differs, make_mutant
+    from .mutate import differs
     for how in READINGS.get(kind, ()):
         if how.get("swap_indices") and len(claim.indices) < 2:
             continue
-        read = make_mutant(mutant, Fault("reading", (), **how))
-        changed, evaluable = differs(claim, read, doc, sweep, cache)
+        changed, evaluable = differs(claim, _read_as(claim, mutant, **how), doc, sweep, cache)
         if not changed and evaluable:
             return True
     return False
