@@ -128,4 +128,4 @@ def test_mutate_cli_prints_the_new_families(capsys):
     assert mutate_cli.run(args) == 0
     data = json.loads(capsys.readouterr().out)
     (m,) = data["occurrence_mutants"]
-    assert m["killed"] and m["injected"] and "found" in m and data["occurrence_summary"]["single"]["mutants"] == 1
+    assert m["killed"] and m["injected"] and m["injected_edits"][0]["kind"] and "found" in m and data["occurrence_summary"]["single"]["mutants"] == 1

@@ -150,14 +150,18 @@ def render_occurrences(results, summary, counts) -> str:
                          f"{r.detail[:160]}")
     if lines:
         lines.insert(0, "one-occurrence mutants not diagnosed with the injected edit (or one as small):")
-    lines.append(f"{'fault at one read':<18}{'mutants':>8}{'killed':>9}{'diagnosed':>11}{'median s':>10}{'cpu s':>8}")
+    lines.append(f"{'fault at one read':<18}{'mutants':>8}{'killed':>9}{'diagnosed':>11}{'by reading':>12}"
+                 f"{'median s':>10}{'cpu s':>8}")
     for name, row in summary.items():
         n = row["mutants"]
         pct = (lambda k: f"{100 * row[k] / n:.1f} %" if n else "-")
         label = "all singles" if name == "single" else ("pairs" if name == "pair" else name)
-        lines.append(f"{label:<18}{n:>8}{pct('killed'):>9}{pct('diagnosed'):>11}{row['median_seconds']:>10.2f}"
-                     f"{row['median_cpu']:>8.2f}")
+        lines.append(f"{label:<18}{n:>8}{pct('killed'):>9}{pct('diagnosed'):>11}{row.get('by_reading', 0):>12}"
+                     f"{row['median_seconds']:>10.2f}{row['median_cpu']:>8.2f}")
     c = counts
+    lines.append("diagnosed: the diagnosis's edit set, no larger than the injected one, replayed on the mutant makes "
+                 "it hold on every architecture of the sweep (by reading: its whole-formula reading does); median "
+                 "seconds per verdict with its diagnosis, wall (indicative on a shared machine) and CPU")
     lines.append(f"singles: {c.get('examined', 0)} examined of {c.get('possible', 0)} possible (seeded sample, capped per "
                  f"claim), {c.get('equivalent', 0)} skipped as equivalent, {c.get('truth_side', 0)} skipped as "
                  f"reads of the truth side")

@@ -153,6 +153,7 @@ class OccurrenceFault:
     how: str = ""
     read: object = None
     call: tuple = ()
+    edit: dict = None       # {kind, at, from, to}: the edit that undoes it, as the diagnosis words edits
 
 
 def sweep_of(claim, doc, sweep=None):
@@ -227,9 +228,9 @@ def _describe(fault, claim, doc, reader):
         ch = ("flip",)
     try:
         d, phrase = describe(Edit(fault.key, ch, r, call=fault.call), claim, fault.call, doc.notation_of(claim))
-        return phrase
+        return phrase, {**d, "from": d["to"], "to": d["from"]}
     except Exception:     # noqa: BLE001 - a description is a courtesy
-        return f"{fault.family} at {r.name} (read {r.ordinal + 1} of line {r.site[1]})"
+        return f"{fault.family} at {r.name} (read {r.ordinal + 1} of line {r.site[1]})", None
 
 
 def single_faults(claim, doc, sweep=None, cache=None):
@@ -267,7 +268,8 @@ def single_faults(claim, doc, sweep=None, cache=None):
             changes = []
         for family, change in changes:
             f = OccurrenceFault(family, key, change, read=reader.shown.get(key, (r,))[0], call=call)
-            out.append(dataclasses.replace(f, how=_describe(f, claim, doc, reader)))
+            how, edit = _describe(f, claim, doc, reader)
+            out.append(dataclasses.replace(f, how=how, edit=edit))
     return out
 
 
@@ -413,6 +415,8 @@ class OccurrenceResult:
     restores: bool = False      # the found edits, replayed on the mutant, make it hold on every architecture
     seconds: float = 0.0        # wall time of the verdict and its diagnosis
     cpu: float = 0.0            # CPU seconds of the same, this process and its children
+    injected_edits: list = None  # the edits that undo the faults, {kind, at, from, to} as the diagnosis words them
+    restored_by: str = ""       # "edits" (the diagnosis's edit set) or "reading" (its whole-formula reading)
 
     @property
     def killed(self):
@@ -508,7 +512,8 @@ def check_mutant(doc, claim, family, faults, mutant, cache, sweep=None, **opts):
     else:
         ok = len(faults) == 1 and restored_by_reading(mutant, claim, doc, cache, diag.get("kind"), sweep)
     return OccurrenceResult(doc.name, claim.label, claim.reading, family, [f.how for f in faults], status,
-                            diag.get("kind"), detail, diag.get("edits"), ok, wall, cpu)
+                            diag.get("kind"), detail, diag.get("edits"), ok, wall, cpu, [f.edit for f in faults],
+                            ("edits" if found is not None else "reading") if ok else "")
 
 
 def mutate_occurrences(doc, claims, *, sweep=None, cache=None, per_claim=6, pairs=2, seed=0, singles=True,
@@ -543,5 +548,6 @@ def summarize_occurrences(results):
     order = [f for f in FAMILIES if f in rows] + [k for k in ("single", "pair") if k in rows]
     return {k: {"mutants": len(rows[k]), "killed": sum(r.killed for r in rows[k]),
                 "diagnosed": sum(r.diagnosed for r in rows[k]),
+                "by_reading": sum(r.diagnosed and r.restored_by == "reading" for r in rows[k]),
                 "median_seconds": statistics.median(r.seconds for r in rows[k]),
                 "median_cpu": statistics.median(r.cpu for r in rows[k])} for k in order}
