@@ -290,6 +290,10 @@ def make_occurrence_mutant(claim, faults):
     return dataclasses.replace(claim, fn=fn, label=label, expect="holds")
 
 
+#: The last claim's recording (:func:`_recorded`), kept while its mutants are made.
+_RECORDED = {}
+
+
 def _truth_moved(claim, mutant, doc, cache, sweep):
     """Whether the mutant's truth side differs from the original's (the fault is at a read of the truth side).
 
@@ -297,7 +301,11 @@ def _truth_moved(claim, mutant, doc, cache, sweep):
     smallest architecture, leniently (a read out of range is NaN), so that a formula side that no longer fits does
     not hide where the fault is."""
     from ..claims.view import View
-    reader, net = _recorded(claim, doc, cache, sweep)
+    reader, net = _RECORDED.get(id(claim)) or (None, None)
+    if reader is None or _RECORDED.get("claim") is not claim:
+        reader, net = _recorded(claim, doc, cache, sweep)
+        _RECORDED.clear()
+        _RECORDED.update({id(claim): (reader, net), "claim": claim})
     if reader is None or not hasattr(reader, "args"):
         return False
     notation = doc.notation_of(claim)
@@ -350,7 +358,7 @@ def occurrence_mutants(claim, doc, sweep=None, cache=None, per_claim=6, pairs=2,
         return ("fault" if changed else "equivalent"), mut
     order = list(range(len(faults)))
     rng.shuffle(order)
-    formula_faults = []
+    formula_faults, truth_faults = [], set()
     for i in order:
         if singles and len([m for m in out.mutants if len(m[1]) == 1]) >= per_claim:
             break
@@ -359,6 +367,7 @@ def occurrence_mutants(claim, doc, sweep=None, cache=None, per_claim=6, pairs=2,
             out.examined += 1
         if what == "truth":
             out.truth_side += singles
+            truth_faults.add(i)
             continue
         formula_faults.append(faults[i])
         if what == "equivalent":
@@ -366,7 +375,7 @@ def occurrence_mutants(claim, doc, sweep=None, cache=None, per_claim=6, pairs=2,
         elif singles:
             out.mutants.append((faults[i].family, (faults[i],), mut))
     if pairs:   # two faults at two different reads of the formula (those seen so far, then the rest)
-        rest = [faults[i] for i in order if faults[i] not in formula_faults]
+        rest = [faults[i] for i in order if faults[i] not in formula_faults and i not in truth_faults]
         pool = formula_faults + rest        # a pair with a fault of the truth side is skipped below
         combos = [(a, b) for k, a in enumerate(pool) for b in pool[k + 1:] if a.key != b.key]
         out.pairs_possible = len(combos)
