@@ -129,3 +129,14 @@ def test_mutate_cli_prints_the_new_families(capsys):
     data = json.loads(capsys.readouterr().out)
     (m,) = data["occurrence_mutants"]
     assert m["killed"] and m["injected"] and m["injected_edits"][0]["kind"] and "found" in m and data["occurrence_summary"]["single"]["mutants"] == 1
+
+
+def test_a_fault_that_reads_a_missing_layer_on_most_architectures_gets_the_edit_not_shape():
+    """z^(4) for z^(3) in a claim of layer 3: true where it reads (the deep architecture), unreadable elsewhere;
+    the diagnosis was a bare `shape` (main) and is now the edit that makes it read and hold everywhere."""
+    from symbp.run.load import load_derivation
+    doc, cache = load_derivation("derivations/reynoso_backprop.py"), NetworkCache()
+    claim = next(c for c in doc.claims if c.label.startswith("δ^L, matrix form"))
+    fault = pick(claim, doc, "z^(4) for z^(3) (read 3")
+    r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
+    assert r.killed and r.diagnosis == "layer" and r.diagnosed, (r.status, r.diagnosis, r.detail)

@@ -268,6 +268,13 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     cex = counterexample(claim, runs, numeric, side, derivation.notation)
 
     if ill and all(np.all(e[:, :, side - 1] <= RTOL) for _, e in numeric):
+        # true where it reads: the edit that makes it read (and hold) where it does not, if one does
+        unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
+        d = edit_diagnosis(claim, derivation, runs + unread, side, step, unread)
+        if d is not None:
+            d["detail"] = f"as written it cannot be evaluated on {[list(s) for s, _, _ in ill]} ({ill[0][2]}); it " \
+                + d["detail"]
+            return d, cex
         return _d("shape", f"cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"), cex
 
     ratios, constant = [], True
