@@ -519,7 +519,7 @@ def check_mutant(doc, claim, family, faults, mutant, cache, sweep=None, **opts):
     elif found is not None:
         ok = restores(mutant, claim, doc, cache, found, faults, sweep)
     else:
-        ok = len(faults) == 1 and restored_by_reading(mutant, claim, doc, cache, diag.get("kind"), sweep)
+        ok = restored_by_reading(mutant, claim, doc, cache, diag.get("kind"), sweep)   # one change: as small
     return OccurrenceResult(doc.name, claim.label, claim.reading, family, [f.how for f in faults], status,
                             diag.get("kind"), detail, diag.get("edits"), ok, wall, cpu, [f.edit for f in faults],
                             ("edits" if found is not None else "reading") if ok else "")
