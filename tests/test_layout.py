@@ -22,7 +22,7 @@ MAY_IMPORT = {
     "report": set(),
     "train": {"model", "oracle", "claims", "judge"},
     "run": {"model", "oracle", "claims", "formula", "judge", "report", "derivations"},   # the bundled ones, as data
-    "cli": {"model", "oracle", "claims", "formula", "judge", "report", "run", "train"},
+    "cli": {"model", "oracle", "claims", "formula", "judge", "report", "run", "train", "code_bugs", "testing"},
     "strategies": {"model"},
     "testing": {"model", "oracle", "judge", "testing_diagnosis"},
     "testing_diagnosis": {"model"},

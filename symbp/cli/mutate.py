@@ -10,7 +10,18 @@ from ..judge.budget import TIME_LIMIT
 from .args import MAX_POINTS, budget
 from .progress import add_progress_options, finishing, progress_for
 
-__all__ = ['add_parser', 'run', 'render_table', 'fault_slug', 'fault_name', 'false_alarm_lines', 'ALARM_ARCHS']
+__all__ = ['add_parser', 'run', 'render_table', 'fault_slug', 'fault_name', 'false_alarm_lines', 'ALARM_ARCHS',
+           'FAULT_FAMILIES', 'fault_families', 'render_occurrences', 'code_bug_scores', 'render_code_bugs']
+
+#: The fault families ``--faults`` chooses from: whole-formula faults, one-occurrence faults, pairs of them, and
+#: the classic code bugs for ``symbp.testing``.
+FAULT_FAMILIES = ("whole", "single", "pairs", "code")
+
+#: Families run when ``--faults`` is not given (``code`` does not depend on the derivations: ask for it).
+DEFAULT_FAMILIES = ("whole", "single", "pairs")
+
+#: One-occurrence mutants per claim, and pairs per claim, by default (a seeded sample).
+PER_CLAIM, PAIRS = 6, 2
 
 #: Random architectures of the false-alarm count (as ``benchmarks/mutation.py``).
 ALARM_ARCHS = 50
@@ -41,9 +52,33 @@ def add_parser(subparsers):
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="judge the claims and mutants on the dask.distributed cluster whose scheduler is at ADDRESS "
                         "(tcp://host:8786; needs symbp[dask]; the workers must see the derivation files at the same "
-                        "paths); the report is the same as a local run's")
+                        "paths); the report is the same as a local run's; whole-formula faults only")
+    p.add_argument("--faults", type=fault_families, metavar="LIST",
+                   help="comma-separated fault families: whole (whole-formula faults), single (one fault at one read "
+                        "of the claim), pairs (two such faults), code (classic code bugs for symbp.testing) "
+                        f"(default: {','.join(DEFAULT_FAMILIES)}; with --fault or --scheduler: whole)")
+    p.add_argument("--per-claim", type=non_negative_int, default=PER_CLAIM, metavar="N",
+                   help=f"one-occurrence mutants sampled per claim (default: {PER_CLAIM})")
+    p.add_argument("--pairs", type=non_negative_int, default=PAIRS, metavar="N",
+                   help=f"two-fault mutants sampled per claim (default: {PAIRS})")
+    p.add_argument("--seed", type=int, default=0, help="seed of the one-occurrence and pair samples (default: 0)")
     add_progress_options(p)
     return p
+
+
+def fault_families(text):
+    """The fault families a ``--faults`` value names, in :data:`FAULT_FAMILIES` order.
+
+    >>> fault_families("pairs,whole")
+    ('whole', 'pairs')
+    """
+    import argparse
+    words = [w.strip().lower() for w in text.split(",") if w.strip()]
+    bad = [w for w in words if w not in FAULT_FAMILIES]
+    if bad or not words:
+        raise argparse.ArgumentTypeError(f"unknown fault family {', '.join(map(repr, bad)) or repr(text)} "
+                                         f"(choose from {', '.join(FAULT_FAMILIES)})")
+    return tuple(f for f in FAULT_FAMILIES if f in words)
 
 
 def non_negative_int(text):
@@ -103,10 +138,98 @@ def render_table(results, summary) -> str:
     return "\n".join(lines)
 
 
+def render_occurrences(results, summary, counts) -> str:
+    """The one-occurrence and pair mutants not diagnosed, then per family: mutants, killed %, diagnosed %, median
+    seconds per verdict with its diagnosis (wall, and CPU), and how many were sampled out of how many possible.
+
+    >>> print(render_occurrences([], {}, {}))
+    faults at one occurrence: none sampled
+    """
+    if not summary:
+        return "faults at one occurrence: none sampled"
+    lines = []
+    for r in results:
+        if not r.diagnosed:
+            lines.append(f"  {r.derivation}: {r.claim} ⟨{' + '.join(r.injected)}⟩: {r.status} [{r.diagnosis}] "
+                         f"{r.detail[:160]}")
+    if lines:
+        lines.insert(0, "one-occurrence mutants not diagnosed with the injected edit (or one as small):")
+    lines.append(f"{'fault at one read':<18}{'mutants':>8}{'killed':>9}{'diagnosed':>11}{'by reading':>12}"
+                 f"{'median s':>10}{'cpu s':>8}")
+    for name, row in summary.items():
+        n = row["mutants"]
+        pct = (lambda k: f"{100 * row[k] / n:.1f} %" if n else "-")
+        label = "all singles" if name == "single" else ("pairs" if name == "pair" else name)
+        lines.append(f"{label:<18}{n:>8}{pct('killed'):>9}{pct('diagnosed'):>11}{row.get('by_reading', 0):>12}"
+                     f"{row['median_seconds']:>10.2f}{row['median_cpu']:>8.2f}")
+    c = counts
+    lines.append("diagnosed: the diagnosis's edit set, no larger than the injected one, replayed on the mutant makes "
+                 "it hold on every architecture of the sweep (by reading: its whole-formula reading does); median "
+                 "seconds per verdict with its diagnosis, wall (indicative on a shared machine) and CPU")
+    lines.append(f"singles: {c.get('examined', 0)} examined of {c.get('possible', 0)} possible (seeded sample, capped per "
+                 f"claim), {c.get('equivalent', 0)} skipped as equivalent, {c.get('truth_side', 0)} skipped as "
+                 f"reads of the truth side")
+    if c.get("pairs_possible"):
+        lines.append(f"pairs: {c.get('pairs_examined', 0)} examined of {c.get('pairs_possible', 0)} possible, "
+                     f"{c.get('pairs_equivalent', 0)} skipped (equivalent or at the truth side)")
+    return "\n".join(lines)
+
+
+def code_bug_scores(points=2):
+    """``{bug: {"mutants", "killed", "named"}}`` and the false alarms: the classic code bugs of
+    :mod:`symbp.code_bugs` checked with :func:`symbp.testing.check_gradients` (as ``benchmarks/code_bugs.py``)."""
+    from ..code_bugs import backprop, code_bugs
+    from ..model.spec import NetworkSpec
+    from ..testing import GradientUsageError, check_gradients
+    specs = [NetworkSpec([3, 3, 3, 3], activation="sigmoid", cost="half_sse", average="examples", weight_decay=0.1,
+                         batch_size=2),
+             NetworkSpec([3, 3, 3, 3], activation="tanh", output_activation="softmax", cost="softmax_cross_entropy",
+                         average="examples", weight_decay=0.1, batch_size=2)]
+    options = dict(archs=[(3, 3, 3, 3), (2, 2, 2)], batch_sizes=(2, 3), points=points)
+    table, alarms = {}, 0
+    for spec in specs:
+        if not check_gradients(backprop(spec), spec, **options):
+            alarms += 1
+        for name, fn in code_bugs(spec):
+            row = table.setdefault(name, {"mutants": 0, "killed": 0, "named": 0})
+            row["mutants"] += 1
+            try:
+                result = check_gradients(fn, spec, **options)
+            except GradientUsageError:
+                row["killed"] += 1
+                continue
+            if not result:
+                row["killed"] += 1
+                row["named"] += result.diagnosis.get("bug") == name
+    return table, alarms
+
+
+def render_code_bugs(table, alarms) -> str:
+    """The code-bug block: per bug, mutants, killed % and named %, then the false alarms.
+
+    >>> print(render_code_bugs({"nan": {"mutants": 2, "killed": 2, "named": 1}}, 0))
+    code bugs (symbp.testing)    mutants   killed    named
+    nan                                2  100.0 %   50.0 %
+    all                                2  100.0 %   50.0 %
+    false alarms (bug-free code rejected): 0
+    """
+    lines = [f"{'code bugs (symbp.testing)':<28}{'mutants':>8}{'killed':>9}{'named':>9}"]
+    total = {"mutants": 0, "killed": 0, "named": 0}
+    for name, row in list(table.items()) + [("all", total)]:
+        n = row["mutants"]
+        lines.append(f"{name:<28}{n:>8}{100 * row['killed'] / max(n, 1):>7.1f} %{100 * row['named'] / max(n, 1):>7.1f} %")
+        if name != "all":
+            for k in total:
+                total[k] += row[k]
+    lines.append(f"false alarms (bug-free code rejected): {alarms}")
+    return "\n".join(lines)
+
+
 def run(args) -> int:
     """Run ``symbp mutate``; returns the exit code."""
     from ..judge.evaluate import NetworkCache
     from ..judge.mutate import false_alarms, holding_claims, mutate, random_archs, summarize
+    from ..judge.occurrence_faults import mutate_occurrences, summarize_occurrences
     from ..run.load import LoadError, load_derivation, resolve
     results, checked, alarms = [], 0, []
     try:
@@ -122,7 +245,14 @@ def run(args) -> int:
         return 2
     progress, archs = progress_for(args), random_archs(args.alarm_archs)
     opts = dict(budget=args.budget, numeric_only=args.numeric_only)
+    families = getattr(args, "faults", None) or (("whole",) if args.fault or getattr(args, "scheduler", None)
+                                                 else DEFAULT_FAMILIES)
+    occurrences, counts = [], {}
     if getattr(args, "scheduler", None):   # the same steps on a dask cluster; nothing is judged here
+        if "single" in families or "pairs" in families:
+            print("symbp: error: --scheduler runs the whole-formula faults (and code bugs) only: "
+                  "use --faults whole or --faults whole,code", file=sys.stderr)
+            return 2
         from ..run.cluster import ClusterError, mutate_on_cluster
         try:
             with finishing(progress):
@@ -139,19 +269,41 @@ def run(args) -> int:
                 picked = set(select_labels([c.label for c in doc.claims], args.claim)[0])
                 claims = [c for c in doc.claims if c.label in picked]
             held = holding_claims(doc, cache=cache, claims=claims, progress=progress, **opts)   # only ones that hold
-            results += mutate(doc, faults=args.fault, claims=held, progress=progress, **opts)
+            if "whole" in families:
+                results += mutate(doc, faults=args.fault, claims=held, progress=progress, **opts)
+            if "single" in families or "pairs" in families:
+                found, c = mutate_occurrences(doc, held, cache=cache, progress=progress, seed=args.seed,
+                                              per_claim=args.per_claim if "single" in families else 0,
+                                              pairs=args.pairs if "pairs" in families else 0,
+                                              singles="single" in families, **opts)
+                occurrences += found
+                counts = {k: counts.get(k, 0) + v for k, v in c.items()}
             if archs:
                 n, found = false_alarms(doc, held, archs, cache=cache, progress=progress, budget=args.budget)
                 checked, alarms = checked + n, alarms + [(doc.name, *a) for a in found]
     summary = summarize(results)
+    occurrence_summary = summarize_occurrences(occurrences)
+    bugs, bug_alarms = code_bug_scores() if "code" in families else ({}, 0)
     if args.format == "json":
-        print(json.dumps({"mutants": [r.to_dict() for r in results], "summary": summary,
-                          "false_alarms": {"architectures": len(archs), "checked": checked,
-                                           "alarms": [dict(zip(("derivation", "claim", "reading", "status", "detail"),
-                                                               a)) for a in alarms]}},
-                         indent=1, ensure_ascii=False))
+        out = {"mutants": [r.to_dict() for r in results], "summary": summary,
+               "false_alarms": {"architectures": len(archs), "checked": checked,
+                                "alarms": [dict(zip(("derivation", "claim", "reading", "status", "detail"),
+                                                    a)) for a in alarms]}}
+        if "single" in families or "pairs" in families:
+            out["occurrence_mutants"] = [r.to_dict() for r in occurrences]
+            out["occurrence_summary"], out["occurrence_counts"] = occurrence_summary, counts
+        if "code" in families:
+            out["code_bugs"] = {"summary": bugs, "false_alarms": bug_alarms}
+        print(json.dumps(out, indent=1, ensure_ascii=False))
     else:
-        print(render_table(results, summary))
+        if "whole" in families:
+            print(render_table(results, summary))
+        if "single" in families or "pairs" in families:
+            print("\n" + render_occurrences(occurrences, occurrence_summary, counts))
+        if "code" in families:
+            print("\n" + render_code_bugs(bugs, bug_alarms))
         if archs:
             print("\n" + "\n".join(false_alarm_lines(checked, alarms, len(archs))))
-    return 0 if all(r.killed or r.skipped for r in results) and not alarms else 1
+    killed = all(r.killed or r.skipped for r in results) and all(r.killed for r in occurrences) and \
+        all(row["killed"] == row["mutants"] for row in bugs.values())
+    return 0 if killed and not alarms and not bug_alarms else 1

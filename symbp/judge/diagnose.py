@@ -268,6 +268,13 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     cex = counterexample(claim, runs, numeric, side, derivation.notation)
 
     if ill and all(np.all(e[:, :, side - 1] <= RTOL) for _, e in numeric):
+        # true where it reads: the edit that makes it read (and hold) where it does not, if one does
+        unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
+        d = edit_diagnosis(claim, derivation, runs + unread, side, step, unread)
+        if d is not None:
+            d["detail"] = f"as written it cannot be evaluated on {[list(s) for s, _, _ in ill]} ({ill[0][2]}); it " \
+                + d["detail"]
+            return d, cex
         return _d("shape", f"cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"), cex
 
     ratios, constant = [], True
@@ -325,6 +332,10 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
               + _residual(runs[failing], numeric[failing], side, derivation.notation) + step), cex
 
 
+#: The edits (:class:`symbp.judge.edits.Edit`) the last edit diagnosis found, or None: the mutation score replays them.
+LAST_EDITS = [None]
+
+
 def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     """The smallest edit of the formula that makes it true (see :mod:`symbp.judge.edits`), as a diagnosis, or None.
 
@@ -335,6 +346,7 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
         return all(holds_with(claim, derivation, r, edits, side) for r in runs if r is not smallest[0])
     smallest = [min(failing or runs, key=lambda r: (sum(r[0]) * r[1], len(r[0])))]
     edits, found = find_edits(claim, derivation, failing or runs, side, general=general)
+    LAST_EDITS[0] = edits
     if not edits:
         return None
     run, args = found

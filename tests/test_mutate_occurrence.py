@@ -1,0 +1,142 @@
+"""symbp.judge.occurrence_faults: faults at one read of a holding claim (and pairs), killed and diagnosed with the
+injected edit (or one as small, checked by replay); equivalent mutants skipped; the score can fail."""
+
+import json
+
+from symbp import Derivation, Notation
+from symbp.judge.evaluate import NetworkCache
+from symbp.judge.occurrence_faults import (check_mutant, make_occurrence_mutant, mutate_occurrences,
+                                           occurrence_mutants, single_faults, summarize_occurrences)
+
+SWEEP = (((2, 3, 2), 1), ((3, 2, 4, 1), 1))
+
+
+def make_doc():
+    doc = Derivation("occ", "Occurrences", "test", Notation(first_layer=1, weight_named_after="source"),
+                     {"activation": "f", "cost": "half_sse", "average": "none"}, sweep=SWEEP)
+
+    @doc.claim("out", kind="delta", layer="output", latex="")
+    def out(n, i):
+        return n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i])
+
+    @doc.claim("hidden", kind="delta", layer="hidden", latex="")
+    def hidden(n, l):
+        return n.delta[l], (n.W[l].T @ n.delta[l + 1]) * n.fp(n.z[l])
+
+    @doc.claim("padded", kind="delta", layer="output", latex="")
+    def padded(n, i):   # a term times 0: a fault in it changes nothing (an equivalent mutant)
+        return n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i]) + 0 * n.a[n.L - 1][1]
+
+    @doc.claim("sigmoid", kind="delta", layer="output", latex="", spec={"activation": "sigmoid"})
+    def sigmoid(n, i):
+        return n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.a[n.L][i] * (1 - n.a[n.L][i])
+    return doc
+
+
+def pick(claim, doc, start):
+    """The one fault of ``claim`` whose description starts with ``start``."""
+    found = [f for f in single_faults(claim, doc) if f.how.startswith(start)]
+    assert len(found) == 1, [f.how for f in single_faults(claim, doc)]
+    return found[0]
+
+
+def test_a_fault_at_one_read_is_killed_and_diagnosed_with_the_injected_edit():
+    doc, cache = make_doc(), NetworkCache()
+    hidden = doc.claims[1]
+    fault = pick(hidden, doc, "W^(l+1) for W^(l)")     # W read one layer off, at its one read
+    mutant = make_occurrence_mutant(hidden, [fault])
+    r = check_mutant(doc, hidden, fault.family, [fault], mutant, cache, budget=20)
+    # W is read once: the whole-formula reading "W of the wrong layer" is that edit, and replayed it restores
+    assert r.killed and r.diagnosed and r.diagnosis == "layer", (r.status, r.diagnosis, r.detail)
+    sigmoid = doc.claims[3]      # a^(L) read three times: only the edit at the one read restores it
+    fault = pick(sigmoid, doc, "a^(2) for a^(3) (read 3")   # on [2, 3, 2]: L = 3
+    r = check_mutant(doc, sigmoid, fault.family, [fault], make_occurrence_mutant(sigmoid, [fault]), cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+    assert [(e["from"], e["to"]) for e in r.found] == [("a^(2)", "a^(3)")]
+
+
+def test_the_diagnosed_edit_is_checked_by_replay_not_taken_on_trust():
+    from symbp.judge.occurrence_faults import restores
+    doc, cache = make_doc(), NetworkCache()
+    hidden = doc.claims[1]
+    fault = pick(hidden, doc, "W^(l+1) for W^(l)")
+    mutant = make_occurrence_mutant(hidden, [fault])
+    from symbp.judge.edits import Edit
+    wrong = [Edit(fault.key, ("layer", 1), fault.read)]          # one layer further off: does not restore it
+    right = [Edit(fault.key, ("layer", -1), fault.read)]
+    assert restores(mutant, hidden, doc, cache, right, [fault])
+    assert not restores(mutant, hidden, doc, cache, wrong, [fault])
+    assert not restores(mutant, hidden, doc, cache, right + wrong, [fault])   # larger than the injected set
+
+
+def test_a_toml_claim_gets_faults_at_one_read_too():
+    from symbp.run.load import load_derivation
+    doc = load_derivation("derivations/declarative/abu_mostafa_backprop.toml")
+    claim = next(c for c in doc.claims if c.label.startswith("forward pass"))
+    families = {f.family for f in single_faults(claim, doc)}
+    assert {"layer", "f <-> f'", "index swap"} <= families
+
+
+def test_an_equivalent_mutant_is_skipped_not_counted_as_a_survivor():
+    doc, cache = make_doc(), NetworkCache()
+    padded = doc.claims[2]
+    sample = occurrence_mutants(padded, doc, cache=cache, per_claim=50, pairs=0)
+    hows = [fs[0].how for _, fs, _ in sample.mutants]
+    # on [2, 3, 2] (L = 3): a^(2) read one layer off inside "0 * ..." changes nothing
+    assert sample.equivalent >= 2 and not any(h.startswith(("a^(1) for a^(2)", "a^(3) for a^(2)")) for h in hows)
+    assert any(h.startswith("a^(2) for a^(3)") for h in hows)
+    assert sample.truth_side >= 1       # delta^(L) on the truth side is no fault of the formula
+    assert sample.examined == sample.possible == len(sample.mutants) + sample.equivalent + sample.truth_side
+
+
+def test_a_pair_of_faults_is_diagnosed():
+    doc, cache = make_doc(), NetworkCache()
+    hidden = doc.claims[1]
+    pair = [pick(hidden, doc, "z^(l+1) for z^(l)"), pick(hidden, doc, "f for f'")]
+    mutant = make_occurrence_mutant(hidden, pair)
+    r = check_mutant(doc, hidden, "pair", pair, mutant, cache, budget=20)
+    assert r.killed and r.diagnosed and len(r.found) == 2, (r.status, r.diagnosis, r.detail)
+
+
+def test_the_score_can_fail(monkeypatch):
+    """A checker that accepts everything kills nothing: the score drops to 0 %."""
+    import symbp.judge.verify as verify
+    doc, cache = make_doc(), NetworkCache()
+    real = verify.verify_claim
+
+    def accepts_everything(claim, derivation, **kw):
+        o = real(doc.claims[0], doc, cache=cache, budget=20)   # a holding verdict
+        return o
+    monkeypatch.setattr(verify, "verify_claim", accepts_everything)
+    results, _ = mutate_occurrences(doc, doc.claims[:1], cache=cache, per_claim=2, pairs=1, budget=20)
+    s = summarize_occurrences(results)
+    assert s["single"]["mutants"] == 2 and s["single"]["killed"] == 0 and s["pair"]["killed"] == 0
+
+
+def test_mutate_cli_prints_the_new_families(capsys):
+    import argparse
+    from symbp.cli import mutate as mutate_cli
+    p = argparse.ArgumentParser()
+    mutate_cli.add_parser(p.add_subparsers(dest="command"))
+    args = p.parse_args(["mutate", "examples/four_equations.py", "--claim", "BP1", "--faults", "single,pairs",
+                         "--per-claim", "2", "--pairs", "1", "--alarm-archs", "0", "-q"])
+    assert mutate_cli.run(args) == 0
+    out = capsys.readouterr().out
+    assert "fault at one read" in out and "all singles" in out and "pairs" in out and "possible" in out
+    args = p.parse_args(["mutate", "examples/four_equations.py", "--claim", "BP1", "--faults", "single",
+                         "--per-claim", "1", "--alarm-archs", "0", "--format", "json", "-q"])
+    assert mutate_cli.run(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    (m,) = data["occurrence_mutants"]
+    assert m["killed"] and m["injected"] and m["injected_edits"][0]["kind"] and "found" in m and data["occurrence_summary"]["single"]["mutants"] == 1
+
+
+def test_a_fault_that_reads_a_missing_layer_on_most_architectures_gets_the_edit_not_shape():
+    """z^(4) for z^(3) in a claim of layer 3: true where it reads (the deep architecture), unreadable elsewhere;
+    the diagnosis was a bare `shape` (main) and is now the edit that makes it read and hold everywhere."""
+    from symbp.run.load import load_derivation
+    doc, cache = load_derivation("derivations/reynoso_backprop.py"), NetworkCache()
+    claim = next(c for c in doc.claims if c.label.startswith("δ^L, matrix form"))
+    fault = pick(claim, doc, "z^(4) for z^(3) (read 3")
+    r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
+    assert r.killed and r.diagnosis == "layer" and r.diagnosed, (r.status, r.diagnosis, r.detail)
