@@ -26,7 +26,7 @@ original holds), whether it is the injected edit's inverse or an equivalent one.
 ... def out(n, i):
 ...     return n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i])
 >>> [f.how for f in single_faults(out, doc) if f.family != "layer"]
-["f for f' (read 1 of line 3)"]
+["f for f'"]
 >>> sample = occurrence_mutants(out, doc, per_claim=2, pairs=1)
 >>> [family for family, faults, mutant in sample.mutants], sample.truth_side
 (['layer', 'layer', 'pair'], 1)
