@@ -49,7 +49,7 @@ def test_a_fault_at_one_read_is_killed_and_diagnosed_with_the_injected_edit():
     # W is read once: the whole-formula reading "W of the wrong layer" is that edit, and replayed it restores
     assert r.killed and r.diagnosed and r.diagnosis == "layer", (r.status, r.diagnosis, r.detail)
     sigmoid = doc.claims[3]      # a^(L) read three times: only the edit at the one read restores it
-    fault = pick(sigmoid, doc, "a^(2) for a^(3) (read 3")   # on [2, 3, 2]: L = 3
+    fault = pick(sigmoid, doc, "a^(2) for a^(3) (the 3rd of 3)")   # on [2, 3, 2]: L = 3
     r = check_mutant(doc, sigmoid, fault.family, [fault], make_occurrence_mutant(sigmoid, [fault]), cache, budget=20)
     assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
     assert [(e["from"], e["to"]) for e in r.found] == [("a^(2)", "a^(3)")]
@@ -137,6 +137,7 @@ def test_a_fault_that_reads_a_missing_layer_on_most_architectures_gets_the_edit_
     from symbp.run.load import load_derivation
     doc, cache = load_derivation("derivations/reynoso_backprop.py"), NetworkCache()
     claim = next(c for c in doc.claims if c.label.startswith("δ^L, matrix form"))
-    fault = pick(claim, doc, "z^(4) for z^(3) (read 3")
+    # the third form's z^(3) in row 1 (the second form has one too: a place names no side of a chain yet)
+    fault = [f for f in single_faults(claim, doc) if f.how == "z^(4) for z^(3) in row 1"][1]
     r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
     assert r.killed and r.diagnosis == "layer" and r.diagnosed, (r.status, r.diagnosis, r.detail)

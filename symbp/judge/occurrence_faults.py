@@ -267,7 +267,9 @@ def single_faults(claim, doc, sweep=None, cache=None):
         else:
             changes = []
         for family, change in changes:
-            f = OccurrenceFault(family, key, change, read=reader.shown.get(key, (r,))[0], call=call)
+            shown = reader.shown.get(key, (r,))[0]
+            shown = dataclasses.replace(shown, nth=reader.occurrence(shown, call))   # which of its symbol's reads
+            f = OccurrenceFault(family, key, change, read=shown, call=call)
             how, edit = _describe(f, claim, doc, reader)
             out.append(dataclasses.replace(f, how=how, edit=edit))
     return out
