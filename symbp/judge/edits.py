@@ -34,7 +34,7 @@ from .budget import call_with_budget
 from .evaluate import (MAX_CLAIM_EXPANSION, RTOL, expansion_size, instantiate, numeric_values, relative_errors,
                        sample_points)
 
-__all__ = ['find_edits', 'holds_with', 'describe', 'place', 'correct_latex', 'EDIT_BUDGET']
+__all__ = ['find_edits', 'holds_with', 'describe', 'place', 'correct_latex', 'claim_files', 'EDIT_BUDGET']
 
 
 #: Edited readings the search evaluates at most for one claim (singles first, then pairs): bounded by work,
@@ -78,8 +78,12 @@ _FORMULA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 _INTERPRETER, _TOML_READER = os.path.join(_FORMULA, "interpret.py"), os.path.join(_FORMULA, "reader.py")
 
 
-def _files(claim):
-    """The files whose reads are the claim's own: its function's (the interpreter's for a TOML claim)."""
+def claim_files(claim):
+    """The files whose reads are the claim's own: its function's (the interpreter's for a TOML claim).
+
+    >>> claim_files(type("C", (), {"fn": len})())
+    set()
+    """
     fn = inspect.unwrap(claim.fn)
     code = getattr(fn, "__code__", None)
     if code is None:
@@ -298,7 +302,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     ``runs`` are ``(sizes, m, net, symbols, ...)``.  With ``general(edits)`` (whether the edits also fit
     elsewhere), a set of the same size for which it is true is preferred to the first one found.
     """
-    files = _files(claim)
+    files = claim_files(claim)
     if not files or not runs:
         return None, None
     run = min(runs, key=lambda r: (sum(r[0]) * r[1], len(r[0])))
@@ -421,7 +425,7 @@ def _bound_axes(read, log):
 
 def holds_with(claim, derivation, run, edits, side):
     """Whether the claim's sides 1..``side`` hold numerically on ``run`` under ``edits`` (same reads, same keys)."""
-    files = _files(claim)
+    files = claim_files(claim)
     base, _ = _values(claim, derivation, run, Reader(files), side)
     vals, _ = _values(claim, derivation, run, _reader(files, edits, side), side)
     return _score(vals, side, _kept(claim, base)) == 0.0

@@ -44,33 +44,16 @@ from dataclasses import dataclass, field
 
 from ..claims.occurrence import ACTIVE, Reader, reading
 from ..claims.tensor import LENIENT, is_tensor
+from .edits import claim_files
 from .evaluate import NetworkCache, instantiate, spec_for
 
 __all__ = ['InjectingReader', 'OccurrenceFault', 'single_faults', 'make_occurrence_mutant', 'occurrence_mutants',
-           'FAMILIES', 'claim_files', 'sweep_of', 'Sample', 'timed',
+           'FAMILIES', 'sweep_of', 'Sample', 'timed',
            'OccurrenceResult', 'restores', 'READINGS', 'restored_by_reading', 'check_mutant', 'mutate_occurrences', 'summarize_occurrences']
 
 
 #: The one-occurrence fault families, in the order the table prints them.
 FAMILIES = ("index swap", "layer", "neighbour", "f <-> f'", "transpose")
-
-_FORMULA = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "formula")
-_INTERPRETER, _TOML_READER = os.path.join(_FORMULA, "interpret.py"), os.path.join(_FORMULA, "reader.py")
-
-
-def claim_files(claim):
-    """The files whose reads are the claim's own (the formula interpreter's for a TOML claim), as the diagnosis
-    numbers them.
-
-    >>> claim_files(type("C", (), {"fn": len})())
-    set()
-    """
-    fn = inspect.unwrap(claim.fn)
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return set()
-    return {_INTERPRETER} if os.path.abspath(code.co_filename) == _TOML_READER else {code.co_filename}
-
 
 def _entry_fault(idx, change):
     """The indices a read of ``idx`` reads under an entry fault (``("swap",)`` or ``("neighbour", axis, d)``).
