@@ -268,11 +268,11 @@ def test_every_message_speaks_the_pages_names(renamed):
 
 def test_diagnoses_name_the_pages_quantities(renamed):
     assert renamed["transpose"].diagnosis["detail"].startswith("w where wᵀ belongs")
-    assert renamed["g for gp"].diagnosis["detail"].startswith("g where gp belongs")
+    assert renamed["g for gp"].diagnosis["detail"].startswith("g where g' belongs")
     assert "targets: free (t real" in renamed["sign"].notes[0]
     point = renamed["sign"].counterexample["point"]
     assert point and all(k.split("^")[0].split("_")[0] in ("w", "c", "u", "t") for k in point), point
-    assert "g(" in renamed["sign"].counterexample["truth"] and "gp(" in renamed["sign"].counterexample["truth"]
+    assert "g(" in renamed["sign"].counterexample["truth"] and "g'(" in renamed["sign"].counterexample["truth"]
     assert "beta" in renamed["update"].counterexample["point"], renamed["update"].counterexample["point"]
     assert "w^(3) (3×2) @ s^(2) (3×1)" in renamed["shapes"].verdict_text
     assert " N=" in renamed["wrong truth"].message, renamed["wrong truth"].message
@@ -282,7 +282,7 @@ def test_a_from_to_page_sees_its_matrix_without_a_transpose():
     v = View(SymbolicNetwork(NetworkSpec((2, 3, 2), activation="f")), ALL_RENAMED)
     n = PageView(v)
     assert n.w[2].name == "w^(2)" and n.w[2].T.name == "w^(2)ᵀ"
-    assert n.gp(n.s[2]).name == "gp(s^(2))" and n.g(n.s[2]).name == "g(s^(2))"
+    assert n.gp(n.s[2]).name == "g'(s^(2))" and n.g(n.s[2]).name == "g(s^(2))"
 
 
 def test_batch_matrices_follow_their_vectors_renames():
@@ -336,7 +336,7 @@ def test_bishop_wrong_formulas_fail_in_bishops_names():
     def sign(n, k):
         return n.delta[n.L][k], n.t[k] - n.z[n.L][k]
     eqs = {e.label: e for e in check_derivation(wrong).equations}
-    assert eqs["(5.56) h for h'"].diagnosis["detail"].startswith("h where hp belongs")
+    assert eqs["(5.56) h for h'"].diagnosis["detail"].startswith("h where h' belongs")
     assert eqs["(5.53) δ_i z_j"].status in ("fails", "ill-formed")
     assert eqs["(5.48) without the bias"].status == "fails"
     assert eqs["(5.48) without the bias"].diagnosis["kind"] == "missing-term"

@@ -144,8 +144,12 @@ def _evaluate_printed(text, page_functions=None):
                              .xreplace(coefficients)) for g in GENERIC_FUNCTIONS}
     names["sigma"] = sympy.Lambda(u, 1 / (1 + sympy.exp(-u)))
     names.update({page: names[canon] for page, canon in (page_functions or {}).items()})
+    prime = {"f": "fp", "g": "gp"}           # a derivative is printed as its function primed: phi'(u), f'(u)
+    names.update({f"{page}__prime": names[prime[canon]] for page, canon in
+                  {"f": "f", "g": "g", **(page_functions or {})}.items() if canon in prime})
     assert "…" not in text, "the printed value was cut"
-    expr = sympy.sympify(text.replace("f'(", "fp(").replace("g'(", "gp(").replace("σ(", "sigma("), locals=names)
+    text = re.sub(r"([A-Za-z_]\w*)'\(", r"\1__prime(", text.replace("σ(", "sigma("))
+    expr = sympy.sympify(text, locals=names)
     return sympy.N(expr, 30)
 
 
