@@ -141,3 +141,31 @@ def test_a_fault_that_reads_a_missing_layer_on_most_architectures_gets_the_edit_
     fault = [f for f in single_faults(claim, doc) if f.how == "z^(4) for z^(3) in row 1"][1]
     r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
     assert r.killed and r.diagnosis == "layer" and r.diagnosed, (r.status, r.diagnosis, r.detail)
+
+
+
+def test_an_index_swap_that_reads_out_of_range_is_diagnosed_as_the_exchange():
+    """∂e/∂s_j read as ∂C/∂z_{j,1} (a row read as a column): out of range wherever j > 1, so ill-formed; the
+    first call (j = 1) reads the same entry either way, so an edit to one fixed entry fits one call only. The
+    diagnosis was none (main); it is now the two indices exchanged, which restores every call."""
+    from symbp.run.load import load_derivation
+    doc, cache = load_derivation("derivations/abu_mostafa_backprop.py"), NetworkCache()
+    claim = next(c for c in doc.claims if c.label.startswith("definition of δ"))
+    (fault,) = [f for f in single_faults(claim, doc) if f.family == "index swap"]
+    r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+    assert [(e["kind"], e["from"], e["to"]) for e in r.found] == [("index", "∂C/∂z^(l)_{j,1}", "∂C/∂z^(l)_{1,j}")]
+
+
+def test_an_index_swap_in_a_sum_is_diagnosed_as_the_exchange_in_every_call():
+    """w_{kj} read as w_{jk} at one term of the sum over k: diagnosed (a transpose of W, or the exchange)."""
+    doc, cache = make_doc(), NetworkCache()
+
+    @doc.claim("entrywise", kind="delta", layer="hidden", latex="")
+    def entrywise(n, l, j):
+        return n.delta[l][j], sum(n.W[l][k, j] * n.delta[l + 1][k] for k in range(1, n.size(l + 1) + 1)) \
+            * n.fp(n.z[l][j])
+    claim = doc.claims[-1]
+    fault = [f for f in single_faults(claim, doc) if f.family == "index swap"][0]   # the sum's first term
+    r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)

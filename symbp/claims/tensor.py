@@ -75,7 +75,7 @@ class Tensor:
                 return self
             if change and change[0] == "zero":
                 return self._entry(idx) * 0
-            if change and change[0] in ("index", "arg"):
+            if change and change[0] in ("index", "arg", "exchange"):
                 idx = reader.index_of(idx, change)
         return self._entry(idx)
 

@@ -194,6 +194,8 @@ def _candidates(log, args=(), first_index=0, families=None):
                         out.append(Edit(r.key, ("index", tuple(new)), r))
                 if idx[0] != idx[1]:
                     out.append(Edit(r.key, ("index", idx[::-1]), r))
+                # its two indices exchanged in every call (w_{jk} read as w_{kj}): equal in this call, not in others
+                out.append(Edit(r.key, ("exchange",), r))
             elif isinstance(idx, int):
                 out += [Edit(r.key, ("index", idx + d), r) for d in (-1, 1)]
                 out.append(Edit(r.key, ("drop",), r))
@@ -224,7 +226,7 @@ def _candidates(log, args=(), first_index=0, families=None):
 
 
 #: Changes that mean the same at every read of a site.
-_RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose", "family", "swap")
+_RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose", "family", "swap", "exchange")
 
 #: A sign or constant factor of the whole formula (its failing side), as one edit of a pair: the page's usual
 #: slips (a sign, 2, 1/2, m, 1/m, K, 1/K; m the batch, K the outputs). Alone they are the whole-formula
@@ -580,6 +582,9 @@ def describe(edit, claim, args, notation):
             if b == a:      # the sum's own index is spelled like the claim's: it captured it
                 d, phrase = said("index", a, b)
                 return d, phrase + f" (the {parts[ch[1]]} outside the sum, which the sum's {parts[ch[1]]} captures)"
+        elif ch[0] == "exchange":   # the page's indices in the other order
+            parts = a[a.index("_{") + 2:-1].split(",")
+            b = f"{_symbol(name, layer)}_{{{','.join(parts[::-1])}}}"
         else:
             b = f"{_symbol(name, layer)}_{{{_index_text(ch[1], claim, args)}}}"
         return said("index", a, b)
