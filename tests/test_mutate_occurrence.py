@@ -169,3 +169,17 @@ def test_an_index_swap_in_a_sum_is_diagnosed_as_the_exchange_in_every_call():
     fault = [f for f in single_faults(claim, doc) if f.family == "index swap"][0]   # the sum's first term
     r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
     assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+
+
+def test_a_pair_of_faults_each_unreadable_somewhere_is_diagnosed():
+    """δ^(l+1) for δ^(l) and a^(l-2) for a^(l-1) in BP4: unreadable at l = L and at l = 1, so no single edit makes
+    it readable and none scores; it was left undiagnosed (main) and is now paired from the two singles that each
+    make more of it readable."""
+    from symbp.run.load import load_derivation
+    doc, cache = load_derivation("examples/four_equations.py"), NetworkCache()
+    claim = next(c for c in doc.claims if c.label == "BP4")
+    faults = single_faults(claim, doc)
+    pair = [next(f for f in faults if f.how == h) for h in ("delta^(l+1) for delta^(l)", "a^(l-2) for a^(l-1)")]
+    r = check_mutant(doc, claim, "pair", pair, make_occurrence_mutant(claim, pair), cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+    assert sorted((e["from"], e["to"]) for e in r.found) == [("a^(l-2)", "a^(l-1)"), ("delta^(l+1)", "delta^(l)")]

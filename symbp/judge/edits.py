@@ -57,6 +57,9 @@ POINTS = 4
 #: At most this many singles closest to the truth are paired.
 PAIR_POOL = 10
 
+#: Of them, the first this many are paired with each other before any is paired with every other edit.
+PAIR_POOL_PAIRS = 8
+
 #: An edited reading may fail in any way (a tensor where a scalar belongs, ...): each means "does not fit".
 _READ_ERRORS = (Exception,)
 
@@ -161,6 +164,18 @@ def _score(vals, side, base):
 #: (a page's ∇_h for ∇_b, a likely scanning slip).
 _FAMILIES = {"a": (("z", 0),), "z": (("a", 0),), "A": (("Z", 0),), "Z": (("A", 0),),
              "dC_da": (("dC_db", 0),), "dC_db": (("dC_da", 0),)}
+
+
+def _unread(vals, side, base):
+    """How many values of sides 1..``side`` cannot be read (NaN: a layer or index out of range, read leniently);
+    None where nothing is comparable (unreadable as a whole, another shape, or the truth side moved)."""
+    if vals is None or vals.shape[2] <= side or (base is not None and vals.shape[:2] != base.shape[:2]):
+        return None
+    if base is not None:
+        ok = np.isfinite(base[:, :, 0])
+        if not np.allclose(vals[:, :, 0][ok], base[:, :, 0][ok], rtol=1e-9, atol=1e-12):
+            return None
+    return int(np.sum(~np.isfinite(vals[:, :, 1:side + 1])))
 
 
 def _candidates(log, args=(), first_index=0, families=None):
@@ -339,6 +354,8 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     first_index = 1 if claim.takes_layer else 0
     candidates = _candidates(record.log, args, first_index, record.families)
     scaled = []     # (a sign or factor, a single edit) that fit: seen in the single's own values, no more tries
+    readable = []   # (unreadable values, a single edit) that make more of an unreadable formula readable
+    as_read = _unread(base, side, kept) or None
     left = []       # single edits of a lemma's left side that fit
     for e in candidates:
         if over():
@@ -356,6 +373,8 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         if np.isfinite(s):
             singles.append((s, e))
             scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
+        elif as_read is not None and (_unread(vals, side, kept) or as_read) < as_read:
+            readable.append((_unread(vals, side, kept), e))     # reads more of the formula: one of two faults fixed
     if fallback[0]:     # a single edit fits here, if not elsewhere: no pair is smaller
         return fallback[0], (run, args)
     for e in left:
@@ -374,8 +393,25 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     singles.sort(key=lambda p: p[0])
     as_written = _score(base, side, base)
     pool = [e for s, e in singles[:PAIR_POOL] if s < as_written]   # a first edit that brings it closer
+    readable.sort(key=lambda p: p[0])
+    pool += [e for _, e in readable[:PAIR_POOL] if e not in pool]
     pool += [e for e in _candidates(record.log, args, first_index, record.families) if e.change[0] == "symbol" and e not in pool]
     tried = set()
+    # first the pairs of two singles that each come closer (each fixes one of two faults), then the wider search
+    close = pool[:PAIR_POOL_PAIRS]
+    for i, e1 in enumerate(close):
+        for e2 in close[i + 1:]:
+            pair = frozenset((e1, e2))
+            if e1.key == e2.key or (e1.read is None and e2.change[0] == "zero"):
+                continue
+            if over():
+                return None, None
+            tried.add(pair)
+            vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2], side), side)
+            if _score(vals, side, kept) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
+                found = winner([e1, e2], record)
+                if found:
+                    return found, (run, args)
     for e1 in pool:   # the second edit among the reads made once the first is made (a read may appear only then)
         if over():
             return None, None
