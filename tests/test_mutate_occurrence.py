@@ -183,3 +183,16 @@ def test_a_pair_of_faults_each_unreadable_somewhere_is_diagnosed():
     r = check_mutant(doc, claim, "pair", pair, make_occurrence_mutant(claim, pair), cache, budget=20)
     assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
     assert sorted((e["from"], e["to"]) for e in r.found) == [("a^(l-2)", "a^(l-1)"), ("delta^(l+1)", "delta^(l)")]
+
+
+def test_a_pair_of_faults_in_one_product_is_diagnosed_by_counting_the_reads_out_of_range():
+    """∂C/∂a^(4) and z^(4) for ∂C/∂a^(L) and z^(L) in (6): either fault alone makes the whole product NaN, so only
+    the count of reads out of range tells that one edit fixes one of them; undiagnosed (main), now the pair."""
+    from symbp.run.load import load_derivation
+    doc, cache = load_derivation("derivations/reynoso_backprop.py"), NetworkCache()
+    claim = next(c for c in doc.claims if c.label == "(6)")
+    faults = single_faults(claim, doc)
+    pair = [next(f for f in faults if f.how == h) for h in ("∂C/∂a^(4) for ∂C/∂a^(3)", "z^(4) for z^(3)")]
+    r = check_mutant(doc, claim, "pair", pair, make_occurrence_mutant(claim, pair), cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+    assert sorted((e["from"], e["to"]) for e in r.found) == [("z^(4)", "z^(3)"), ("∂C/∂a^(4)", "∂C/∂a^(3)")]

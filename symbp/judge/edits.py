@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from ..claims.occurrence import Reader, reading, symbol_of
-from ..claims.tensor import LENIENT
+from ..claims.tensor import LENIENT, LENIENT_MISSES
 from .budget import call_with_budget
 from .evaluate import (MAX_CLAIM_EXPANSION, RTOL, expansion_size, instantiate, numeric_values, relative_errors,
                        sample_points)
@@ -123,10 +123,11 @@ def _values(claim, derivation, run, reader, side=None):
     """Numeric values (points × instances × sides) of the claim replayed through ``reader``, or None;
     with ``side``, of its sides 0..``side`` only."""
     net, symbols = run[2], dict(run[3])
-    LENIENT[0] = True
+    LENIENT[0], LENIENT_MISSES[0] = True, 0
     try:
         with reading(reader):
             instances = instantiate(_replayed(claim, reader), net, derivation.notation, symbols)
+        reader.misses = LENIENT_MISSES[0]     # reads out of range, read as NaN
         if side is not None:
             instances = [dataclasses.replace(i, sides=list(i.sides[:side + 1])) for i in instances]
         pts = sample_points(net, symbols, POINTS, 2718)
@@ -355,12 +356,13 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     candidates = _candidates(record.log, args, first_index, record.families)
     scaled = []     # (a sign or factor, a single edit) that fit: seen in the single's own values, no more tries
     readable = []   # (unreadable values, a single edit) that make more of an unreadable formula readable
-    as_read = _unread(base, side, kept) or None
+    as_read = (getattr(record, "misses", 0), _unread(base, side, kept)) if _unread(base, side, kept) else None
     left = []       # single edits of a lemma's left side that fit
     for e in candidates:
         if over():
             return (fallback[0], (run, args)) if fallback[0] else (None, None)
-        vals, _ = _values(claim, derivation, run, _reader(files, [e], side), side)
+        single = _reader(files, [e], side)
+        vals, _ = _values(claim, derivation, run, single, side)
         s = _score(vals, side, base)    # the claimed side kept: an edit of the formula's side first
         if s == 0.0 and _confirmed(claim, derivation, run, [e], side, files):
             found = winner([e], record)
@@ -373,8 +375,10 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         if np.isfinite(s):
             singles.append((s, e))
             scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
-        elif as_read is not None and (_unread(vals, side, kept) or as_read) < as_read:
-            readable.append((_unread(vals, side, kept), e))     # reads more of the formula: one of two faults fixed
+        elif as_read is not None and _unread(vals, side, kept) is not None:
+            closer = (getattr(single, "misses", 0), _unread(vals, side, kept))
+            if closer < as_read:    # reads more of the formula (fewer reads out of range): one of two faults fixed
+                readable.append((closer, e))
     if fallback[0]:     # a single edit fits here, if not elsewhere: no pair is smaller
         return fallback[0], (run, args)
     for e in left:
