@@ -2,13 +2,14 @@
 
 The claim is replayed on one architecture with a recording reader (see
 :mod:`symbp.claims.occurrence`); every single edit of one read (a layer ±1,
-an index to its neighbour, two indices exchanged, a stray index dropped,
+an index to its neighbour, two indices exchanged (in this call, or in every call), a stray index dropped,
 ``f``↔``f'``, a ↔ z, a transpose added or dropped, ``⊙`` ↔ matrix product, a
 term read as 0), of every read of one symbol in a sum's summand, and of one
 symbol everywhere (``z^(0)`` read as ``z^(1)``) is evaluated numerically at
 fixed points; when none fits, a sign or constant factor (−1, 2, 1/2, m, 1/m,
 K, 1/K) with one single edit (seen in that single's own values), then pairs
-of the singles that come closest.  A
+of the singles that come closest or that make more of an unreadable formula
+readable (fewer reads out of range), first with each other.  A
 winner is kept only if the edited claim is then *exactly* true (the CAS
 expands truth − formula to 0 on that architecture), so an edit is never made
 up.  It is described in the page's notation, placed in the page's formula (the
