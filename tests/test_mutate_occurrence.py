@@ -141,3 +141,58 @@ def test_a_fault_that_reads_a_missing_layer_on_most_architectures_gets_the_edit_
     fault = [f for f in single_faults(claim, doc) if f.how == "z^(4) for z^(3) in row 1"][1]
     r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
     assert r.killed and r.diagnosis == "layer" and r.diagnosed, (r.status, r.diagnosis, r.detail)
+
+
+
+def test_an_index_swap_that_reads_out_of_range_is_diagnosed_as_the_exchange():
+    """∂e/∂s_j read as ∂C/∂z_{j,1} (a row read as a column): out of range wherever j > 1, so ill-formed; the
+    first call (j = 1) reads the same entry either way, so an edit to one fixed entry fits one call only. The
+    diagnosis was none (main); it is now the two indices exchanged, which restores every call."""
+    from symbp.run.load import load_derivation
+    doc, cache = load_derivation("derivations/abu_mostafa_backprop.py"), NetworkCache()
+    claim = next(c for c in doc.claims if c.label.startswith("definition of δ"))
+    (fault,) = [f for f in single_faults(claim, doc) if f.family == "index swap"]
+    r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+    assert [(e["kind"], e["from"], e["to"]) for e in r.found] == [("index", "∂C/∂z^(l)_{j,1}", "∂C/∂z^(l)_{1,j}")]
+
+
+def test_an_index_swap_in_a_sum_is_diagnosed_as_the_exchange_in_every_call():
+    """w_{kj} read as w_{jk} at one term of the sum over k: diagnosed (a transpose of W, or the exchange)."""
+    doc, cache = make_doc(), NetworkCache()
+
+    @doc.claim("entrywise", kind="delta", layer="hidden", latex="")
+    def entrywise(n, l, j):
+        return n.delta[l][j], sum(n.W[l][k, j] * n.delta[l + 1][k] for k in range(1, n.size(l + 1) + 1)) \
+            * n.fp(n.z[l][j])
+    claim = doc.claims[-1]
+    fault = [f for f in single_faults(claim, doc) if f.family == "index swap"][0]   # the sum's first term
+    r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+
+
+def test_a_pair_of_faults_each_unreadable_somewhere_is_diagnosed():
+    """δ^(l+1) for δ^(l) and a^(l-2) for a^(l-1) in BP4: unreadable at l = L and at l = 1, so no single edit makes
+    it readable and none scores; it was left undiagnosed (main) and is now paired from the two singles that each
+    make more of it readable."""
+    from symbp.run.load import load_derivation
+    doc, cache = load_derivation("examples/four_equations.py"), NetworkCache()
+    claim = next(c for c in doc.claims if c.label == "BP4")
+    faults = single_faults(claim, doc)
+    pair = [next(f for f in faults if f.how == h) for h in ("delta^(l+1) for delta^(l)", "a^(l-2) for a^(l-1)")]
+    r = check_mutant(doc, claim, "pair", pair, make_occurrence_mutant(claim, pair), cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+    assert sorted((e["from"], e["to"]) for e in r.found) == [("a^(l-2)", "a^(l-1)"), ("delta^(l+1)", "delta^(l)")]
+
+
+def test_a_pair_of_faults_in_one_product_is_diagnosed_by_counting_the_reads_out_of_range():
+    """∂C/∂a^(4) and z^(4) for ∂C/∂a^(L) and z^(L) in (6): either fault alone makes the whole product NaN, so only
+    the count of reads out of range tells that one edit fixes one of them; undiagnosed (main), now the pair."""
+    from symbp.run.load import load_derivation
+    doc, cache = load_derivation("derivations/reynoso_backprop.py"), NetworkCache()
+    claim = next(c for c in doc.claims if c.label == "(6)")
+    faults = single_faults(claim, doc)
+    pair = [next(f for f in faults if f.how == h) for h in ("∂C/∂a^(4) for ∂C/∂a^(3)", "z^(4) for z^(3)")]
+    r = check_mutant(doc, claim, "pair", pair, make_occurrence_mutant(claim, pair), cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+    assert sorted((e["from"], e["to"]) for e in r.found) == [("z^(4)", "z^(3)"), ("∂C/∂a^(4)", "∂C/∂a^(3)")]

@@ -73,10 +73,13 @@ class Reader:
         self.tokens.clear()
 
     def index_of(self, idx, change):
-        """The indices an ``("index", new)`` or ``("arg", axis, k)`` change reads instead of ``idx``
-        (``arg``: the call's k-th argument, another index in scope)."""
+        """The indices an ``("index", new)``, ``("arg", axis, k)`` or ``("exchange",)`` change reads instead of
+        ``idx`` (``arg``: the call's k-th argument, another index in scope; ``exchange``: its two indices swapped,
+        whatever they are in this call)."""
         if change[0] == "index":
             return change[1]
+        if change[0] == "exchange":
+            return idx[::-1] if isinstance(idx, tuple) else idx
         _, axis, k = change
         if isinstance(idx, tuple):
             return idx[:axis] + (self.current[k],) + idx[axis + 1:]

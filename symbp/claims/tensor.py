@@ -20,6 +20,10 @@ class IllFormed(ValueError):
 #: the diagnosis, which re-reads formulas counterfactually and must not stop at the truth side).
 LENIENT = [False]
 
+#: How many reads were out of range (or mismatched) and read as NaN while LENIENT: the diagnosis counts them to
+#: tell which edit makes more of an unreadable formula readable.
+LENIENT_MISSES = [0]
+
 
 # -- tensors ----------------------------------------------------------------------
 def is_tensor(v):
@@ -62,6 +66,7 @@ class Tensor:
             return None
         if not base <= i < base + n:
             if LENIENT[0]:
+                LENIENT_MISSES[0] += 1
                 return "nan"
             extra = f" (or {base - 1} for the bias)" if axis in self.slots else ""
             raise IllFormed(f"index {i} out of range {base}..{base + n - 1}{extra} for {self.name}")
@@ -75,7 +80,7 @@ class Tensor:
                 return self
             if change and change[0] == "zero":
                 return self._entry(idx) * 0
-            if change and change[0] in ("index", "arg"):
+            if change and change[0] in ("index", "arg", "exchange"):
                 idx = reader.index_of(idx, change)
         return self._entry(idx)
 

@@ -16,7 +16,7 @@ from ..model.activations import ACTIVATIONS
 from .derivative import derivative
 from .notation import PAGE_FUNCTIONS, PAGE_SYMBOL, PAGE_VALUES, Notation
 from .occurrence import ACTIVE, caller
-from .tensor import LENIENT, IllFormed, Tensor, is_tensor
+from .tensor import LENIENT, LENIENT_MISSES, IllFormed, Tensor, is_tensor
 
 __all__ = ['View', 'PageView', 'on_page', 'view_of', 'LAYER_READS', 'PAGE_READS', 'Layers']
 
@@ -65,6 +65,7 @@ class Layers:
     def _read(self, l):
         if not isinstance(l, int) or isinstance(l, bool) or l not in self.valid:
             if LENIENT[0]:  # a layer that does not exist reads as NaN (see LENIENT)
+                LENIENT_MISSES[0] += 1
                 import symengine
                 return Tensor([[symengine.nan]], f"{self.name}^({l})")
             raise IllFormed(f"{self.name}^({l}) does not exist (layers {self.valid[0]}..{self.valid[-1]})"

@@ -2,13 +2,14 @@
 
 The claim is replayed on one architecture with a recording reader (see
 :mod:`symbp.claims.occurrence`); every single edit of one read (a layer ±1,
-an index to its neighbour, two indices exchanged, a stray index dropped,
+an index to its neighbour, two indices exchanged (in this call, or in every call), a stray index dropped,
 ``f``↔``f'``, a ↔ z, a transpose added or dropped, ``⊙`` ↔ matrix product, a
 term read as 0), of every read of one symbol in a sum's summand, and of one
 symbol everywhere (``z^(0)`` read as ``z^(1)``) is evaluated numerically at
 fixed points; when none fits, a sign or constant factor (−1, 2, 1/2, m, 1/m,
 K, 1/K) with one single edit (seen in that single's own values), then pairs
-of the singles that come closest.  A
+of the singles that come closest or that make more of an unreadable formula
+readable (fewer reads out of range), first with each other.  A
 winner is kept only if the edited claim is then *exactly* true (the CAS
 expands truth − formula to 0 on that architecture), so an edit is never made
 up.  It is described in the page's notation, placed in the page's formula (the
@@ -29,7 +30,7 @@ import time
 import numpy as np
 
 from ..claims.occurrence import Reader, reading, symbol_of
-from ..claims.tensor import LENIENT
+from ..claims.tensor import LENIENT, LENIENT_MISSES
 from .budget import call_with_budget
 from .evaluate import (MAX_CLAIM_EXPANSION, RTOL, expansion_size, instantiate, numeric_values, relative_errors,
                        sample_points)
@@ -56,6 +57,9 @@ POINTS = 4
 
 #: At most this many singles closest to the truth are paired.
 PAIR_POOL = 10
+
+#: Of them, the first this many are paired with each other before any is paired with every other edit.
+PAIR_POOL_PAIRS = 8
 
 #: An edited reading may fail in any way (a tensor where a scalar belongs, ...): each means "does not fit".
 _READ_ERRORS = (Exception,)
@@ -120,10 +124,11 @@ def _values(claim, derivation, run, reader, side=None):
     """Numeric values (points × instances × sides) of the claim replayed through ``reader``, or None;
     with ``side``, of its sides 0..``side`` only."""
     net, symbols = run[2], dict(run[3])
-    LENIENT[0] = True
+    LENIENT[0], LENIENT_MISSES[0] = True, 0
     try:
         with reading(reader):
             instances = instantiate(_replayed(claim, reader), net, derivation.notation, symbols)
+        reader.misses = LENIENT_MISSES[0]     # reads out of range, read as NaN
         if side is not None:
             instances = [dataclasses.replace(i, sides=list(i.sides[:side + 1])) for i in instances]
         pts = sample_points(net, symbols, POINTS, 2718)
@@ -163,6 +168,18 @@ _FAMILIES = {"a": (("z", 0),), "z": (("a", 0),), "A": (("Z", 0),), "Z": (("A", 0
              "dC_da": (("dC_db", 0),), "dC_db": (("dC_da", 0),)}
 
 
+def _unread(vals, side, base):
+    """How many values of sides 1..``side`` cannot be read (NaN: a layer or index out of range, read leniently);
+    None where nothing is comparable (unreadable as a whole, another shape, or the truth side moved)."""
+    if vals is None or vals.shape[2] <= side or (base is not None and vals.shape[:2] != base.shape[:2]):
+        return None
+    if base is not None:
+        ok = np.isfinite(base[:, :, 0])
+        if not np.allclose(vals[:, :, 0][ok], base[:, :, 0][ok], rtol=1e-9, atol=1e-12):
+            return None
+    return int(np.sum(~np.isfinite(vals[:, :, 1:side + 1])))
+
+
 def _candidates(log, args=(), first_index=0, families=None):
     """Every single edit of the recorded reads (first value of each read, in reading order); ``args`` are the
     first call's layer and indices (an index may be read as another index in scope: those from ``first_index``)."""
@@ -194,6 +211,8 @@ def _candidates(log, args=(), first_index=0, families=None):
                         out.append(Edit(r.key, ("index", tuple(new)), r))
                 if idx[0] != idx[1]:
                     out.append(Edit(r.key, ("index", idx[::-1]), r))
+                # its two indices exchanged in every call (w_{jk} read as w_{kj}): equal in this call, not in others
+                out.append(Edit(r.key, ("exchange",), r))
             elif isinstance(idx, int):
                 out += [Edit(r.key, ("index", idx + d), r) for d in (-1, 1)]
                 out.append(Edit(r.key, ("drop",), r))
@@ -224,7 +243,7 @@ def _candidates(log, args=(), first_index=0, families=None):
 
 
 #: Changes that mean the same at every read of a site.
-_RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose", "family", "swap")
+_RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose", "family", "swap", "exchange")
 
 #: A sign or constant factor of the whole formula (its failing side), as one edit of a pair: the page's usual
 #: slips (a sign, 2, 1/2, m, 1/m, K, 1/K; m the batch, K the outputs). Alone they are the whole-formula
@@ -337,11 +356,14 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     first_index = 1 if claim.takes_layer else 0
     candidates = _candidates(record.log, args, first_index, record.families)
     scaled = []     # (a sign or factor, a single edit) that fit: seen in the single's own values, no more tries
+    readable = []   # (unreadable values, a single edit) that make more of an unreadable formula readable
+    as_read = (getattr(record, "misses", 0), _unread(base, side, kept)) if _unread(base, side, kept) else None
     left = []       # single edits of a lemma's left side that fit
     for e in candidates:
         if over():
             return (fallback[0], (run, args)) if fallback[0] else (None, None)
-        vals, _ = _values(claim, derivation, run, _reader(files, [e], side), side)
+        single = _reader(files, [e], side)
+        vals, _ = _values(claim, derivation, run, single, side)
         s = _score(vals, side, base)    # the claimed side kept: an edit of the formula's side first
         if s == 0.0 and _confirmed(claim, derivation, run, [e], side, files):
             found = winner([e], record)
@@ -354,6 +376,10 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         if np.isfinite(s):
             singles.append((s, e))
             scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
+        elif as_read is not None and _unread(vals, side, kept) is not None:
+            closer = (getattr(single, "misses", 0), _unread(vals, side, kept))
+            if closer < as_read:    # reads more of the formula (fewer reads out of range): one of two faults fixed
+                readable.append((closer, e))
     if fallback[0]:     # a single edit fits here, if not elsewhere: no pair is smaller
         return fallback[0], (run, args)
     for e in left:
@@ -372,8 +398,25 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     singles.sort(key=lambda p: p[0])
     as_written = _score(base, side, base)
     pool = [e for s, e in singles[:PAIR_POOL] if s < as_written]   # a first edit that brings it closer
+    readable.sort(key=lambda p: p[0])
+    pool += [e for _, e in readable[:PAIR_POOL] if e not in pool]
     pool += [e for e in _candidates(record.log, args, first_index, record.families) if e.change[0] == "symbol" and e not in pool]
     tried = set()
+    # first the pairs of two singles that each come closer (each fixes one of two faults), then the wider search
+    close = pool[:PAIR_POOL_PAIRS]
+    for i, e1 in enumerate(close):
+        for e2 in close[i + 1:]:
+            pair = frozenset((e1, e2))
+            if e1.key == e2.key or (e1.read is None and e2.change[0] == "zero"):
+                continue
+            if over():
+                return None, None
+            tried.add(pair)
+            vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2], side), side)
+            if _score(vals, side, kept) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
+                found = winner([e1, e2], record)
+                if found:
+                    return found, (run, args)
     for e1 in pool:   # the second edit among the reads made once the first is made (a read may appear only then)
         if over():
             return None, None
@@ -580,6 +623,9 @@ def describe(edit, claim, args, notation):
             if b == a:      # the sum's own index is spelled like the claim's: it captured it
                 d, phrase = said("index", a, b)
                 return d, phrase + f" (the {parts[ch[1]]} outside the sum, which the sum's {parts[ch[1]]} captures)"
+        elif ch[0] == "exchange":   # the page's indices in the other order
+            parts = a[a.index("_{") + 2:-1].split(",")
+            b = f"{_symbol(name, layer)}_{{{','.join(parts[::-1])}}}"
         else:
             b = f"{_symbol(name, layer)}_{{{_index_text(ch[1], claim, args)}}}"
         return said("index", a, b)
