@@ -402,18 +402,22 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     pool += [e for _, e in readable[:PAIR_POOL] if e not in pool]
     pool += [e for e in _candidates(record.log, args, first_index, record.families) if e.change[0] == "symbol" and e not in pool]
     tried = set()
+
+    def pair_fits(e1, e2):
+        """The pair (e1, e2) makes the formula hold, confirmed exactly (it is then tried, whatever it gives)."""
+        tried.add(frozenset((e1, e2)))
+        vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2], side), side)
+        return _score(vals, side, kept) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files)
+
     # first the pairs of two singles that each come closer (each fixes one of two faults), then the wider search
     close = pool[:PAIR_POOL_PAIRS]
     for i, e1 in enumerate(close):
         for e2 in close[i + 1:]:
-            pair = frozenset((e1, e2))
             if e1.key == e2.key or (e1.read is None and e2.change[0] == "zero"):
                 continue
             if over():
                 return None, None
-            tried.add(pair)
-            vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2], side), side)
-            if _score(vals, side, kept) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
+            if pair_fits(e1, e2):
                 found = winner([e1, e2], record)
                 if found:
                     return found, (run, args)
@@ -423,14 +427,11 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         after = _reader(files, [e1], side)
         _values(claim, derivation, run, after, side)
         for e2 in _candidates(after.log, args, first_index, after.families):
-            pair = frozenset((e1, e2))
-            if e2.key == e1.key or pair in tried or (e1.read is None and e2.change[0] == "zero"):
+            if e2.key == e1.key or frozenset((e1, e2)) in tried or (e1.read is None and e2.change[0] == "zero"):
                 continue
             if over():
                 return None, None
-            tried.add(pair)
-            vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2], side), side)
-            if _score(vals, side, kept) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files):
+            if pair_fits(e1, e2):
                 found = winner([e1, e2], record, after)
                 if found:
                     return found, (run, args)
