@@ -26,7 +26,6 @@ from fractions import Fraction
 
 import symengine
 
-from .nodes import float_atoms
 
 __all__ = ['symbp_code', 'exact_value', 'exact_function', 'rational']
 
@@ -63,19 +62,37 @@ def exact_value(side):
         floats = _floats(side)
         if floats:
             return side.xreplace({f: rational(float(f)) for f in floats})
-        if len(_EXACT) > 20000:
+        if len(_EXACT) > _EXACT_MAX:
             _EXACT.clear()
         _EXACT.add(side)
     return side
 
 
-#: Sides already found free of floats (the same truth quantities pass again and again).
+#: Expressions already found free of floats (the same truth quantities pass again and again), at most _EXACT_MAX.
 _EXACT = set()
+_EXACT_MAX = 50_000
 
 
 def _floats(expr) -> set:
-    """The float atoms of ``expr``, each shared subexpression visited once (``atoms`` walks the whole tree)."""
-    return set(float_atoms(expr))
+    """The float atoms of ``expr``: each shared subexpression visited once, none inside one known free of floats.
+
+    (``atoms`` walks the whole tree.)  A formula is mostly the network's true quantities (δ, z, a) put
+    together: once they are known free of floats (:func:`exact_value` of each), only the new nodes are walked.
+
+    >>> x = symengine.Symbol("x")
+    >>> sorted(map(float, _floats(0.5 * x + 0.25 * x ** 2 + 1)))
+    [0.25, 0.5]
+    """
+    floats, seen, todo = set(), set(), [expr]
+    while todo:
+        e = todo.pop()
+        if e in seen or e in _EXACT:
+            continue
+        seen.add(e)
+        if isinstance(e, symengine.RealNumber):
+            floats.add(e)
+        todo += e.args
+    return floats
 
 
 def exact_function(fn):

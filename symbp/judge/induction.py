@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -44,9 +45,10 @@ from ..model.spec import SpecError
 from ..oracle.symbolic import SymbolicNetwork
 from .budget import TIME_LIMIT
 from .evaluate import at, instantiate, spec_for
+from .exact import exact_value
 from .verify import UNDECIDED, Outcome, undecided
 
-__all__ = ['induction_limit', 'StepNetwork', 'InductionResult', 'prove_all_depths', 'extend_to_all_depths', 'cases_of', 'applies_to', 'check_case', 'read_at', 'locality', 'DEFAULT_BOUND', 'ALL_DEPTHS', 'STEP_SEARCH', 'WIDE_CHECK']
+__all__ = ['induction_limit', 'StepNetwork', 'InductionResult', 'prove_all_depths', 'extend_to_all_depths', 'cases_of', 'applies_to', 'case_spec', 'case_network', 'warm', 'search_cache', 'check_case', 'read_at', 'locality', 'DEFAULT_BOUND', 'ALL_DEPTHS', 'STEP_SEARCH', 'WIDE_CHECK']
 
 
 #: Widths checked by default: every width from 1 to this bound, in every layer of the base case and the step.
@@ -151,13 +153,88 @@ def cases_of(claim, bound=DEFAULT_BOUND):
     return out
 
 
-def _network(claim, derivation, case, sizes, backend):
+def case_spec(claim, derivation, case, sizes):
+    """The NetworkSpec of one case: the claim's spec on ``sizes`` (the step: no output activation, a cost
+    that does not matter, C = G(z)).
+
+    >>> from symbp.claims.derivation import Claim, Derivation
+    >>> from symbp.claims.notation import Notation
+    >>> doc = Derivation("demo", "Demo", "-", Notation(), {"activation": "tanh"})
+    >>> s = case_spec(Claim("(1)", "delta", "", lambda n, l: None, layer="hidden"), doc, "step", (1, 2, 2, 2))
+    >>> s.sizes, s.activation, s.output_activation
+    ((1, 2, 2, 2), 'tanh', 'tanh')
+    """
     if case == "base":
-        return SymbolicNetwork(spec_for(derivation, claim, sizes, 1), backend)
+        return spec_for(derivation, claim, sizes, 1)
     # the step: the spec's hidden activation throughout; its cost does not matter (C = G(z)); weight decay
     # stays as the spec has it, so that λ means the same on the step network as on the sweep
-    spec = spec_for(derivation, claim, sizes, 1, {"output_activation": None, "cost": "half_sse"})
-    return StepNetwork(spec, backend)
+    return spec_for(derivation, claim, sizes, 1, {"output_activation": None, "cost": "half_sse"})
+
+
+#: The case networks built in this process, by (case, spec, backend), most recently used last (at most
+#: _NETWORKS_MAX): the claims of one derivation share them, and what :func:`warm` computed on them.
+_NETWORKS = OrderedDict()
+_NETWORKS_MAX = 400
+
+
+def case_network(claim, derivation, case, sizes, backend="symengine"):
+    """The network of one case (a :class:`StepNetwork` for the step), built once per spec in this process.
+
+    A network holds only what the CAS derived from its spec (its truths are computed once, when first asked
+    for), so one built for an earlier claim is the same as a fresh one.
+
+    >>> from symbp.claims.derivation import Claim, Derivation
+    >>> from symbp.claims.notation import Notation
+    >>> doc = Derivation("demo", "Demo", "-", Notation(), {"activation": "f"})
+    >>> c = Claim("(1)", "delta", "", lambda n, l: None, layer="hidden")
+    >>> net = case_network(c, doc, "step", (1, 2, 1, 2))
+    >>> type(net).__name__, net is case_network(c, doc, "step", (1, 2, 1, 2))
+    ('StepNetwork', True)
+    """
+    spec = case_spec(claim, derivation, case, sizes)
+    key = (case, spec, backend if isinstance(backend, str) else backend.name)
+    net = _NETWORKS.get(key)
+    if net is None:
+        net = (SymbolicNetwork if case == "base" else StepNetwork)(spec, backend)
+        _NETWORKS[key] = net
+        if len(_NETWORKS) > _NETWORKS_MAX:
+            _NETWORKS.popitem(last=False)
+    else:
+        _NETWORKS.move_to_end(key)
+    return net
+
+
+def warm(claim, derivation, case, sizes, backend="symengine"):
+    """Build the case's network and the truths a claim on it reads (δ at the layer read and the next; for a
+    gradient, the example cost's derivatives there), so that the forked children of every later claim find them.
+
+    The same work for every claim (nothing of the claim runs here); a network that cannot be built is left to
+    :func:`check_case`, which says why.
+
+    >>> from symbp.claims.derivation import Claim, Derivation
+    >>> from symbp.claims.notation import Notation
+    >>> doc = Derivation("demo", "Demo", "-", Notation(), {"activation": "f"})
+    >>> c = Claim("(1)", "delta", "", lambda n, l: None, layer="output")
+    >>> warm(c, doc, "base", (1, 2, 2)) is case_network(c, doc, "base", (1, 2, 2))
+    True
+    """
+    try:
+        net = case_network(claim, derivation, case, sizes, backend)
+        layer = net.L if case == "base" else net.L - 1
+        truths = [v for l in range(1, net.L + 1) for v in net.z[0][l] + net.a[0][l]]   # the forward pass first
+        for l in (layer, layer + 1):
+            if 1 <= l <= net.L:
+                truths += net.delta_cached(0, l)
+        if (claim.of if claim.kind == "chain" else claim.kind) in ("grad_W", "grad_b"):
+            cost = net.example_costs[0]
+            for l in (layer, layer + 1):
+                if 1 <= l <= net.L:
+                    truths += [net.diff_cached(cost, s) for s in [w for row in net.W[l] for w in row] + net.b[l]]
+        for v in truths:   # known free of floats: a formula built of them walks only its own nodes
+            exact_value(v)
+        return net
+    except (IllFormed, SpecError, IndexError, KeyError, ValueError, TypeError):
+        return None
 
 
 def read_at(claim, derivation, net, case="step"):
@@ -176,7 +253,7 @@ def check_case(claim, derivation, case, sizes, backend="symengine"):
     from ..claims.view import View
     from .diagnose import in_page_notation
     try:
-        net = _network(claim, derivation, case, sizes, backend)
+        net = case_network(claim, derivation, case, sizes, backend)
         instances = instantiate(read_at(claim, derivation, net, case), net, derivation.notation, {})
     except (IllFormed, SpecError, IndexError, KeyError, ValueError, TypeError) as e:
         return None, f"cannot be read on the {case} network {list(sizes)}: {e}"
@@ -223,7 +300,7 @@ def locality(claim, derivation, case, sizes, backend="symengine") -> list:
     ['it reads a^(l-2)']
     """
     from .locality import Recorder, Tracked, TrackingView, nonlocal_reasons
-    net = _network(claim, derivation, case, sizes, backend)
+    net = case_network(claim, derivation, case, sizes, backend)
     view = TrackingView(net, derivation.notation, 0, {})
     names = claim.params
 
@@ -296,6 +373,8 @@ def _run_cases(claim, derivation, cases, backend, budget):
 
     kinds = {c for c, _ in cases}
     probes = [("base", (1, 2, 3)), ("step", (1, 2, 3, 2))]
+    for c, z in cases:   # here, not in the child: later claims reuse the networks and their truths
+        warm(claim, derivation, c, z, backend)
     thunks = [lambda c=c, z=z: one(c, z) for c, z in cases]
     thunks += [lambda c=c, z=z: local(c, z) for c, z in probes if c in kinds]
     return [r for r in run_forked(thunks, budget) if r is not None]
@@ -355,11 +434,27 @@ def _join(*parts):
     return "; ".join(p for p in parts if p)
 
 
+#: The real networks of the searches (:data:`WIDE_CHECK`, :data:`STEP_SEARCH`) built in this process, per backend.
+_SEARCH_CACHES = {}
+
+
+def search_cache(backend="symengine"):
+    """The NetworkCache the searches on real networks share in this process (one network per spec, built once).
+
+    >>> search_cache() is search_cache("symengine")
+    True
+    """
+    from .evaluate import NetworkCache
+    key = backend if isinstance(backend, str) else backend.name
+    if key not in _SEARCH_CACHES:
+        _SEARCH_CACHES[key] = NetworkCache(backend)
+    return _SEARCH_CACHES[key]
+
+
 def _search(claim, derivation, sweep, budget, backend, numeric_only=False):
     """``verify_claim`` of ``claim`` on the real networks ``sweep``: its outcome if it fails there, else None."""
-    from .evaluate import NetworkCache
     from .verify import verify_claim
-    o = verify_claim(claim, derivation, cache=NetworkCache(backend), sweep=list(sweep), budget=max(budget, 0.0),
+    o = verify_claim(claim, derivation, cache=search_cache(backend), sweep=list(sweep), budget=max(budget, 0.0),
                      numeric_only=numeric_only)
     return o if o.status in ("fails", UNDECIDED) else None   # a search stopped by its time limit is undecided
 
