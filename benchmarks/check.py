@@ -1,13 +1,15 @@
 """Time `symbp check` on the bundled derivations: --jobs 1 vs 2, cold vs cached, --numeric-only vs exact.
 
-    python benchmarks/check.py [--runs N] [--jobs N] [--detail]
+    python benchmarks/check.py [--runs N] [--jobs N] [--detail] [--split]
 
 Every figure is the median of N runs of the command (start-up included), the runs of the compared variants
 interleaved so that a load from elsewhere falls on all of them alike; beside the wall time, the CPU seconds of
 the command and its children (what the machine's load does not change much).  Targets (issue 17 item 2):
 cold --jobs 1 <= 8 s; --jobs 2 >= 1.7x faster than --jobs 1; a cached second run <= 3 s; --numeric-only
 measurably faster than the exact run.  --detail: the slowest claims and the time by verdict/method (one more
-run, in process).
+run, in process).  --split: only the CPU seconds of the cold run split into the main path (instantiation,
+numeric and exact check), the diagnosis of failing claims and the induction over depths, each derivation judged
+in a forked child of its own as ``symbp check`` does (what one derivation builds is not reused by the next).
 """
 import argparse
 import atexit
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 
 
 def timed(args, env):
@@ -61,12 +64,87 @@ def detail(jobs):
         print(f"  {s:6.2f} s  {name}: {label}")
 
 
+def cpu():
+    """CPU seconds of this process and its waited-for children so far."""
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + ch.ru_utime + ch.ru_stime
+
+
+def _split_one(path):
+    """{phase: CPU seconds} of judging every claim of ``path`` in this process (a forked child)."""
+    from symbp.judge import diagnose as diagnose_module
+    from symbp.judge import verify as verify_module
+    from symbp.judge.evaluate import NetworkCache
+    from symbp.run import runner
+    from symbp.run.load import load_derivation
+    spent = defaultdict(float)
+
+    def timed(fn, phase):
+        def call(*args, **kw):
+            t0 = cpu()
+            try:
+                return fn(*args, **kw)
+            finally:
+                spent[phase] += cpu() - t0
+        return call
+    for name in ("diagnose", "explain_ill_formed", "ill_formed_edit", "off_sweep_counterexample"):
+        setattr(verify_module, name, timed(getattr(diagnose_module, name), "diagnosis"))
+    runner.extend_to_all_depths = timed(runner.extend_to_all_depths, "induction")
+    t0 = cpu()
+    doc = load_derivation(path)
+    spent["loading"] += cpu() - t0
+    cache = NetworkCache()
+    for i in range(len(doc.claims)):
+        t0 = cpu()
+        runner._check_claim(doc, i, cache)
+        spent["claims"] += cpu() - t0
+    return dict(spent)
+
+
+def split():
+    """Print the CPU split of a cold run over the bundled derivations (one forked child per derivation)."""
+    import pickle
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's symbp, not an installed one
+    from symbp.run.load import bundled_derivations, derivation_files
+    t0 = cpu()
+    total = defaultdict(float)
+    for path in derivation_files([bundled_derivations()]):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                data = pickle.dumps(_split_one(path))
+                with os.fdopen(w, "wb") as out:
+                    out.write(data)
+            finally:
+                os._exit(0)
+        os.close(w)
+        with os.fdopen(r, "rb") as inbox:
+            data = inbox.read()
+        os.waitpid(pid, 0)
+        for phase, sec in pickle.loads(data).items():
+            total[phase] += sec
+    whole = cpu() - t0
+    main_path = total["claims"] - total["diagnosis"] - total["induction"]
+    print(f"CPU seconds of a cold run over the bundled derivations, in process (a child per derivation; "
+          f"1-minute load average {load_average():.1f})")
+    for phase, sec in (("main path", main_path), ("diagnosis", total["diagnosis"]),
+                       ("induction", total["induction"]), ("loading", total["loading"]),
+                       ("all claims", total["claims"]), ("whole (with start-up)", whole)):
+        print(f"  {phase:<24} {sec:7.2f} s")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="runs of each variant (default: 3)")
     ap.add_argument("--jobs", type=int, default=2, help="the parallel run's --jobs (default: 2)")
     ap.add_argument("--detail", action="store_true", help="also the slowest claims and time by verdict/method")
+    ap.add_argument("--split", action="store_true", help="only the CPU split: main path, diagnosis, induction")
     args = ap.parse_args()
+    if args.split:
+        split()
+        return
 
     cache = tempfile.mkdtemp(prefix="symbp-bench-cache-")
     atexit.register(shutil.rmtree, cache, True)

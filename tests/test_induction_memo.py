@@ -145,3 +145,4 @@ def test_the_wide_check_on_shared_networks_still_finds_a_formula_wrong_only_at_w
     alone = extend_to_all_depths(verify_claim(bp2_wide, DOC), bp2_wide, DOC, bound=2)
     assert wrong.status == alone.status == "fails"
     assert wrong == alone
+

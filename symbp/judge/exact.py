@@ -62,36 +62,43 @@ def exact_value(side):
         floats = _floats(side)
         if floats:
             return side.xreplace({f: rational(float(f)) for f in floats})
-        if len(_EXACT) > _EXACT_MAX:
-            _EXACT.clear()
-        _EXACT.add(side)
     return side
 
 
-#: Expressions already found free of floats (the same truth quantities pass again and again), at most _EXACT_MAX.
+#: Expressions known free of floats (a side without floats, and every part of it): the same truth quantities
+#: pass again and again, and a formula is built of them. At most about _EXACT_MAX; past it the set starts afresh.
 _EXACT = set()
-_EXACT_MAX = 50_000
+_EXACT_MAX = 200_000
 
 
 def _floats(expr) -> set:
     """The float atoms of ``expr``: each shared subexpression visited once, none inside one known free of floats.
 
     (``atoms`` walks the whole tree.)  A formula is mostly the network's true quantities (δ, z, a) put
-    together: once they are known free of floats (:func:`exact_value` of each), only the new nodes are walked.
+    together: once they are known free of floats, only its new nodes are walked.  When ``expr`` has no float,
+    it and every compound part of it visited are remembered as free of floats.
 
     >>> x = symengine.Symbol("x")
     >>> sorted(map(float, _floats(0.5 * x + 0.25 * x ** 2 + 1)))
     [0.25, 0.5]
     """
-    floats, seen, todo = set(), set(), [expr]
+    floats, seen, todo = set(), [], [expr]
+    visited = set()
     while todo:
         e = todo.pop()
-        if e in seen or e in _EXACT:
+        if e in visited or e in _EXACT:
             continue
-        seen.add(e)
-        if isinstance(e, symengine.RealNumber):
+        visited.add(e)
+        args = e.args
+        if args:
+            seen.append(e)
+        elif isinstance(e, symengine.RealNumber):
             floats.add(e)
-        todo += e.args
+        todo += args
+    if not floats:
+        if len(_EXACT) + len(seen) > _EXACT_MAX:
+            _EXACT.clear()
+        _EXACT.update(seen)
     return floats
 
 
