@@ -35,7 +35,7 @@ import linecache
 import re
 
 __all__ = ['Quantity', 'Number', 'Var', 'Op', 'Neg', 'Transpose', 'Apply', 'Sum', 'Formula', 'Emit', 'Repeat',
-           'python_tree', 'formula_tree', 'tensor_valued', 'children', 'LAYERED', 'TENSORS', 'ACTIVATIONS']
+           'python_tree', 'formula_tree', 'latex_style', 'tensor_valued', 'children', 'LAYERED', 'TENSORS', 'ACTIVATIONS']
 
 
 # -- nodes -----------------------------------------------------------------------------------------
@@ -155,19 +155,47 @@ def _primed(name):
     return m.group(1) + "'" if m else name
 
 
-class Formula:
-    """The sides of a claim as trees, read in ``notation``; printed as LaTeX, text or the formula grammar."""
+def latex_style(latex):
+    """How a page's LaTeX writes what the notation does not say: the layer's brackets (``()``, ``[]`` or bare
+    ``^l``) and the weights' letter (``w`` or ``W``), where it writes them one way only.
 
-    def __init__(self, sides, notation):
-        self.sides, self.notation = tuple(sides), notation
+    >>> latex_style(r"w_{p,q}^{[l]} = w_{p,q}^{[l]} - \\rho g'^{[1]}(z)") == {"layer": "[]", "W": "w"}
+    True
+    >>> latex_style(r"\\delta^l = ((w^{l+1})^T \\delta^{l+1})"), latex_style(r"W^{(l)} w^{(l)} \\bullet f")
+    ({'layer': '', 'W': 'w'}, {'layer': '()', '⊙': '\\\\bullet'})
+    """
+    style = {}
+    forms = {"()": re.search(r"\^\{?\s*\(", latex or ""), "[]": re.search(r"\^\{?\s*\[", latex or ""),
+             "": re.search(r"\^\{?\s*[lLk](?![a-z])", latex or "")}
+    found = [k for k, v in forms.items() if v]
+    if len(found) == 1:
+        style["layer"] = found[0]
+    lower = re.search(r"(?<![A-Za-z\\])w(?=[_^{\s])", latex or "")
+    upper = re.search(r"(?<![A-Za-z\\])W(?=[_^{\s])", latex or "")
+    if lower and not upper:
+        style["W"] = "w"
+    for mark in (r"\bullet", r"\circ"):        # the page's sign for the element-wise product
+        if mark in (latex or "") and r"\odot" not in latex:
+            style["⊙"] = mark
+            break
+    return style
+
+
+class Formula:
+    """The sides of a claim as trees, read in ``notation``; printed as LaTeX, text or the formula grammar.
+
+    ``style`` (see :func:`latex_style`): the page's layer brackets and weights' letter."""
+
+    def __init__(self, sides, notation, style=None):
+        self.sides, self.notation, self.style = tuple(sides), notation, dict(style or {})
 
     def latex(self):
         """The sides as LaTeX, joined by ``=``."""
-        return " = ".join(_Printer(self.notation, "latex").show(s) for s in self.sides)
+        return " = ".join(_Printer(self.notation, "latex", self.style).show(s) for s in self.sides)
 
     def text(self):
         """The sides as text (Unicode), joined by ``=``."""
-        return " = ".join(_Printer(self.notation, "text").show(s) for s in self.sides)
+        return " = ".join(_Printer(self.notation, "text", self.style).show(s) for s in self.sides)
 
     def source(self):
         """Each side in the TOML formula grammar (page names), or None where one cannot be written there."""
@@ -181,13 +209,15 @@ class Formula:
 
 
 class _Printer:
-    def __init__(self, notation, how):
-        self.nt, self.tex = notation, how == "latex"
+    def __init__(self, notation, how, style=None):
+        self.nt, self.tex, self.style = notation, how == "latex", style or {}
 
     def name(self, canon):
         if canon in _WRITTEN_AS:
             canon = _WRITTEN_AS[canon]
         shown = self.nt.shown(canon)
+        if canon == "W" and shown == "W":
+            shown = self.style.get("W", shown)
         return _name_latex(shown) if self.tex else _name_text(shown)
 
     def function(self, fn):
@@ -207,7 +237,8 @@ class _Printer:
 
     def quantity(self, q):
         layer = self.script(q.layer) if q.layer is not None else None
-        sup = "" if layer is None else f"^{{({layer})}}" if self.tex else f"^({layer})"
+        o, c = tuple(self.style.get("layer", "()")) or (("", "") if self.tex else ("(", ")"))
+        sup = "" if layer is None else f"^{{{o}{layer}{c}}}" if self.tex else f"^{o}{layer}{c}"
         idx = [self.script(i) for i in q.indices]
         if not idx:
             sub = ""
@@ -282,7 +313,7 @@ class _Printer:
                 joint = (r" \cdot " if self.tex else "·") if isinstance(e.right, Number) else " "
                 return left + joint + right
             if e.op == "⊙":
-                return left + (r" \odot " if self.tex else " ⊙ ") + right
+                return left + (f" {self.style.get('⊙', chr(92) + 'odot')} " if self.tex else " ⊙ ") + right
             if e.op == "/":
                 return f"{left}/{right}"
             return f"{left} {e.op if self.tex or e.op == '+' else '−'} {right}"
@@ -316,7 +347,7 @@ def _source(e, nt):
     if isinstance(e, Transpose):
         return par(e.operand) + ".T"
     if isinstance(e, Apply):
-        if e.function not in ACTIVATIONS:
+        if e.function not in ACTIVATIONS + ("size",):
             raise _NotExpressible(e.function)
         return f"{nt.shown(e.function)}({_source(e.argument, nt)})"
     if isinstance(e, Sum):
@@ -567,7 +598,7 @@ def python_tree(fn, notation):
         if not isinstance(value, ast.Tuple) or len(value.elts) < 2:
             raise _Unknown("not a tuple of sides")
         sides = [b.expr(s) for s in value.elts]
-    except (_Unknown, RecursionError):
+    except Exception:       # _Unknown, or code the tree cannot hold: no tree (never a guess, never a crash)
         return None
     if any(b.types.get(id(s)) == "layers" or _has_pending(s) for s in sides):
         return None
@@ -639,7 +670,6 @@ def formula_tree(claim, notation):
     "δ^(L)_i = (a^(L)_i − y_i) g'(z^(L)_i)"
     """
     tree = getattr(claim, "tree", None)
-    if tree is not None:
-        return Formula(tree[0].sides, notation)
-    found = python_tree(claim.fn, notation)
-    return found[0] if found else None
+    if tree is None:
+        tree = python_tree(claim.fn, notation)
+    return Formula(tree[0].sides, notation, latex_style(getattr(claim, "latex", ""))) if tree else None

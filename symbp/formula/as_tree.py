@@ -129,7 +129,7 @@ class _Converter:
 
     def _entry(self, base, node, arity):
         for k, item in enumerate(self.program):   # the layer read of the quantity names the entry too
-            if item.nodes[0] is base and item.kind == "layer":
+            if isinstance(item, Emit) and item.nodes[0] is base and item.kind == "layer":
                 self.program[k] = Emit(item.nodes + (node,), item.kind, item.check)
         self.emit(node, "entry", arity)
 
@@ -180,7 +180,7 @@ def formula_sides(trees, params, notation):
     c = _Converter(params, notation)
     try:
         sides = [c.conv(t) for t in trees]
-    except (_Unknown, RecursionError):
+    except Exception:       # _Unknown, or anything the tree cannot hold: no tree, and the claim loads as ever
         return None
     if any(c.types.get(id(s)) == "layers" for s in sides):
         return None

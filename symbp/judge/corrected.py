@@ -20,7 +20,7 @@ import functools
 from ..claims.occurrence import Reader, reading, symbol_of
 from ..claims.tensor import LENIENT, LENIENT_MISSES
 from ..claims.tree import (Apply, Emit, Formula, Neg, Number, Op, Quantity, Repeat, Sum, Transpose, Var,
-                           python_tree, tensor_valued)
+                           latex_style, python_tree, tensor_valued)
 from .edits import claim_files
 from .evaluate import instantiate
 
@@ -39,9 +39,9 @@ def claim_tree(claim, notation):
     True
     """
     tree = getattr(claim, "tree", None)
-    if tree is not None:
-        return Formula(tree[0].sides, notation), tree[1]
-    return python_tree(claim.fn, notation)
+    if tree is None:
+        tree = python_tree(claim.fn, notation)
+    return (Formula(tree[0].sides, notation, latex_style(getattr(claim, "latex", ""))), tree[1]) if tree else None
 
 
 def _replay(claim, derivation, run):
@@ -52,14 +52,18 @@ def _replay(claim, derivation, run):
     @functools.wraps(claim.fn)
     def fn(n, *args):
         reader.start_call(args)
-        return claim.fn(n, *args)
+        out = claim.fn(n, *args)
+        returned[0] = reader.calls
+        return out
+    returned = [0]
     net, symbols = run[2], dict(run[3])
     LENIENT[0], LENIENT_MISSES[0] = True, 0
+    complete = True
     try:
         with reading(reader):
             instantiate(dataclasses.replace(claim, fn=fn), net, derivation.notation, symbols)
-    except Exception:       # an unreadable replay has no reads to match
-        return None
+    except Exception:       # a formula unreadable as written: the calls that returned are whole
+        complete = False
     finally:
         LENIENT[0] = False
     calls = {}
@@ -67,8 +71,10 @@ def _replay(claim, derivation, run):
         calls.setdefault(r.call, []).append(r)
     if 0 in calls or not calls:
         return None
-    if len(reader.log) >= 4000:       # the reader keeps the first 4000 reads: the last call may be cut short
-        calls.pop(max(calls), None)
+    if not complete:
+        calls = {c: r for c, r in calls.items() if c <= returned[0]}
+    if len(reader.log) >= 4000:     # the last call may be cut short (the reader keeps the first 4000 reads)
+        calls.pop(reader.calls, None)
     return calls
 
 
@@ -303,4 +309,4 @@ def corrected_formula(claim, derivation, run, edits, side):
                     return None
                 repl[id(node)] = new
     out = [_rebuild(s, repl) for s in sides]
-    return Formula(out, derivation.notation)
+    return Formula(out, derivation.notation, formula.style)
