@@ -171,3 +171,17 @@ def test_an_edit_inside_one_term_of_a_sum_is_not_printed_as_every_term():
     one = type("E", (), {"key": r1.key})()
     assert _affected(one, [(e, r1), (e, r2)]) is None
     assert _affected(one, [(e, r1)]) == [e]
+
+
+def test_a_print_that_does_not_hold_is_never_shown():
+    # the printed tree is evaluated on the view before it is shown: a wrong one (here the claim's own wrong side)
+    # is refused, the right one kept
+    from symbp.judge.corrected import _holds
+    from symbp.judge.evaluate import spec_for
+    from symbp.oracle.symbolic import SymbolicNetwork
+    doc = _doc("examples.four_equations")
+    wrong, right = _claim(doc, "BP4 (a misprint)"), _claim(doc, "BP4")
+    net = SymbolicNetwork(spec_for(doc, right, (2, 3, 2), 1))
+    run = ((2, 3, 2), 1, net, {})
+    assert not _holds(formula_tree(wrong, doc.notation), wrong, doc, run, 1)
+    assert _holds(formula_tree(right, doc.notation), right, doc, run, 1)

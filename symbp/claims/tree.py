@@ -35,7 +35,7 @@ import linecache
 import re
 
 __all__ = ['Quantity', 'Number', 'Var', 'Op', 'Neg', 'Transpose', 'Apply', 'Sum', 'Formula', 'Emit', 'Repeat',
-           'python_tree', 'formula_tree', 'latex_style', 'tensor_valued', 'children', 'LAYERED', 'TENSORS', 'ACTIVATIONS']
+           'python_tree', 'formula_tree', 'latex_style', 'evaluate', 'tensor_valued', 'children', 'LAYERED', 'TENSORS', 'ACTIVATIONS']
 
 
 # -- nodes -----------------------------------------------------------------------------------------
@@ -639,6 +639,89 @@ def tensor_valued(e):
     if isinstance(e, Sum):
         return tensor_valued(e.body)
     return False
+
+
+def evaluate(e, n, env):
+    """The value of the tree ``e`` on the view ``n`` (a View or PageView) with the variables ``env`` (l, j, …).
+
+    >>> from symbp.model.spec import NetworkSpec
+    >>> from symbp.oracle.symbolic import SymbolicNetwork
+    >>> from symbp.claims.notation import Notation
+    >>> from symbp.claims.view import View
+    >>> v = View(SymbolicNetwork(NetworkSpec((1, 1))), Notation())
+    >>> evaluate(Quantity("a", Number(1), (Var("j"),)), v, {"j": 1}) == v.a[1][1]
+    True
+    """
+    from .view import view_of
+    view = view_of(n)
+
+    def page(canon):
+        return view.page(view.nt.shown(canon))
+
+    def ev(e):
+        if isinstance(e, Quantity):
+            q = page(e.canon)
+            if e.layer is not None:
+                q = q[ev(e.layer)]
+            if e.indices:
+                idx = tuple(ev(i) for i in e.indices)
+                q = q[idx if len(idx) > 1 else idx[0]]
+            return q
+        if isinstance(e, Number):
+            if isinstance(e.value, int):
+                return e.value
+            import symengine
+            from fractions import Fraction
+            q = Fraction(str(e.value))
+            return symengine.Rational(q.numerator, q.denominator)
+        if isinstance(e, Var):
+            return env[e.name]
+        if isinstance(e, Neg):
+            return -ev(e.operand)
+        if isinstance(e, Transpose):
+            return ev(e.operand).T
+        if isinstance(e, Apply):
+            x = ev(e.argument)
+            if e.function in ACTIVATIONS:
+                return page(e.function)(x)
+            if e.function == "size":
+                return view.size(x)
+            import symengine
+            return getattr(symengine, e.function)(x)
+        if isinstance(e, Sum):
+            if e.lo is None or e.hi is None:
+                raise ValueError("a sum without its bounds")
+            saved, total = env.get(e.var, _UNSET), 0
+            try:
+                for k in range(ev(e.lo), ev(e.hi) + 1):
+                    env[e.var] = k
+                    total = total + ev(e.body)
+            finally:
+                env.pop(e.var, None)
+                if saved is not _UNSET:
+                    env[e.var] = saved
+            return total
+        if isinstance(e, Op):
+            a, b = ev(e.left), ev(e.right)
+            if e.op == "+":
+                return a + b
+            if e.op == "-":
+                return a - b
+            if e.op in ("×", "⊙"):
+                return a * b
+            if e.op == "@":
+                return a @ b
+            if e.op == "^":
+                return a ** b
+            if isinstance(a, int) and isinstance(b, int):
+                import symengine
+                return symengine.Rational(a, b)
+            return a / b
+        raise TypeError(f"not a tree node: {e!r}")
+    return ev(e)
+
+
+_UNSET = object()
 
 
 def children(e):

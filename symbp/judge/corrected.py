@@ -8,21 +8,28 @@ tree when the nodes of those reads make no other read in any call (a read in
 one term of a sum is not a node of its own).  The edits are then applied to
 the nodes (a layer ±1, an index, ``f``↔``f'``, a ↔ z, a transpose, ⊙ ↔ @, a
 term read as 0, a sign or factor of the formula) and the tree is printed: it is
-the edited code, which the search confirmed exactly.  Where the tree does not
-exist, the reads do not match, or an edit does not map: None (never a guess).
+the edited code, which the search confirmed exactly.  Before it is shown, the
+printed tree itself is evaluated on the view at fixed points and must hold (so
+a mapping slip can never show a formula the search did not confirm).  Where the
+tree does not exist, the reads do not match, an edit does not map, or the print
+does not hold: None (never a guess).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
+
+import numpy as np
 
 from ..claims.occurrence import Reader, reading, symbol_of
 from ..claims.tensor import LENIENT, LENIENT_MISSES
 from ..claims.tree import (Apply, Emit, Formula, Neg, Number, Op, Quantity, Repeat, Sum, Transpose, Var,
-                           latex_style, python_tree, tensor_valued)
+                           evaluate, latex_style, python_tree,
+                           tensor_valued)
 from .edits import claim_files
-from .evaluate import instantiate
+from .evaluate import RTOL, instantiate, numeric_values, relative_errors, sample_points
 
 __all__ = ['corrected_formula', 'claim_tree']
 
@@ -308,5 +315,28 @@ def corrected_formula(claim, derivation, run, edits, side):
                 if new is None:
                     return None
                 repl[id(node)] = new
-    out = [_rebuild(s, repl) for s in sides]
-    return Formula(out, derivation.notation, formula.style)
+    out = Formula([_rebuild(s, repl) for s in sides], derivation.notation, formula.style)
+    return out if _holds(out, claim, derivation, run, side) else None
+
+
+#: Fixed points at which the printed formula is evaluated before it is shown.
+POINTS = 3
+
+
+def _holds(formula, claim, derivation, run, side):
+    """Whether the printed formula's sides 0..``side`` agree numerically on ``run`` (the tree evaluated on the
+    view, not the claim's code): a print that is not the formula the search confirmed is never shown."""
+    def fn(n, *args):
+        env = dict(zip(claim.params, args))
+        return tuple(evaluate(s, n, dict(env)) for s in formula.sides)
+    fn.__signature__ = inspect.signature(claim.fn)
+    net, symbols = run[2], dict(run[3])
+    try:
+        instances = instantiate(dataclasses.replace(claim, fn=fn), net, derivation.notation, symbols)
+        values = numeric_values(net, symbols, instances, sample_points(net, symbols, POINTS, 2718))
+    except Exception:      # the printed formula cannot be evaluated: it is not shown
+        return False
+    if values.shape[2] <= side:
+        return False
+    err = relative_errors(values[:, :, :side + 1])
+    return bool(np.all(np.isfinite(values[:, :, :side + 1])) and np.all(err <= RTOL))
