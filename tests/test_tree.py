@@ -111,12 +111,15 @@ WRONG = [   # label, kind, layer, args, sides (truth first): each with one or tw
      ["delta[l][j]", "sum(k=1..size(l+1), W[l+1][k, 1] * delta[l+1][k]) * gp(z[l][j])"]),
     ("product", "delta", "hidden", ["l"], ["delta[l]", "(W[l+1].T @ delta[l+1]) @ gp(z[l])"]),
     ("pair", "delta", "hidden", ["l"], ["delta[l]", "(W[l+1].T @ delta[l+1]) * g(z[l-1])"]),
+    ("capture", "delta", "hidden", ["l", "j"],     # the sum's j captures the claim's: the sum's index renamed
+     ["delta[l][j]", "sum(j=1..size(l+1), W[l+1][j, j] * delta[l+1][j]) * gp(z[l][j])"]),
 ]
 
 CORRECTED = {
     "sum": (None, "δ^(l)_j = (Σ_k W^(l+1)_{k,j} δ^(l+1)_k) g'(z^(l)_j)"),
     "product": ("the product W^(3)ᵀdelta^(3) @ g'(z^(2))", "δ^(l) = ((W^(l+1))ᵀ δ^(l+1)) ⊙ g'(z^(l))"),
     "pair": ("z^(l-1)", "δ^(l) = ((W^(l+1))ᵀ δ^(l+1)) ⊙ g'(z^(l))"),
+    "capture": (None, "δ^(l)_j = (Σ_e W^(l+1)_{e,j} δ^(l+1)_e) g'(z^(l)_j)"),
 }
 
 

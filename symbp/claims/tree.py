@@ -55,8 +55,10 @@ class Number:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Var:
-    """A variable of the claim: its layer, a unit index, a sum's bound index."""
+    """A variable of the claim: its layer, a unit index, a sum's bound index (``outer``: the claim's own, even
+    inside a sum that binds the same name: an edit that undoes a capture)."""
     name: str
+    outer: bool = False
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -653,7 +655,7 @@ def evaluate(e, n, env):
     True
     """
     from .view import view_of
-    view = view_of(n)
+    view, top = view_of(n), dict(env)
 
     def page(canon):
         return view.page(view.nt.shown(canon))
@@ -675,7 +677,7 @@ def evaluate(e, n, env):
             q = Fraction(str(e.value))
             return symengine.Rational(q.numerator, q.denominator)
         if isinstance(e, Var):
-            return env[e.name]
+            return top[e.name] if e.outer else env[e.name]
         if isinstance(e, Neg):
             return -ev(e.operand)
         if isinstance(e, Transpose):

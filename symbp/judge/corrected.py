@@ -208,7 +208,7 @@ def _changed(node, kind, change, first, claim):
             if not (0 <= k < len(claim.params)) or axis >= len(node.indices):
                 return None
             idx = list(node.indices)
-            idx[axis] = Var(claim.params[k])
+            idx[axis] = Var(claim.params[k], outer=True)     # the claim's index, whatever a sum binds
             return dataclasses.replace(node, indices=tuple(idx))
         return None
     if kind == "apply" and what == "flip" and isinstance(node, Apply) and node.function in _FLIP:
@@ -244,7 +244,62 @@ def _rebuild(e, repl):
     if isinstance(e, Apply):
         return dataclasses.replace(e, argument=_rebuild(e.argument, repl))
     if isinstance(e, Sum):
-        return _simplified(dataclasses.replace(e, body=_rebuild(e.body, repl)))
+        body = _rebuild(e.body, repl)
+        if _uses_outer(body, e.var):    # the sum's index captured the claim's: the sum's renamed
+            fresh = next(v for v in _FRESH if not _uses(body, v))
+            return _simplified(dataclasses.replace(e, var=fresh, body=_renamed(body, e.var, fresh)))
+        return _simplified(dataclasses.replace(e, body=body))
+    return e
+
+
+#: Names for a sum's index renamed to undo a capture.
+_FRESH = ("e", "p", "q", "r", "s", "t", "u", "v", "k1", "k2", "k3")
+
+
+def _vars(e):
+    if isinstance(e, Var):
+        yield e
+    kids = ([e.layer] if isinstance(e, Quantity) and e.layer is not None else []) + \
+        (list(e.indices) if isinstance(e, Quantity) else []) + \
+        ([e.left, e.right] if isinstance(e, Op) else [e.operand] if isinstance(e, (Neg, Transpose)) else
+         [e.argument] if isinstance(e, Apply) else [e.body, e.lo, e.hi] if isinstance(e, Sum) else [])
+    for k in kids:
+        if k is not None:
+            yield from _vars(k)
+
+
+def _uses_outer(e, name):
+    return any(v.outer and v.name == name for v in _vars(e))
+
+
+def _uses(e, name):
+    return any(v.name == name for v in _vars(e)) or any(isinstance(x, Sum) and x.var == name for x in _nodes(e))
+
+
+def _nodes(e):
+    yield e
+    for k in ([e.left, e.right] if isinstance(e, Op) else [e.operand] if isinstance(e, (Neg, Transpose)) else
+              [e.argument] if isinstance(e, Apply) else [e.body] if isinstance(e, Sum) else []):
+        yield from _nodes(k)
+
+
+def _renamed(e, old, new):
+    """``e`` with its bound variable ``old`` (not the claim's own, ``outer``) written ``new``."""
+    if isinstance(e, Var):
+        return Var(new) if e.name == old and not e.outer else e
+    if isinstance(e, Quantity):
+        return dataclasses.replace(e, layer=None if e.layer is None else _renamed(e.layer, old, new),
+                                   indices=tuple(_renamed(i, old, new) for i in e.indices))
+    if isinstance(e, Op):
+        return dataclasses.replace(e, left=_renamed(e.left, old, new), right=_renamed(e.right, old, new))
+    if isinstance(e, (Neg, Transpose)):
+        return dataclasses.replace(e, operand=_renamed(e.operand, old, new))
+    if isinstance(e, Apply):
+        return dataclasses.replace(e, argument=_renamed(e.argument, old, new))
+    if isinstance(e, Sum):
+        bounds = dict(lo=None if e.lo is None else _renamed(e.lo, old, new),
+                      hi=None if e.hi is None else _renamed(e.hi, old, new))
+        return dataclasses.replace(e, body=e.body if e.var == old else _renamed(e.body, old, new), **bounds)
     return e
 
 
