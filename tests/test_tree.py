@@ -188,3 +188,14 @@ def test_a_print_that_does_not_hold_is_never_shown():
     run = ((2, 3, 2), 1, net, {})
     assert not _holds(formula_tree(wrong, doc.notation), wrong, doc, run, 1)
     assert _holds(formula_tree(right, doc.notation), right, doc, run, 1)
+
+
+def test_ufldl_s_captured_example_index_is_renamed_in_the_corrected_formula():
+    # UFLDL's Σ_{i=1}^m over ∂J_i/∂W_ji: the sum's i captures W's i; corrected, the sum runs over e
+    from symbp import check
+    result = check("derivations/ufldl_backprop.py", only=["∂J/∂W (overall)"], budget=20)
+    e = next(x for x in result.derivations[0].equations if x.reading == "as-written")
+    assert e.diagnosis["corrected"] == "∂J/∂W^(l)_{j,i} = (Σ_e ∂C_e/∂W^(l)_{j,i})/m + λ W^(l)_{j,i}", e.diagnosis
+    assert e.diagnosis["corrected_latex"] == \
+        r"\frac{\partial J}{\partial W^{(l)}_{ji}} = \frac{\sum_{e} \frac{\partial C_e}{\partial W^{(l)}_{ji}}}{m} " \
+        r"+ \lambda W^{(l)}_{ji}"

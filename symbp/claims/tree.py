@@ -41,10 +41,13 @@ __all__ = ['Quantity', 'Number', 'Var', 'Op', 'Neg', 'Transpose', 'Apply', 'Sum'
 # -- nodes -----------------------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True, eq=False)
 class Quantity:
-    """A quantity of the view (its view name ``canon``) with its layer and indices as written (nodes)."""
+    """A quantity of the view (its view name ``canon``) with its layer and indices as written (nodes);
+    ``example``: the page's index of the example it is of (a per-example cost's derivative in a sum over the
+    examples), else None."""
     canon: str
     layer: object = None
     indices: tuple = ()
+    example: object = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -250,12 +253,16 @@ class _Printer:
             sub = "_{" + ("".join(idx) if all(len(i) == 1 for i in idx) else ",".join(idx)) + "}"
         else:
             sub = "_" + idx[0] if len(idx) == 1 and len(idx[0]) == 1 else "_{" + ",".join(idx) + "}"
+        ex = ""
+        if q.example is not None:      # the cost of one example: C_e (as Bishop's E_n)
+            e = self.script(q.example)
+            ex = ("_" + e if len(e) == 1 else "_{" + e + "}") if self.tex else ("_" + e if len(e) == 1 else f"_({e})")
         if q.canon in _DERIVATIVES:
             of, wrt = _DERIVATIVES[q.canon]
             if self.tex:
-                return rf"\frac{{\partial {self.name(of)}}}{{\partial {self.name(wrt)}{sup}{sub}}}"
-            return f"∂{self.name(of)}/∂{self.name(wrt)}{sup}{sub}"
-        return self.name(q.canon) + sup + sub
+                return rf"\frac{{\partial {self.name(of)}{ex}}}{{\partial {self.name(wrt)}{sup}{sub}}}"
+            return f"∂{self.name(of)}{ex}/∂{self.name(wrt)}{sup}{sub}"
+        return self.name(q.canon) + ex + sup + sub
 
     def level(self, e):
         if isinstance(e, Op):
@@ -278,7 +285,8 @@ class _Printer:
             return s
         needs = mine < theirs or (side == "right" and mine == theirs and parent in ("-", "/", "^")) \
             or (isinstance(e, Op) and e.op in _PRODUCTS and parent in _PRODUCTS and e.op != parent) \
-            or (isinstance(e, Sum) and side == "left" and parent in _PRODUCTS) \
+            or (isinstance(e, Sum) and side == "left" and parent in _PRODUCTS + ("/",)) \
+            or (parent == "/" and isinstance(e, Quantity) and e.canon in _DERIVATIVES) \
             or (isinstance(e, Neg) and side == "right") \
             or (parent == "^" and side == "left" and isinstance(e, Quantity) and (e.layer is not None or e.indices))
         return self.wrap(s) if needs else s
@@ -335,6 +343,8 @@ def _source(e, nt):
     def int_like(x):
         return isinstance(x.value, int) and x.value >= 0
     if isinstance(e, Quantity):
+        if e.example is not None:
+            raise _NotExpressible("a quantity of one example")
         name = nt.shown(e.canon)
         out = name + (f"[{_source(e.layer, nt)}]" if e.layer is not None else "")
         if e.indices:
@@ -365,6 +375,12 @@ def _source(e, nt):
 # -- a Python claim's tree, from its source --------------------------------------------------------
 class _Unknown(Exception):
     """Code the tree cannot express."""
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Example:
+    """A sum's loop variable over the view's examples: the example whose page index is ``index``."""
+    index: object
 
 
 @functools.lru_cache(maxsize=64)
@@ -428,6 +444,14 @@ class _Builder:
                 return self.made(Var(e.id), "scalar")
             raise _Unknown(e.id)
         if isinstance(e, ast.Attribute):
+            one = self.example_of(e.value)
+            if one is not None:     # a quantity of one example: the derivatives of its cost
+                canon = self.nt.canonical(e.attr)
+                if canon in _DERIVATIVES:
+                    return self.made(Quantity(canon, layer=_PENDING, example=one), "layers")
+                if canon == "C":
+                    return self.made(Quantity(canon, example=one), "scalar")
+                raise _Unknown("a quantity of one example")
             if isinstance(e.value, ast.Name) and e.value.id == self.view and e.value.id not in self.env:
                 canon = self.nt.canonical(e.attr)
                 if canon in SCALARS:
@@ -454,11 +478,11 @@ class _Builder:
             if self.types.get(id(base)) == "layers":
                 if len(idx) != 1:
                     raise _Unknown("a layer index")
-                node = self.made(Quantity(base.canon, idx[0]), "tensor")
+                node = self.made(Quantity(base.canon, idx[0], example=base.example), "tensor")
                 self.emit(node, "layer")
                 return node
             if self.is_tensor(base) and not base.indices and len(idx) in (1, 2):
-                node = self.made(Quantity(base.canon, base.layer, idx), "scalar")
+                node = self.made(Quantity(base.canon, base.layer, idx, base.example), "scalar")
                 self.derived.setdefault(id(base), []).append(node)
                 self.emit(node, "entry", len(idx))
                 return node
@@ -490,6 +514,20 @@ class _Builder:
             return self.call(e)
         raise _Unknown(type(e).__name__)
 
+    def example_of(self, e):
+        """The page's example index of ``e`` when it is one example of the view (``n.examples[i - 1]``, or a
+        sum's ``ex`` over ``n.examples``), else None."""
+        if isinstance(e, ast.Name) and isinstance(self.env.get(e.id), _Example):
+            return self.env[e.id].index
+        if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Attribute) and e.value.attr == "examples" \
+                and isinstance(e.value.value, ast.Name) and e.value.value.id == self.view:
+            before = len(self.program)
+            i = self.expr(e.slice)
+            if len(self.program) != before or self.is_tensor(i):
+                raise _Unknown("an example read by a formula")
+            return _fold(Op("+", i, Number(self.nt.example_base)))
+        return None
+
     def call(self, e):
         if e.keywords:
             raise _Unknown("keywords")
@@ -512,6 +550,20 @@ class _Builder:
             return self.made(Apply(_OTHER_FUNCTIONS[name], arg), "scalar")
         raise _Unknown(str(name))
 
+    def example_sum(self, name, elt):
+        """``sum(ex.… for ex in n.examples)``: Σ over the page's example index (``e``, unless the claim uses it)."""
+        var = next(v for v in ("e", "p", "q", "r", "s", "t") if v not in self.params and v not in self.env)
+        saved_env, saved_params = dict(self.env), set(self.params)
+        self.env[name] = _Example(Var(var))
+        self.params.add(var)
+        outer, self.program = self.program, []
+        body = self.expr(elt)
+        inner, self.program = self.program, outer
+        self.env, self.params = saved_env, saved_params
+        self.program.append(Repeat(tuple(inner)))
+        return self.made(Sum(var, body, Number(self.nt.example_base), _fold(Op("-", Op("+", Quantity("m"),
+                         Number(self.nt.example_base)), Number(1)))), self.types.get(id(body)))
+
     def bound(self, e):
         """A sum's bound: numbers, the claim's variables, ``n.L``, ``n.size(…)``, + and −; no reads."""
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and isinstance(e.func.value, ast.Name) \
@@ -530,6 +582,9 @@ class _Builder:
             raise _Unknown("a comprehension")
         gen = g.generators[0]
         it = gen.iter
+        if isinstance(gen.target, ast.Name) and isinstance(it, ast.Attribute) and it.attr == "examples" \
+                and isinstance(it.value, ast.Name) and it.value.id == self.view:
+            return self.example_sum(gen.target.id, g.elt)
         if not (isinstance(gen.target, ast.Name) and isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
                 and it.func.id == "range" and 1 <= len(it.args) <= 2 and not it.keywords):
             raise _Unknown("a sum not over a range")
@@ -662,7 +717,11 @@ def evaluate(e, n, env):
 
     def ev(e):
         if isinstance(e, Quantity):
-            q = page(e.canon)
+            if e.example is not None:
+                one = view.examples[ev(e.example) - view.nt.example_base]
+                q = one.page(one.nt.shown(e.canon))
+            else:
+                q = page(e.canon)
             if e.layer is not None:
                 q = q[ev(e.layer)]
             if e.indices:

@@ -261,6 +261,7 @@ def _vars(e):
         yield e
     kids = ([e.layer] if isinstance(e, Quantity) and e.layer is not None else []) + \
         (list(e.indices) if isinstance(e, Quantity) else []) + \
+        ([e.example] if isinstance(e, Quantity) and e.example is not None else []) + \
         ([e.left, e.right] if isinstance(e, Op) else [e.operand] if isinstance(e, (Neg, Transpose)) else
          [e.argument] if isinstance(e, Apply) else [e.body, e.lo, e.hi] if isinstance(e, Sum) else [])
     for k in kids:
@@ -289,7 +290,8 @@ def _renamed(e, old, new):
         return Var(new) if e.name == old and not e.outer else e
     if isinstance(e, Quantity):
         return dataclasses.replace(e, layer=None if e.layer is None else _renamed(e.layer, old, new),
-                                   indices=tuple(_renamed(i, old, new) for i in e.indices))
+                                   indices=tuple(_renamed(i, old, new) for i in e.indices),
+                                   example=None if e.example is None else _renamed(e.example, old, new))
     if isinstance(e, Op):
         return dataclasses.replace(e, left=_renamed(e.left, old, new), right=_renamed(e.right, old, new))
     if isinstance(e, (Neg, Transpose)):
