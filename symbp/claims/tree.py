@@ -203,7 +203,12 @@ class Formula:
         return " = ".join(_Printer(self.notation, "text", self.style).show(s) for s in self.sides)
 
     def source(self):
-        """Each side in the TOML formula grammar (page names), or None where one cannot be written there."""
+        """Each side in the TOML formula grammar (page names), or None where one cannot be written there.
+
+        >>> from symbp.claims.notation import Notation
+        >>> Formula((Quantity("a", Var("l")), Apply("f", Quantity("z", Var("l")))), Notation()).source()
+        ['a[l]', 'f(z[l])']
+        """
         try:
             return [_source(s, self.notation) for s in self.sides]
         except _NotExpressible:
@@ -786,7 +791,11 @@ _UNSET = object()
 
 
 def children(e):
-    """The child nodes of ``e`` (a quantity's layer and indices included)."""
+    """The child nodes of ``e`` (a quantity's layer and indices included).
+
+    >>> [type(c).__name__ for c in children(Op("+", Var("l"), Number(1)))]
+    ['Var', 'Number']
+    """
     if isinstance(e, Quantity):
         return ([e.layer] if e.layer is not None else []) + list(e.indices)
     if isinstance(e, Op):

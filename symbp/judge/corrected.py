@@ -162,10 +162,6 @@ def _shift(expr, d):
     return Op("+" if d > 0 else "-", expr, Number(abs(d)))
 
 
-def _index_expr(value):
-    return Number(value)
-
-
 def _changed(node, kind, change, first, claim):
     """``node`` (a node of an emit of ``kind``) under ``change``; ``first``: it is the emit's own node."""
     what = change[0]
@@ -202,7 +198,7 @@ def _changed(node, kind, change, first, claim):
             new = change[1] if isinstance(change[1], tuple) else (change[1],)
             if len(new) != len(node.indices):
                 return None
-            return dataclasses.replace(node, indices=tuple(_index_expr(v) for v in new))
+            return dataclasses.replace(node, indices=tuple(Number(v) for v in new))
         if what == "arg":
             _, axis, k = change
             if not (0 <= k < len(claim.params)) or axis >= len(node.indices):
@@ -332,6 +328,11 @@ def corrected_formula(claim, derivation, run, edits, side):
 
     ``run`` is the architecture the edits were found on (``(sizes, m, net, symbols, …)``); ``side`` the side a
     sign or factor edit scales.
+
+    >>> from symbp.claims.notation import Notation
+    >>> no_tree = type("C", (), {"fn": len, "tree": None, "latex": ""})()     # code without a tree: no print
+    >>> corrected_formula(no_tree, type("D", (), {"notation": Notation()})(), None, [], 1) is None
+    True
     """
     found = claim_tree(claim, derivation.notation)
     if found is None:
