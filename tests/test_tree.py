@@ -199,3 +199,21 @@ def test_ufldl_s_captured_example_index_is_renamed_in_the_corrected_formula():
     assert e.diagnosis["corrected_latex"] == \
         r"\frac{\partial J}{\partial W^{(l)}_{ji}} = \frac{\sum_{e} \frac{\partial C_e}{\partial W^{(l)}_{ji}}}{m} " \
         r"+ \lambda W^{(l)}_{ji}"
+
+
+@pytest.mark.parametrize("fn, kind, layer, corrected", [
+    # a factor with an index: ½ folds into the page's 2
+    (lambda n, l, j, i: (n.dC_dW[l][j, i], 2 * n.delta[l][j] * n.a[l - 1][j]), "grad_W", "all",
+     "∂C/∂W^(l)_{j,i} = δ^(l)_j a^(l-1)_i"),
+    # a sign with a layer: −(−x) is x
+    (lambda n, l: (n.delta[l], -((n.W[l + 1].T @ n.delta[l + 1]) * n.fp(n.z[l - 1]))), "delta", "hidden",
+     "δ^(l) = ((W^(l+1))ᵀ δ^(l+1)) ⊙ f'(z^(l))"),
+], ids=["factor", "sign"])
+def test_a_sign_or_factor_with_an_edit_is_printed_folded(fn, kind, layer, corrected):
+    from symbp import check
+    doc = Derivation("tree", "Tree", source="test", notation=Notation(),
+                     spec={"activation": "f", "cost": "half_sse", "average": "none"})
+    doc.claim("c", kind=kind, layer=layer, latex="")(fn)
+    e = check(doc, budget=20).derivations[0].equations[0]
+    assert e.diagnosis["kind"] in ("factor", "sign"), e.diagnosis
+    assert e.diagnosis["corrected"] == corrected, e.diagnosis

@@ -325,7 +325,7 @@ class _Printer:
             if e.op == "^":
                 return f"{left}^{{{right}}}" if self.tex else f"{left}^{right}"
             if e.op in ("×", "@"):
-                joint = (r" \cdot " if self.tex else "·") if isinstance(e.right, Number) else " "
+                joint = (r" \cdot " if self.tex else "·") if right[:1].isdigit() else " "
                 return left + joint + right
             if e.op == "⊙":
                 return left + (f" {self.style.get('⊙', chr(92) + 'odot')} " if self.tex else " ⊙ ") + right

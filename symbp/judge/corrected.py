@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+from fractions import Fraction
 
 import numpy as np
 
@@ -217,11 +218,37 @@ def _changed(node, kind, change, first, claim):
 
 
 def _scaled(side, label):
-    factor = {"2": Number(2), "1/2": Op("/", Number(1), Number(2)), "m": Quantity("m"),
-              "1/m": Op("/", Number(1), Quantity("m")), "K": Quantity("K"), "1/K": Op("/", Number(1), Quantity("K"))}
-    if label == "-1":
-        return Neg(side)
+    """``side`` times the factor ``label`` (−1, 2, 1/2, m, 1/m, K, 1/K), numbers folded: −(−x) is x, ½·2x is x."""
+    numeric = {"-1": Fraction(-1), "2": Fraction(2), "1/2": Fraction(1, 2)}
+    if label in numeric:
+        k = numeric[label]
+        if k == -1 and isinstance(side, Neg):
+            return side.operand
+        folded = _fold_coefficient(side, k)
+        if folded is not None:
+            return folded
+        return Neg(side) if k == -1 else Op("×", _number(k), side)
+    factor = {"m": Quantity("m"), "1/m": Op("/", Number(1), Quantity("m")), "K": Quantity("K"),
+              "1/K": Op("/", Number(1), Quantity("K"))}
     return Op("×", factor[label], side) if label in factor else None
+
+
+def _fold_coefficient(e, k):
+    """``k`` times the product ``e`` whose first factor is a whole number (``2 δ a`` -> ``δ a`` for ½), or None."""
+    if not (isinstance(e, Op) and e.op == "×"):
+        return None
+    if isinstance(e.left, Number) and isinstance(e.left.value, int):
+        c = k * e.left.value
+        return e.right if c == 1 else Op("×", _number(c), e.right)
+    left = _fold_coefficient(e.left, k)
+    return None if left is None else Op("×", left, e.right)
+
+
+def _number(q):
+    """A fraction as a node: ``2``, ``-3`` or ``1/2``."""
+    if q.denominator == 1:
+        return Number(int(q))
+    return Op("/", Number(q.numerator), Number(q.denominator))
 
 
 def _rebuild(e, repl):
