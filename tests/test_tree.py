@@ -217,3 +217,15 @@ def test_a_sign_or_factor_with_an_edit_is_printed_folded(fn, kind, layer, correc
     e = check(doc, budget=20).derivations[0].equations[0]
     assert e.diagnosis["kind"] in ("factor", "sign"), e.diagnosis
     assert e.diagnosis["corrected"] == corrected, e.diagnosis
+
+
+def test_a_mutant_s_function_is_not_read_as_the_claim_s_tree():
+    # a mutant keeps the claim's tree (dataclasses.replace) but not its code: no tree, so no stale print
+    import dataclasses
+    import functools
+    from symbp.judge.corrected import claim_tree
+    doc = _doc("examples.four_equations")
+    claim = _claim(doc, "BP4")
+    assert claim_tree(claim, doc.notation) is not None
+    mutant = dataclasses.replace(claim, fn=functools.wraps(claim.fn)(lambda n, *a: claim.fn(n, *a)))
+    assert claim_tree(mutant, doc.notation) is None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import os
 from fractions import Fraction
 
 import numpy as np
@@ -29,6 +30,8 @@ from ..claims.tensor import LENIENT, LENIENT_MISSES
 from ..claims.tree import (Apply, Emit, Formula, Neg, Number, Op, Quantity, Repeat, Sum, Transpose, Var,
                            evaluate, latex_style, python_tree,
                            tensor_valued)
+from ..claims import view as view_module
+from . import budget as budget_module
 from .edits import claim_files
 from .evaluate import RTOL, instantiate, numeric_values, relative_errors, sample_points
 
@@ -46,10 +49,32 @@ def claim_tree(claim, notation):
     >>> claim_tree(type("C", (), {"fn": len, "tree": None})(), Notation()) is None
     True
     """
+    if not _own_code(claim.fn):     # a mutant's function, or another wrapper: its code is not the tree's
+        return None
     tree = getattr(claim, "tree", None)
     if tree is None:
         tree = python_tree(claim.fn, notation)
     return (Formula(tree[0].sides, notation, latex_style(getattr(claim, "latex", ""))), tree[1]) if tree else None
+
+
+#: The files of the wrappers a claim's function may have and still be its own code: the page adapter
+#: (:func:`symbp.claims.view.on_page`) and the time limit (:func:`symbp.judge.budget.limited`).
+_TRANSPARENT = {os.path.abspath(view_module.__file__), os.path.abspath(budget_module.__file__)}
+
+
+def _own_code(fn):
+    """Whether ``fn`` is the claim's own function, wrapped only by the page adapter or a time limit.
+
+    >>> from symbp.claims.view import on_page
+    >>> _own_code(on_page(lambda n: n)), _own_code(functools.wraps(len)(lambda *a: 0))
+    (True, False)
+    """
+    while hasattr(fn, "__wrapped__"):
+        code = getattr(fn, "__code__", None)
+        if code is None or os.path.abspath(code.co_filename) not in _TRANSPARENT:
+            return False
+        fn = fn.__wrapped__
+    return True
 
 
 def _replay(claim, derivation, run):
