@@ -42,7 +42,7 @@ _HOME = {
     "ones": "claims.tensor", "row_sums": "claims.tensor", "column_sums": "claims.tensor", "norm": "claims.tensor",
     "ln": "claims.tensor",
     "derivative": "claims.derivative",
-    "formula_tree": "claims.tree",
+    "formula_tree": "claims.code_tree",
     "check": "run.runner", "check_derivation": "run.runner", "load_derivation": "run.load", "LoadError": "run.load",
     "prove": "run.prove", "render_proofs": "run.prove:render", "Report": "report.results",
     "NetworkSpec": "model.spec", "SpecError": "model.spec", "parse_arch": "model.arch",

@@ -12,7 +12,8 @@ import importlib
 import pytest
 
 from symbp import Derivation, Notation
-from symbp.claims.tree import formula_tree, latex_style
+from symbp.claims.code_tree import formula_tree
+from symbp.claims.tree import latex_style
 from symbp.formula.grammar import parse_formula
 from symbp.formula.reader import load_toml
 from symbp.judge import diagnose

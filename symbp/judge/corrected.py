@@ -27,9 +27,9 @@ import numpy as np
 
 from ..claims.occurrence import Reader, reading, symbol_of
 from ..claims.tensor import LENIENT, LENIENT_MISSES
-from ..claims.tree import (Apply, Emit, Formula, Neg, Number, Op, Quantity, Repeat, Sum, Transpose, Var,
-                           evaluate, latex_style, python_tree,
-                           tensor_valued)
+from ..claims.code_tree import python_tree
+from ..claims.tree import (Apply, Emit, Formula, Neg, Number, Op, Quantity, Repeat, Sum, Transpose, Var, evaluate,
+                           latex_style, tensor_valued)
 from ..claims import view as view_module
 from . import budget as budget_module
 from .edits import claim_files
