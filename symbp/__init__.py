@@ -20,6 +20,7 @@ __all__ = [
     # the matrix vocabulary of pages: Σ′(z) = diag(σ′(z)), u vᵀ, products over layers, ones, row sums, ‖v‖
     "diag", "outer", "matprod", "Identity", "ones", "row_sums", "column_sums", "norm", "ln",
     "derivative",   # n.d(of, wrt): the true derivative of any quantity by any other
+    "formula_tree",     # a claim's formula as a syntax tree, printed in the page's notation
     # checking it
     "check", "check_derivation", "load_derivation", "prove", "render_proofs", "Report",
     # the network and its ground truth
@@ -41,6 +42,7 @@ _HOME = {
     "ones": "claims.tensor", "row_sums": "claims.tensor", "column_sums": "claims.tensor", "norm": "claims.tensor",
     "ln": "claims.tensor",
     "derivative": "claims.derivative",
+    "formula_tree": "claims.code_tree",
     "check": "run.runner", "check_derivation": "run.runner", "load_derivation": "run.load", "LoadError": "run.load",
     "prove": "run.prove", "render_proofs": "run.prove:render", "Report": "report.results",
     "NetworkSpec": "model.spec", "SpecError": "model.spec", "parse_arch": "model.arch",

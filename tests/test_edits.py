@@ -64,7 +64,8 @@ def test_an_entry_read_at_its_neighbour():
     e = diagnosed(lambda n, l: (n.a[l][1] * n.a[l][2], n.f(n.z[l][1]) * n.f(n.z[l][1])), archs=lambda s, m: min(s) >= 2)
     assert e.status == "fails"
     assert edits_of(e) == [("index", "z^(l)_{1}", "z^(l)_{2}")], e.diagnosis
-    assert e.diagnosis["corrected_latex"] is None     # no LaTeX given: the edit is said in words only
+    # no LaTeX given: the corrected formula is printed from the code's tree (the edited read is the first z_1)
+    assert e.diagnosis["corrected_latex"] == "a^{(l)}_1 a^{(l)}_2 = f(z^{(l)}_2) f(z^{(l)}_1)"
     assert "z^(l)_{2} for z^(l)_{1}" in e.diagnosis["detail"]
 
 
@@ -129,7 +130,7 @@ def test_json_and_renderings_carry_the_corrected_formula():
     assert d["edits"][0] == {"kind": "layer", "at": d["edits"][0]["at"], "from": "z^(l-1)", "to": "z^(l)"}
     assert d["corrected_latex"].endswith(r"f(z^{(l)})")
     report = Report([DerivationResult("edits", "Edits", "test", equations=[e])])
-    assert "corrected: a^{(l)}" in report.to_table()
+    assert "corrected: a^(l) ⊙ a^(l) = f(z^(l)) ⊙ f(z^(l))" in report.to_table()    # the text, from the tree
     assert "corrected: $a^{(l)}" in report.to_markdown()
     assert r"corrected: $a^{(l)}" in report.to_latex()
     assert "corrected: $a^{(l)}" in e._repr_markdown_()      # a notebook cell
@@ -259,7 +260,8 @@ def test_a_page_named_derivative_is_primed_in_every_message():
     doc.claim("shape", kind="lemma", layer="hidden", latex="")(lambda n, l: (n.gp(n.z[l]), n.gp(n.z[l]) * n.W[l]))
     one, every, shape = check(doc, budget=20).derivations[0].equations
     assert edits_of(one) == [("derivative", "g'", "g")], one.diagnosis
-    assert one.diagnosis["corrected_latex"] == r"g(z^{(l)}) g(z^{(l)}) = g(z^{(l)}) g(z^{(l)})"
+    assert one.diagnosis["corrected_latex"] == r"g(z^{(l)}) \odot g(z^{(l)}) = g(z^{(l)}) \odot g(z^{(l)})"
+    assert one.diagnosis["corrected"] == "g(z^(l)) ⊙ g(z^(l)) = g(z^(l)) ⊙ g(z^(l))"
     assert "g' belongs" in every.diagnosis["detail"] and "gp" not in every.diagnosis["detail"], every.diagnosis
     assert "gp" not in shape.verdict_text and "g'(z^(" in shape.verdict_text, shape.verdict_text
 
@@ -309,6 +311,7 @@ def test_a_lemma_whose_left_side_is_the_slip():
     e = diagnosed(lambda n, l: (n.dC_da[l], n.delta[l]), latex=r"\nabla_{a^{(l)}} C = \delta^{(l)}")
     assert e.status == "fails", e.verdict_text
     assert edits_of(e) == [("index", "∂C/∂a^(l)", "∂C/∂b^(l)")], e.diagnosis
-    assert e.diagnosis["corrected_latex"] == r"\nabla_{b^{(l)}} C = \delta^{(l)}"
+    assert e.diagnosis["corrected_latex"] == r"\frac{\partial C}{\partial b^{(l)}} = \delta^{(l)}"   # from the tree
+    assert e.diagnosis["corrected"] == "∂C/∂b^(l) = δ^(l)"
     right = diagnosed(lambda n, l: (n.dC_db[l], n.delta[l]), latex=r"\nabla_{b^{(l)}} C = \delta^{(l)}")
     assert right.status.startswith("proven"), right.verdict_text

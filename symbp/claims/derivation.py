@@ -92,6 +92,7 @@ class Claim:
     layer_var: str | None = None   # the page's name of the layer parameter (default: l or layer)
     units: dict | None = None      # unit index -> its layer: an offset from l, or callable(n, l) -> layer
     notation: Notation | None = None  # the claim's own notation (a page that switches conventions), else the doc's
+    tree: object = None           # a TOML claim's sides as a syntax tree and its reads (symbp.claims.tree), else None
 
     @property
     def params(self):

@@ -37,6 +37,7 @@ from ..claims.derivation import DEFAULT_LAYER_VARS, LAYER_CHOICES, ClaimError, D
 from ..claims.tensor import IllFormed
 from ..claims.notation import Notation, NotationError
 from .grammar import FUNCTIONS, MATRIX_FUNCTIONS, VALUES, FormulaError, parse_condition, parse_formula
+from .as_tree import formula_sides
 from .interpret import evaluate
 
 __all__ = ['load_toml', 'DeclarativeError']
@@ -164,6 +165,7 @@ def _add_claim(doc, i, c):
         doc.claim(c["label"], c["kind"], c.get("latex", ""), layer=layer, **kw)(_claim_fn(params, trees))
     except ClaimError as e:
         raise DeclarativeError(str(e)) from None
+    doc.claims[-1].tree = formula_sides(trees, params, notation)    # the page's formula as a tree (or None)
 
 
 def _layer_fn(text):

@@ -21,6 +21,7 @@ from ..claims.tensor import LENIENT, IllFormed, has_nan
 from ..claims.view import View
 from ..model.costs import COSTS, MAX_GENERIC_OUTPUTS
 from .budget import call_with_budget
+from .corrected import corrected_formula
 from .edits import correct_latex, describe, find_edits, holds_with
 from .evaluate import RTOL, at, instantiate, numeric_values, relative_errors, spec_for
 from .factors import fit_factor, ratio, vanishes
@@ -339,8 +340,10 @@ LAST_EDITS = [None]
 def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     """The smallest edit of the formula that makes it true (see :mod:`symbp.judge.edits`), as a diagnosis, or None.
 
-    Its ``edits`` are ``{kind, at, from, to}`` in the page's notation, ``corrected_latex`` the claim's LaTeX
-    with them applied (None where an edit maps to no single token of it).
+    Its ``edits`` are ``{kind, at, from, to}`` in the page's notation; ``corrected_latex`` and ``corrected``
+    (text) the claim's formula with them applied, printed from its syntax tree (:mod:`symbp.judge.corrected`);
+    where the tree has none, ``corrected_latex`` is the claim's LaTeX with them applied token by token (None
+    where an edit maps to no single token of it).
     """
     def general(edits):
         return all(holds_with(claim, derivation, r, edits, side) for r in runs if r is not smallest[0])
@@ -357,7 +360,11 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     detail = "holds with " + " and ".join(p for _, p in described) + f" {where}" + step
     d = _d(described[0][0]["kind"], detail)
     d["edits"] = [e for e, _ in described]
-    d["corrected_latex"] = correct_latex(claim.latex, edits, d["edits"]) if claim.latex else None
+    tree = corrected_formula(claim, derivation, run, edits, side)
+    if tree is not None:    # the edited code, printed from its tree in the page's notation
+        d["corrected_latex"], d["corrected"] = tree.latex(), tree.text()
+    else:
+        d["corrected_latex"] = correct_latex(claim.latex, edits, d["edits"]) if claim.latex else None
     return d
 
 

@@ -76,6 +76,11 @@ class EquationResult:
         """The corrected formula of an edit-based diagnosis (LaTeX, as the page writes it), or ""."""
         return (self.diagnosis or {}).get("corrected_latex") or ""
 
+    @property
+    def corrected_text(self) -> str:
+        """The corrected formula as text (``δ^(l) = …``, printed from the claim's tree), else its LaTeX, or ""."""
+        return (self.diagnosis or {}).get("corrected") or self.corrected
+
     def _repr_latex_(self):
         """The verdict as display math (for a notebook's MathJax): the page's formula, then the verdict."""
         return f"$$\\text{{{tex_text(self.label)}: }} {tex_math(self.latex)} \\qquad \\text{{{tex_text(self.verdict_text)}}}$$"
@@ -245,8 +250,8 @@ class Report:
                 lines.append(f"{mark} {one_line(e.label):<34} {one_line(e.reading):<10} {one_line(e.verdict_text)}{pinned}")
                 if e.own_notation:
                     lines.append(one_line(f"     read in its own notation: {e.notation}"))
-                if e.corrected:
-                    lines.append(one_line(f"     corrected: {e.corrected}"))
+                if e.corrected_text:
+                    lines.append(one_line(f"     corrected: {e.corrected_text}"))
                 if e.counterexample and e.status == "fails":
                     c = e.counterexample
                     lines.append(one_line(f"     counterexample {c['architecture']} m={c['batch_size']}{' at ' + c['where'] if c['where'] else ''}: "
