@@ -340,10 +340,9 @@ LAST_EDITS = [None]
 def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     """The smallest edit of the formula that makes it true (see :mod:`symbp.judge.edits`), as a diagnosis, or None.
 
-    Its ``edits`` are ``{kind, at, from, to}`` in the page's notation; ``corrected_latex`` and ``corrected``
-    (text) the claim's formula with them applied, printed from its syntax tree (:mod:`symbp.judge.corrected`);
-    where the tree has none, ``corrected_latex`` is the claim's LaTeX with them applied token by token (None
-    where an edit maps to no single token of it).
+    Its ``edits`` are ``{kind, at, from, to}`` in the page's notation; ``corrected_latex`` the claim's own LaTeX
+    with them applied token by token where each is one token of it, else the edited formula printed from its
+    syntax tree (:mod:`symbp.judge.corrected`), else None; ``corrected`` (text) the tree's print.
     """
     def general(edits):
         return all(holds_with(claim, derivation, r, edits, side) for r in runs if r is not smallest[0])
@@ -360,11 +359,13 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     detail = "holds with " + " and ".join(p for _, p in described) + f" {where}" + step
     d = _d(described[0][0]["kind"], detail)
     d["edits"] = [e for e, _ in described]
+    # the page's own LaTeX with the edited tokens replaced, where every edit is one token of it (the author's
+    # spelling kept: E, w_{p,q}, \nabla); else the edited code printed from its syntax tree in the page's notation
     tree = corrected_formula(claim, derivation, run, edits, side)
-    if tree is not None:    # the edited code, printed from its tree in the page's notation
-        d["corrected_latex"], d["corrected"] = tree.latex(), tree.text()
-    else:
-        d["corrected_latex"] = correct_latex(claim.latex, edits, d["edits"]) if claim.latex else None
+    token = correct_latex(claim.latex, edits, d["edits"]) if claim.latex else None
+    d["corrected_latex"] = token if token is not None else (tree.latex() if tree is not None else None)
+    if tree is not None:
+        d["corrected"] = tree.text()
     return d
 
 
