@@ -46,15 +46,17 @@ class Read:
 
 
 class Reader:
-    """Numbers the reads of the claim files ``files``; applies ``edits`` ({key: change}) to them.
+    """Numbers the reads of the claim files ``files``; applies ``edits`` ({key: change}) to them (with
+    ``names``, it keeps for each read the one that names it best: :attr:`shown`).
 
     >>> r = Reader({"x.py"})
     >>> r.site(sys._getframe()) is None     # a read from another file is not numbered
     True
     """
 
-    def __init__(self, files, edits=None, symbols=None):
+    def __init__(self, files, edits=None, symbols=None, names=True):
         self.files = set(files)
+        self.names = names                      # False: no read is kept to name it (``shown`` stays empty)
         self.edits = dict(edits or {})          # Read.key -> change
         self.symbols = dict(symbols or {})      # (family, layer) -> layer: one symbol read as another
         self.log, self.counts = [], {}
@@ -107,11 +109,12 @@ class Reader:
         if self.calls <= 1 or len(self.log) < 4000:
             self.log.append(read)
         key = (kind, site, ordinal)
-        spread = self.spread       # the call whose arguments differ most names the read best
-        shown = self.shown.get(key)
-        if shown is None or spread > shown[2]:
-            read = Read(kind, name, site, ordinal, value, context_of(frame), (nth, None), self.calls)
-            self.shown[key] = (read, self.current, spread)
+        if self.names:
+            spread = self.spread       # the call whose arguments differ most names the read best
+            shown = self.shown.get(key)
+            if shown is None or spread > shown[2]:
+                read = Read(kind, name, site, ordinal, value, context_of(frame), (nth, None), self.calls)
+                self.shown[key] = (read, self.current, spread)
         edits = self.edits
         if not edits:
             return read, None

@@ -185,8 +185,19 @@ def _unreadable_side(claim, derivation, runs):
 
 
 def _points(net, symbols):
+    """The diagnosis's 8 seeded points on ``net`` (a copy of those drawn once per network and symbol count)."""
     from .evaluate import sample_points
-    return sample_points(net, symbols, 8, 12345)
+    key = (id(net), len(symbols))
+    kept = _POINTS.get(key)
+    if kept is None or kept[0] is not net:
+        if len(_POINTS) > 64:
+            _POINTS.clear()
+        kept = _POINTS[key] = (net, sample_points(net, symbols, 8, 12345))
+    return kept[1].copy()
+
+
+#: The diagnosis's sample points by (network, number of free symbols): they depend on nothing else.
+_POINTS = {}
 
 
 def _holds_under(claim, derivation, runs, side, cache, overrides):

@@ -111,7 +111,13 @@ def _replayed(claim, reader):
         c = symengine.Rational(1, 2) if c == "1/2" else _scale_value(c, n)
         c = symengine.Rational(1, int(round(1 / c))) if isinstance(c, float) else c
         return out[:k] + (out[k] * c,) + out[k + 1:]
+    fn.__signature__ = _signature(claim.fn)     # the claim's parameters, read once (not once per replay)
     return dataclasses.replace(claim, fn=fn)
+
+
+@functools.lru_cache(maxsize=256)
+def _signature(fn):
+    return inspect.signature(fn)
 
 
 @functools.lru_cache(maxsize=1)
@@ -290,7 +296,7 @@ def _scale_value(label, n):
 def _reader(files, edits, side=None):
     reads = {e.key: e.change for e in edits if e.key[0] not in ("symbol", "result")}   # a read's, or a site's
     symbols = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol"}
-    reader = Reader(files, reads, symbols)
+    reader = Reader(files, reads, symbols, names=len(edits) < 2)   # a pair's reads name no edit: not kept
     scale = [e.change[1] for e in edits if e.key[0] == "result"]
     reader.scale = (scale[0], side) if scale and side is not None else None
     return reader

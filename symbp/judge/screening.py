@@ -140,7 +140,7 @@ def reader_key(reader):
 
 
 #: What a replay leaves on a reader (see :class:`symbp.claims.occurrence.Reader`).
-_STATE = ("log", "counts", "calls", "current", "spread", "shown", "families", "tokens", "totals", "args", "misses")
+_STATE = ("log", "counts", "calls", "current", "spread", "names", "shown", "families", "tokens", "totals", "args", "misses")
 
 
 def replay_state(reader):
