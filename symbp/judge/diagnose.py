@@ -24,6 +24,7 @@ from .budget import call_with_budget
 from .edits import correct_latex, describe, find_edits, holds_with
 from .evaluate import RTOL, at, instantiate, numeric_values, relative_errors, spec_for
 from .factors import fit_factor, ratio, vanishes
+from .screening import screened_values
 
 __all__ = ['named_exps', 'diagnose', 'explain_ill_formed', 'ill_formed_edit', 'edit_diagnosis', 'counterexample', 'in_page_notation', 'off_sweep_counterexample']
 
@@ -77,7 +78,7 @@ def _holds_when(claim, derivation, runs, side, **how):
             syms = dict(symbols)
             try:
                 alt = instantiate(reading, net, derivation.notation, syms)
-                vals = numeric_values(net, syms, alt, _points(net, syms))
+                vals = screened_values(net, syms, alt, _points(net, syms))   # the truth once for every reading
             except _READ_ERRORS:
                 return False
             if not np.all(np.isfinite(vals[:, :, [0, side]])):

@@ -20,11 +20,14 @@ import numpy as np
 
 from .evaluate import Instance, numeric_values, sample_points
 
-__all__ = ['Screen', 'screen_for', 'formula_values', 'reader_key', 'replay_state', 'restore_state', 'SCREENS_MAX']
+__all__ = ['Screen', 'screen_for', 'formula_values', 'reader_key', 'replay_state', 'restore_state', 'SCREENS_MAX', 'REUSE', 'screened_values']
 
 
 #: Screens kept at once (those of one claim: its runs and sides); a new claim clears them.
 SCREENS_MAX = 16
+
+#: While False, nothing is shared: every reading is replayed and evaluated whole (the reference path, for tests).
+REUSE = [True]
 
 _SCREENS = {}
 
@@ -92,6 +95,40 @@ def formula_values(net, symbols, instances, points, draws=None):
     return numeric_values(net, symbols, rest, points, draws)
 
 
+def screened_values(net, symbols, instances, points):
+    """:func:`~symbp.judge.evaluate.numeric_values` of ``instances``, their truth sides evaluated once for the
+    same network, symbols, points and truth expressions (the counterfactual readings of one claim share them).
+
+    >>> from symbp.model.spec import NetworkSpec
+    >>> from symbp.oracle.symbolic import SymbolicNetwork
+    >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="identity"))
+    >>> w = net.params[0]
+    >>> pts = sample_points(net, {}, 2, 0)
+    >>> a = screened_values(net, {}, [Instance("", [w, 2 * w])], pts)
+    >>> b = screened_values(net, {}, [Instance("", [w, 3 * w])], pts)
+    >>> bool(np.allclose(b[:, 0, 1], 1.5 * a[:, 0, 1])), bool(np.array_equal(a[:, :, 0], b[:, :, 0]))
+    (True, True)
+    """
+    if not REUSE[0] or not instances or any(len(i.sides) < 2 for i in instances):
+        return numeric_values(net, symbols, instances, points)
+    try:
+        key = (id(net), tuple(sorted(symbols)), points.shape, points.tobytes(), tuple(i.sides[0] for i in instances))
+        hash(key)
+    except TypeError:
+        return numeric_values(net, symbols, instances, points)
+    kept = _TRUTHS.get(key)
+    if kept is None or kept[0] is not net:
+        if len(_TRUTHS) >= SCREENS_MAX:
+            _TRUTHS.clear()
+        truth = numeric_values(net, symbols, [Instance(i.where, [i.sides[0]], i.key) for i in instances], points)
+        kept = _TRUTHS[key] = (net, truth)
+    return np.concatenate([kept[1], formula_values(net, symbols, instances, points)], axis=2)
+
+
+#: Truth values by (network, symbols, points, truth expressions), for :func:`screened_values`.
+_TRUTHS = {}
+
+
 def screen_for(claim, run, side, count, seed):
     """The :class:`Screen` of ``claim`` on ``run`` (``(sizes, m, net, symbols, ...)``) for its sides 0..``side``.
 
@@ -102,6 +139,8 @@ def screen_for(claim, run, side, count, seed):
     (True, 2)
     """
     net, symbols = run[2], run[3]
+    if not REUSE[0]:
+        return Screen(claim, net, symbols, side, count, seed)
     try:
         sym_key = tuple(sorted(dict(symbols).items()))
         hash(sym_key)
