@@ -12,6 +12,8 @@ moves it is rejected anyway), so a :class:`Screen` keeps, per (claim, network, s
 
 Any reading whose truth side, instances or free symbols differ from the reading as written is evaluated
 whole, as before.  Screening only orders and filters candidates: a winner is still confirmed exactly.
+The counterfactual readings of :mod:`symbp.judge.diagnose` share their truth values likewise
+(:func:`screened_values`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import numpy as np
 
 from .evaluate import Instance, numeric_values, sample_points
 
-__all__ = ['Screen', 'screen_for', 'formula_values', 'reader_key', 'replay_state', 'restore_state', 'SCREENS_MAX', 'REUSE', 'screened_values']
+__all__ = ['Screen', 'screen_for', 'formula_values', 'screened_values', 'reader_key', 'replay_state', 'restore_state',
+           'SCREENS_MAX', 'REUSE']
 
 
 #: Screens kept at once (those of one claim: its runs and sides); a new claim clears them.
@@ -33,7 +36,17 @@ _SCREENS = {}
 
 
 class Screen:
-    """What the readings of one claim on one run share: points, the as-written values, replayed readers."""
+    """What the readings of one claim on one run share: points, the as-written values, replayed readers.
+
+    >>> from symbp.model.spec import NetworkSpec
+    >>> from symbp.oracle.symbolic import SymbolicNetwork
+    >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="identity"))
+    >>> w, screen = net.params[0], Screen(None, net, {}, 1, 3, 0)
+    >>> screen.remember_base({}, [Instance("", [w, 2 * w])], screen.evaluate({}, [Instance("", [w, 2 * w])], None))
+    >>> v = screen.evaluate({}, [Instance("", [w, w])], None)      # the truth w as written: reused
+    >>> screen.truth_reused, bool(np.allclose(v[:, 0, 0], v[:, 0, 1]))
+    (1, True)
+    """
 
     def __init__(self, claim, net, symbols, side, count, seed):
         self.claim, self.net, self.symbols, self.side = claim, net, dict(symbols), side
@@ -112,7 +125,8 @@ def screened_values(net, symbols, instances, points):
     if not REUSE[0] or not instances or any(len(i.sides) < 2 for i in instances):
         return numeric_values(net, symbols, instances, points)
     try:
-        key = (id(net), tuple(sorted(symbols)), points.shape, points.tobytes(), tuple(i.sides[0] for i in instances))
+        truths = tuple(i.sides[0] for i in instances)
+        key = (id(net), tuple(sorted(symbols)), points.shape, points.tobytes(), truths)
         hash(key)
     except TypeError:
         return numeric_values(net, symbols, instances, points)
@@ -179,7 +193,8 @@ def reader_key(reader):
 
 
 #: What a replay leaves on a reader (see :class:`symbp.claims.occurrence.Reader`).
-_STATE = ("log", "counts", "calls", "current", "spread", "names", "shown", "families", "tokens", "totals", "args", "misses")
+_STATE = ("log", "counts", "calls", "current", "spread", "names", "shown", "families", "tokens", "totals", "args",
+          "misses")
 
 
 def replay_state(reader):
