@@ -114,6 +114,31 @@ def test_the_same_edits_are_chosen(fn, kind, layer):
         assert (eq.diagnosis or {}).get("edits"), eq.diagnosis     # each of these has an edit that makes it hold
 
 
+def test_a_bundled_claim_gets_the_same_edit_screened_or_whole():
+    # UFLDL's ∇b (matrix), as the scan reads it: its diagnosis names an edit; the screen changes none of it
+    from pathlib import Path
+
+    from symbp.run.load import load_derivation
+    doc = load_derivation(Path(__file__).resolve().parents[1] / "derivations" / "ufldl_backprop.py")
+    claim = next(c for c in doc.claims if c.label == "∇b (matrix)" and c.reading == "ocr")
+    seen, find = [], edits.find_edits
+
+    def spy(claim, derivation, runs, side, *a, **kw):
+        seen.append((claim, derivation, runs, side))
+        return find(claim, derivation, runs, side, *a, **kw)
+    diagnose.find_edits = spy
+    try:
+        outcome = verify_claim(claim, doc, cache=NetworkCache())
+    finally:
+        diagnose.find_edits = find
+    assert outcome.diagnosis.get("edits") and seen, outcome.diagnosis
+    for claim, derivation, runs, side in seen:
+        reference(False)
+        old, _ = edits.find_edits(claim, derivation, runs, side)
+        reference(True)
+        assert edits.find_edits(claim, derivation, runs, side)[0] == old and old
+
+
 def test_an_edit_of_a_lemma_left_side_evaluates_the_truth_again():
     # the page's left side ∂C/∂a^(l) is the slip (∂C/∂b^(l) meant): the edit that fixes it moves side 0, so the
     # screen must not take the truth from the reading as written (it would then compare against the wrong side)
