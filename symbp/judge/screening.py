@@ -206,7 +206,7 @@ def replay_state(reader):
     >>> replay_state(r)["calls"], replay_state(r)["current"]
     (1, (2,))
     """
-    return {k: _copied(reader.__dict__[k]) for k in _STATE if k in reader.__dict__}
+    return {k: _copied(k, reader.__dict__[k]) for k in _STATE if k in reader.__dict__}
 
 
 def restore_state(reader, state):
@@ -218,14 +218,14 @@ def restore_state(reader, state):
     >>> restore_state(Reader({"x.py"}), replay_state(r)).current
     (2,)
     """
-    reader.__dict__.update({k: _copied(v) for k, v in state.items()})
+    reader.__dict__.update({k: _copied(k, v) for k, v in state.items()})
     return reader
 
 
-def _copied(value):
-    """A container of a reader's state copied one level down (a dict of dicts: both levels)."""
-    if isinstance(value, list):
-        return list(value)
-    if isinstance(value, dict):
-        return {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
+def _copied(name, value):
+    """A container of a reader's state copied one level down (its ``totals``, a dict of dicts: both levels)."""
+    if name == "totals":
+        return {k: dict(v) for k, v in value.items()}
+    if isinstance(value, (list, dict)):
+        return value.copy()
     return value
