@@ -46,19 +46,21 @@ class Read:
 
 
 class Reader:
-    """Numbers the reads of the claim files ``files``; applies ``edits`` ({key: change}) to them.
+    """Numbers the reads of the claim files ``files``; applies ``edits`` ({key: change}) to them (with
+    ``names``, it keeps for each read the one that names it best: :attr:`shown`).
 
     >>> r = Reader({"x.py"})
     >>> r.site(sys._getframe()) is None     # a read from another file is not numbered
     True
     """
 
-    def __init__(self, files, edits=None, symbols=None):
+    def __init__(self, files, edits=None, symbols=None, names=True):
         self.files = set(files)
+        self.names = names                      # False: no read is kept to name it (``shown`` stays empty)
         self.edits = dict(edits or {})          # Read.key -> change
         self.symbols = dict(symbols or {})      # (family, layer) -> layer: one symbol read as another
         self.log, self.counts = [], {}
-        self.calls, self.current = 0, ()
+        self.calls, self.current, self.spread = 0, (), 0
         self.shown = {}                         # Read.key -> (read, the call's arguments, how many differ)
         self.families = {}                      # a layered quantity's page name -> (the view's name, the view)
         self.tokens = {}                        # (kind, name, value) -> reads of it so far in this call
@@ -69,6 +71,7 @@ class Reader:
         self.counts = {}
         self.calls += 1
         self.current = tuple(args)
+        self.spread = len(set(self.current))
         self.tokens = self.totals.setdefault(self.current, {})
         self.tokens.clear()
 
@@ -100,17 +103,24 @@ class Reader:
         ordinal = self.counts.get(k, 0)
         self.counts[k] = ordinal + 1
         token = (kind, name, _hashable(value))
-        self.tokens[token] = self.tokens.get(token, 0) + 1
-        read = Read(kind, name, site, ordinal, value, nth=(self.tokens[token], None), call=self.calls)
+        nth = self.tokens.get(token, 0) + 1
+        self.tokens[token] = nth
+        read = Read(kind, name, site, ordinal, value, nth=(nth, None), call=self.calls)
         if self.calls <= 1 or len(self.log) < 4000:
             self.log.append(read)
-        spread = len(set(self.current))       # the call whose arguments differ most names the read best
-        if read.key not in self.shown or spread > self.shown[read.key][2]:
-            read = dataclasses.replace(read, context=context_of(frame))
-            self.shown[read.key] = (read, self.current, spread)
-        change = self.edits.get(read.key)
+        key = (kind, site, ordinal)
+        if self.names:
+            spread = self.spread       # the call whose arguments differ most names the read best
+            shown = self.shown.get(key)
+            if shown is None or spread > shown[2]:
+                read = Read(kind, name, site, ordinal, value, context_of(frame), (nth, None), self.calls)
+                self.shown[key] = (read, self.current, spread)
+        edits = self.edits
+        if not edits:
+            return read, None
+        change = edits.get(key)
         if change is None:      # every read of this symbol at this place (a sum's summand)
-            change = self.edits.get(("site", kind, site, symbol_of(name)), self.edits.get(("site", kind, site)))
+            change = edits.get(("site", kind, site, symbol_of(name)), edits.get(("site", kind, site)))
         return read, change
 
     def occurrence(self, read, call):

@@ -34,6 +34,10 @@ LAYER_READS: list = []
 PAGE_READS: list = []
 
 
+#: Every name a page may read (the view's values and functions).
+_PAGE_NAMES = frozenset(PAGE_VALUES + PAGE_FUNCTIONS)
+
+
 #: The view's true gradients (``dC_dW``): in messages they are written ``∂C/∂W`` in the page's names.
 _GRADIENT = __import__("re").compile(r"d([CJ])_d([Wba])")
 
@@ -89,6 +93,7 @@ class View:
         self.perturb = perturb or {}
         self._symbols = symbols if symbols is not None else {}
         self._page_of = {v: p for p, v in notation.all_names().items()}   # view name -> the page's name
+        self._resolved = {}     # the page's names resolved so far -> the view's
         self.B = net.backend.B
         self.L = net.L + notation.first_layer
         self.first = notation.first_layer
@@ -110,9 +115,14 @@ class View:
         >>> v.resolve("h"), v.resolve("a"), v.resolve("net")
         ('a', 'a', 'z')
         """
+        known = self._resolved.get(name) if isinstance(name, str) else None
+        if known is not None:   # a name read again (a formula reads its symbols over and over)
+            return known
         canon = self.nt.canonical(name) if isinstance(name, str) else name
-        if canon not in PAGE_VALUES + PAGE_FUNCTIONS:
+        if not isinstance(canon, str) or canon not in _PAGE_NAMES:
             raise IllFormed(f"unknown symbol {name!r} (this notation knows: {', '.join(sorted(self.known()))})")
+        if isinstance(name, str):
+            self._resolved[name] = canon
         return canon
 
     def page(self, name):

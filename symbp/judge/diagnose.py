@@ -25,6 +25,7 @@ from .corrected import corrected_formula
 from .edits import correct_latex, describe, find_edits, holds_with
 from .evaluate import RTOL, at, instantiate, numeric_values, relative_errors, spec_for
 from .factors import fit_factor, ratio, vanishes
+from .screening import screened_values
 
 __all__ = ['named_exps', 'diagnose', 'explain_ill_formed', 'ill_formed_edit', 'edit_diagnosis', 'counterexample', 'in_page_notation', 'off_sweep_counterexample']
 
@@ -78,7 +79,7 @@ def _holds_when(claim, derivation, runs, side, **how):
             syms = dict(symbols)
             try:
                 alt = instantiate(reading, net, derivation.notation, syms)
-                vals = numeric_values(net, syms, alt, _points(net, syms))
+                vals = screened_values(net, syms, alt, _points(net, syms))   # the truth once for every reading
             except _READ_ERRORS:
                 return False
             if not np.all(np.isfinite(vals[:, :, [0, side]])):
@@ -186,8 +187,19 @@ def _unreadable_side(claim, derivation, runs):
 
 
 def _points(net, symbols):
+    """The diagnosis's 8 seeded points on ``net`` (a copy of those drawn once per network and symbol count)."""
     from .evaluate import sample_points
-    return sample_points(net, symbols, 8, 12345)
+    key = (id(net), len(symbols))
+    kept = _POINTS.get(key)
+    if kept is None or kept[0] is not net:
+        if len(_POINTS) > 64:
+            _POINTS.clear()
+        kept = _POINTS[key] = (net, sample_points(net, symbols, 8, 12345))
+    return kept[1].copy()
+
+
+#: The diagnosis's sample points by (network, number of free symbols): they depend on nothing else.
+_POINTS = {}
 
 
 def _holds_under(claim, derivation, runs, side, cache, overrides):

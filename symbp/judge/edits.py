@@ -32,8 +32,8 @@ import numpy as np
 from ..claims.occurrence import Reader, reading, symbol_of
 from ..claims.tensor import LENIENT, LENIENT_MISSES
 from .budget import call_with_budget
-from .evaluate import (MAX_CLAIM_EXPANSION, RTOL, expansion_size, instantiate, numeric_values, relative_errors,
-                       sample_points)
+from .evaluate import MAX_CLAIM_EXPANSION, RTOL, expansion_size, instantiate, relative_errors
+from .screening import reader_key, replay_state, restore_state, screen_for
 
 __all__ = ['find_edits', 'holds_with', 'describe', 'place', 'correct_latex', 'claim_files', 'EDIT_BUDGET']
 
@@ -111,7 +111,13 @@ def _replayed(claim, reader):
         c = symengine.Rational(1, 2) if c == "1/2" else _scale_value(c, n)
         c = symengine.Rational(1, int(round(1 / c))) if isinstance(c, float) else c
         return out[:k] + (out[k] * c,) + out[k + 1:]
+    fn.__signature__ = _signature(claim.fn)     # the claim's parameters, read once (not once per replay)
     return dataclasses.replace(claim, fn=fn)
+
+
+@functools.lru_cache(maxsize=256)
+def _signature(fn):
+    return inspect.signature(fn)
 
 
 @functools.lru_cache(maxsize=1)
@@ -124,6 +130,13 @@ def _values(claim, derivation, run, reader, side=None):
     """Numeric values (points × instances × sides) of the claim replayed through ``reader``, or None;
     with ``side``, of its sides 0..``side`` only."""
     net, symbols = run[2], dict(run[3])
+    screen = screen_for(claim, run, side, POINTS, 2718)   # what the readings of this claim on this run share
+    key = reader_key(reader)
+    if key is not None and key in screen.readers:     # this very reading again: its replay and values
+        state, vals, instances = screen.readers[key]
+        restore_state(reader, state)
+        screen.hits += 1
+        return vals, instances
     LENIENT[0], LENIENT_MISSES[0] = True, 0
     try:
         with reading(reader):
@@ -131,12 +144,16 @@ def _values(claim, derivation, run, reader, side=None):
         reader.misses = LENIENT_MISSES[0]     # reads out of range, read as NaN
         if side is not None:
             instances = [dataclasses.replace(i, sides=list(i.sides[:side + 1])) for i in instances]
-        pts = sample_points(net, symbols, POINTS, 2718)
-        return numeric_values(net, symbols, instances, pts, _draws()), instances
+        vals = screen.evaluate(symbols, instances, _draws())
+        if not reader.edits and not reader.symbols and getattr(reader, "scale", None) is None:
+            screen.remember_base(symbols, instances, vals)
     except _READ_ERRORS:
-        return None, None
+        vals = instances = None
     finally:
         LENIENT[0] = False
+    if key is not None:
+        screen.readers[key] = (replay_state(reader), vals, instances)
+    return vals, instances
 
 
 def _kept(claim, base):
@@ -279,7 +296,7 @@ def _scale_value(label, n):
 def _reader(files, edits, side=None):
     reads = {e.key: e.change for e in edits if e.key[0] not in ("symbol", "result")}   # a read's, or a site's
     symbols = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol"}
-    reader = Reader(files, reads, symbols)
+    reader = Reader(files, reads, symbols, names=len(edits) < 2)   # a pair's reads name no edit: not kept
     scale = [e.change[1] for e in edits if e.key[0] == "result"]
     reader.scale = (scale[0], side) if scale and side is not None else None
     return reader

@@ -7,6 +7,7 @@ points again in mpmath) and compared by relative error, or expanded exactly.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import OrderedDict
@@ -597,8 +598,8 @@ def numeric_values(net, symbols, instances, points, draws=None):
     if len(chunks) > 1:
         return np.concatenate([_padded(numeric_values(net, symbols, c, points, draws), width) for c in chunks],
                               axis=1)
-    coefficients = oracle_symbols(with_cost=bool(net.generic_cost_atoms()))
-    args = symbols_of(net, symbols) + coefficients
+    coefficients = _coefficients(bool(net.generic_cost_atoms()))
+    args = symbols_of(net, symbols) + list(coefficients)
     points = np.hstack([points, (default_draws(points.shape[0]) if draws is None else draws)[:, :len(coefficients)]])
     exprs = []
     for inst in instances:
@@ -608,6 +609,12 @@ def numeric_values(net, symbols, instances, points, draws=None):
     with np.errstate(all="ignore"), TIMINGS.timer("evaluation"):
         vals = np.asarray(fn(points), dtype=float).reshape(points.shape[0], len(instances), width)
     return vals
+
+
+@functools.lru_cache(maxsize=2)
+def _coefficients(with_cost):
+    """:func:`~symbp.judge.identity.oracle_symbols`, built once (every evaluation asks for them)."""
+    return tuple(oracle_symbols(with_cost=with_cost))
 
 
 def compiled(net, args, exprs, instances=(), width=1):
