@@ -260,7 +260,7 @@ def test_a_page_named_derivative_is_primed_in_every_message():
     doc.claim("shape", kind="lemma", layer="hidden", latex="")(lambda n, l: (n.gp(n.z[l]), n.gp(n.z[l]) * n.W[l]))
     one, every, shape = check(doc, budget=20).derivations[0].equations
     assert edits_of(one) == [("derivative", "g'", "g")], one.diagnosis
-    assert one.diagnosis["corrected_latex"] == r"g(z^{(l)}) \odot g(z^{(l)}) = g(z^{(l)}) \odot g(z^{(l)})"
+    assert one.diagnosis["corrected_latex"] == r"g(z^{(l)}) g(z^{(l)}) = g(z^{(l)}) g(z^{(l)})"   # the page's LaTeX
     assert one.diagnosis["corrected"] == "g(z^(l)) ⊙ g(z^(l)) = g(z^(l)) ⊙ g(z^(l))"
     assert "g' belongs" in every.diagnosis["detail"] and "gp" not in every.diagnosis["detail"], every.diagnosis
     assert "gp" not in shape.verdict_text and "g'(z^(" in shape.verdict_text, shape.verdict_text
@@ -311,7 +311,7 @@ def test_a_lemma_whose_left_side_is_the_slip():
     e = diagnosed(lambda n, l: (n.dC_da[l], n.delta[l]), latex=r"\nabla_{a^{(l)}} C = \delta^{(l)}")
     assert e.status == "fails", e.verdict_text
     assert edits_of(e) == [("index", "∂C/∂a^(l)", "∂C/∂b^(l)")], e.diagnosis
-    assert e.diagnosis["corrected_latex"] == r"\frac{\partial C}{\partial b^{(l)}} = \delta^{(l)}"   # from the tree
+    assert e.diagnosis["corrected_latex"] == r"\nabla_{b^{(l)}} C = \delta^{(l)}"   # the page's own spelling kept
     assert e.diagnosis["corrected"] == "∂C/∂b^(l) = δ^(l)"
     right = diagnosed(lambda n, l: (n.dC_db[l], n.delta[l]), latex=r"\nabla_{b^{(l)}} C = \delta^{(l)}")
     assert right.status.startswith("proven"), right.verdict_text
