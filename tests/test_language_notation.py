@@ -342,3 +342,17 @@ def test_bishop_wrong_formulas_fail_in_bishops_names():
     assert eqs["(5.48) without the bias"].diagnosis["kind"] == "missing-term"
     assert eqs["(5.54) t − y"].diagnosis["kind"] == "sign"
     assert all(not e.unexpected for e in eqs.values())
+
+
+def test_a_jacobian_is_named_in_the_pages_symbols():
+    """n.partial's tensor speaks the page's names (∂e/∂s^(2), not ∂('z', 2)/∂a^(l)) in an ill-formed message."""
+    doc = Derivation("jac", "Jac", "-", Notation(first_layer=0, names={"e": "C", "s": "z", "h": "a"}),
+                     {"activation": "f"})
+
+    @doc.claim("wrong shape", kind="delta", layer="output", latex="")
+    def wrong(n, l):
+        return n.delta[l], n.partial(("z", l), ("a", l - 1)) @ n.partial(("z", l), ("a", l - 1))
+
+    e = check_derivation(doc).equations[0]
+    assert e.status in ("ill-formed", "fails"), e.verdict_text
+    assert "∂s^(" in e.message and "/∂h^(" in e.message and "('z'" not in e.message, e.message

@@ -498,7 +498,13 @@ class View:
     def partial(self, of, wrt):
         """True Jacobian ``∂of/∂wrt`` for ``of``/``wrt`` in ``("z", l)``, ``("a", l)`` (``of`` may be ``"C"``).
 
-        Rows follow ``of``'s units, columns ``wrt``'s, both in the document's index base.
+        Rows follow ``of``'s units, columns ``wrt``'s, both in the document's index base; its name is the page's.
+
+        >>> from symbp.model.spec import NetworkSpec
+        >>> from symbp.oracle.symbolic import SymbolicNetwork
+        >>> v = View(SymbolicNetwork(NetworkSpec((1, 2, 2))), Notation(names={"e": "C", "s": "z", "h": "a"}))
+        >>> v.partial("C", ("z", 2)).name, v.partial(("z", 2), ("a", 1)).name
+        ('∂e/∂s^(2)', '∂s^(2)/∂h^(1)')
         """
         kind, l = wrt
         if kind not in ("z", "a"):
@@ -518,7 +524,8 @@ class View:
             memo[key] = [self.net.partial(self.k, pick, kind, c) for pick in picks]
         rows = [list(row) for row in memo[key]]
         b = self.nt.unit_base
-        return Tensor(rows, f"∂{of}/∂{kind}^({l})", (b, b))
+        top = self.shown("C") if of == "C" else f"{self.shown(okind)}^({ol})"   # the page's names: ∂e/∂s^(2)
+        return Tensor(rows, f"∂{top}/∂{self.shown(kind)}^({l})", (b, b))
 
     # -- the batch -------------------------------------------------------------------
     @cached_property
