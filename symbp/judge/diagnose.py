@@ -308,6 +308,16 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
         return _d("convention", "holds for one example (m = 1), and on a batch it reads example 1 only: a "
                   "per-example formula where the batch's belongs (sum or average it over the examples)" + step), cex
     unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
+    last = max(s + 1 for s in range(width) if any(np.any(e[:, :, s] > RTOL) for _, e in numeric))
+    if claim.kind == "chain" and last > side:
+        # faults in two steps of the chain: the edits that make every step hold, before any of the first alone
+        failing = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1:last] > RTOL)]
+        d = edit_diagnosis(claim, derivation, runs + unread, last, f" (steps {side} to {last} of the chain)",
+                           failing + unread)
+        if d is not None:
+            if ill:
+                d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
+            return d, cex
     # a whole-formula reading explains the failure only if under it the formula also reads (and holds) where as
     # written it cannot be read: else the edit search, which may find the other fault too
     d = _readings(claim, derivation, runs + unread, side, step)

@@ -527,8 +527,10 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
 
     # first the pairs that the singles' own values predict to fit (two faults in two terms or two factors)
     if kept is not None and single_values:
+        closeness = {e: s for s, e in singles}
         for i, j in predicted_pairs([v for _, v in single_values], base[:, :, side], base[:, :, 0]):
-            e1, e2 = single_values[i][0], single_values[j][0]
+            # the closer single first, as the pairs of the pool are tried (and named)
+            e1, e2 = sorted((single_values[i][0], single_values[j][0]), key=lambda e: closeness[e])
             if e1.key == e2.key or frozenset((e1, e2)) in tried:
                 continue
             if over():
