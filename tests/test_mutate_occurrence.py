@@ -206,7 +206,8 @@ def _bundled_mutant(path, label, injected):
     doc = load_derivation(path)
     claim = next(c for c in doc.claims if c.label == label)
     faults = single_faults(claim, doc)
-    picked = [next(f for f in faults if f.how == h) for h in injected]
+    # (how, k): the k-th fault so described (a chain's steps may read the same symbol in the same row)
+    picked = [[f for f in faults if f.how == h][k] for h, k in (x if isinstance(x, tuple) else (x, 0) for x in injected)]
     return doc, claim, picked, make_occurrence_mutant(claim, picked)
 
 
@@ -221,6 +222,8 @@ def _bundled_mutant(path, label, injected):
     # one fault shows only where the formula cannot be read (row 2): searched there, not on [3, 4, 1] alone
     ("derivations/reynoso_backprop.py", "Updating output layer biases, matrix form",
      ["b^(4) for b^(3) in row 2", "delta^(2) for delta^(3) in row 1"]),
+    # one fault in each step of a chain that cannot be read anywhere: edits that make both steps read and hold
+    ("derivations/reynoso_backprop.py", "δ^L, matrix form", [("z^(2) for z^(3) in row 2", 1), "z^(4) for z^(3) in row 1"]),
 ])
 def test_a_pair_that_the_search_used_to_miss_is_diagnosed(path, label, injected):
     doc, claim, faults, mutant = _bundled_mutant(path, label, injected)

@@ -127,8 +127,11 @@ def ill_formed_edit(claim, derivation, ill, cache):
     """For a claim that cannot be evaluated anywhere: the smallest edit that makes it well-formed and true,
     as a diagnosis (its verdict stays ``ill-formed``), or None."""
     runs = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
-    side = _unreadable_side(claim, derivation, runs)
-    d = edit_diagnosis(claim, derivation, runs, side)
+    side, last = _unreadable_side(claim, derivation, runs), _last_side(claim, derivation, runs)
+    d = None
+    if claim.kind == "chain" and last > side:   # every step must read and hold: the faults may be in two steps
+        d = edit_diagnosis(claim, derivation, runs, last)
+    d = d or edit_diagnosis(claim, derivation, runs, side)
     if d is not None:
         d["detail"] = f"as written it cannot be evaluated ({ill[0][2]}); it " + d["detail"]
     return d
@@ -183,6 +186,19 @@ def _unreadable_side(claim, derivation, runs):
         LENIENT[0] = False
     bad = [s for s in range(1, vals.shape[2]) if not np.all(np.isfinite(vals[:, :, s]))]
     return bad[0] if bad else 1
+
+
+def _last_side(claim, derivation, runs):
+    """The last side of the claim (of a chain: its last step), counted where it reads leniently; else 1."""
+    sizes, m, net, symbols = runs[0][:4]
+    syms = dict(symbols)
+    LENIENT[0] = True
+    try:
+        return max(len(i.sides) for i in instantiate(claim, net, derivation.notation, syms)) - 1
+    except _READ_ERRORS:
+        return 1
+    finally:
+        LENIENT[0] = False
 
 
 def _points(net, symbols):

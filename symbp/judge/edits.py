@@ -319,41 +319,53 @@ def _fitting_scales(vals, side, base, run):
 
 
 def predicted_pairs(values, formula, truth, limit=PREDICTED_PAIRS):
-    """Pairs ``(i, j)`` of single edits whose values (``values[i]``: the formula under edit i alone) predict that
-    both together make it ``truth``: the two faults in two terms of a sum (v_i + v_j − v = truth) or in two
-    factors of a product (v_i · v_j / v = truth), ``formula`` being v, the values as written.  Only a screen:
-    a predicted pair is then evaluated and confirmed exactly like any other.
+    """Pairs ``(i, j)`` of single edits whose values (``values[i]``: the formula's sides under edit i alone)
+    predict that both together make every side ``truth``: on each side, the two faults in two terms of a sum
+    (v_i + v_j − v = truth), in two factors of a product (v_i · v_j / v = truth), or in two steps of a chain
+    (one of them alone makes that side hold); ``formula`` is v, the values as written (NaN where unreadable).
+    Only a screen: a predicted pair is then evaluated and confirmed exactly like any other.
 
     >>> v, t = np.array([6.0, 8.0]), np.array([1.0, 2.0])    # v = (x+2)(y+3) for truth x·y at (1, 2) and (2, 1)
     >>> singles = [np.array([3.0, 4.0]), np.array([2.0, 4.0]), np.array([5.0, 5.0])]   # x(y+3), (x+2)y, other
     >>> predicted_pairs(singles, v, t)
     [(0, 1)]
     """
-    ok = np.isfinite(formula) & np.isfinite(truth)
-    if not values or not np.any(ok) or not np.all(ok):
-        return []
+    with np.errstate(all="ignore"):
+        return _predicted_pairs(values, formula, truth, limit)
+
+
+def _predicted_pairs(values, formula, truth, limit):
     firsts, seen = [], set()    # singles with the same values are one candidate here (the first of them)
     for i, v in enumerate(values):
-        sig = np.round(v, 9).tobytes() if np.all(np.isfinite(v)) else None
-        if sig is not None and sig not in seen:
+        if not np.any(np.isfinite(v)):
+            continue
+        sig = np.round(v, 9).tobytes()
+        if sig not in seen:
             seen.add(sig)
             firsts.append(i)
     if len(firsts) < 2:
         return []
     stack = np.stack([values[i] for i in firsts])
-    nonzero = np.all(np.abs(formula) > 1e-12)
+    formula, truth = np.broadcast_arrays(formula, truth)
+    sides = formula.ndim - 1 if formula.ndim >= 3 else None     # a last axis of sides: each side on its own
+
+    def close(x):
+        return np.isclose(x, truth, rtol=1e-7, atol=1e-10)
+
+    def each_side(ok):   # ok: (pairs, ...) -> does it hold on every value of a side, per side
+        if sides is None:
+            return np.all(ok.reshape(ok.shape[0], -1), axis=1)[:, None]
+        return np.all(ok.reshape(ok.shape[0], -1, ok.shape[-1]), axis=1)
+    alone = each_side(close(stack))     # (singles, sides): that single alone makes that side hold
     out = []
-    with np.errstate(all="ignore"):
-        for a in range(len(firsts) - 1):
-            rest = stack[a + 1:]
-            fits = np.all(np.isclose(stack[a] + rest - formula, truth, rtol=1e-7, atol=1e-10),
-                          axis=tuple(range(1, rest.ndim)))
-            if nonzero:
-                fits |= np.all(np.isclose(stack[a] * rest / formula, truth, rtol=1e-7, atol=1e-10),
-                               axis=tuple(range(1, rest.ndim)))
-            out += [(firsts[a], firsts[a + 1 + b]) for b in np.nonzero(fits)[0]]
-            if len(out) >= limit:
-                break
+    for a in range(len(firsts) - 1):
+        rest = stack[a + 1:]
+        fits = each_side(close(stack[a] + rest - formula)) | each_side(close(stack[a] * rest / formula)) \
+            | alone[a] | alone[a + 1:]
+        hits = np.nonzero(np.all(fits, axis=1))[0]
+        out += [(firsts[a], firsts[a + 1 + b]) for b in hits]
+        if len(out) >= limit:
+            break
     return out[:limit]
 
 
@@ -473,9 +485,10 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         if fingerprint is not None:
             alike[fingerprint] = [e]
             same[e] = alike[fingerprint]
+        if vals is not None and kept is not None and _unread(vals, side, kept) is not None:
+            single_values.append((e, vals[:, :, 1:side + 1].copy()))    # its sides, the truth side unmoved
         if np.isfinite(s):
             singles.append((s, e))
-            single_values.append((e, vals[:, :, side].copy()))
             scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
         elif as_read is not None and _unread(vals, side, kept) is not None:
             closer = (getattr(single, "misses", 0), _unread(vals, side, kept))
@@ -528,9 +541,9 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     # first the pairs that the singles' own values predict to fit (two faults in two terms or two factors)
     if kept is not None and single_values:
         closeness = {e: s for s, e in singles}
-        for i, j in predicted_pairs([v for _, v in single_values], base[:, :, side], base[:, :, 0]):
+        for i, j in predicted_pairs([v for _, v in single_values], base[:, :, 1:side + 1], base[:, :, :1]):
             # the closer single first, as the pairs of the pool are tried (and named)
-            e1, e2 = sorted((single_values[i][0], single_values[j][0]), key=lambda e: closeness[e])
+            e1, e2 = sorted((single_values[i][0], single_values[j][0]), key=lambda e: closeness.get(e, np.inf))
             if e1.key == e2.key or frozenset((e1, e2)) in tried:
                 continue
             if over():
