@@ -339,9 +339,12 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     d = _readings(claim, derivation, runs + unread, side, step)
     if d is not None:
         return d, cex
+    partial = _readings(claim, derivation, runs, side, step) if unread else None   # holds where it reads
     failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
     # searched on the smallest architecture where it fails or cannot be read (where every fault may show)
     d = edit_diagnosis(claim, derivation, runs + unread, side, step, failing_runs + unread)
+    if partial is not None and (d is None or not d.everywhere):   # an edit that fits one architecture: the reading
+        return partial, cex
     if d is not None:
         if ill:
             d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
@@ -373,6 +376,7 @@ class EditDiagnosis(dict):
     ('{"kind": "layer", "detail": "W^(l+1) for W^(l)"}', ['an edit'], None)
     """
     found = None
+    everywhere = False      # whether the edits make it hold on every architecture, not only the one searched
 
     def __reduce__(self):
         """Pickled (to leave a child process) with its edits' reads stripped of their place in the code (the
@@ -380,7 +384,7 @@ class EditDiagnosis(dict):
         found = None if self.found is None else [
             dataclasses.replace(e, read=dataclasses.replace(e.read, context=()) if e.read is not None else None)
             for e in self.found]
-        return EditDiagnosis, (dict(self),), {"found": found}
+        return EditDiagnosis, (dict(self),), {"found": found, "everywhere": self.everywhere}
 
 
 def edits_of(diagnosis):
@@ -411,7 +415,7 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     where = "on every architecture of the sweep" if everywhere and others else f"on {list(run[0])}"
     detail = "holds with " + " and ".join(p for _, p in described) + f" {where}" + step
     d = EditDiagnosis(_d(described[0][0]["kind"], detail))
-    d.found = list(edits)
+    d.found, d.everywhere = list(edits), everywhere
     d["edits"] = [e for e, _ in described]
     d["corrected_latex"] = correct_latex(claim.latex, edits, d["edits"]) if claim.latex else None
     return d
