@@ -339,12 +339,13 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     d = _readings(claim, derivation, runs + unread, side, step)
     if d is not None:
         return d, cex
-    partial = _readings(claim, derivation, runs, side, step) if unread else None   # holds where it reads
     failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
     # searched on the smallest architecture where it fails or cannot be read (where every fault may show)
     d = edit_diagnosis(claim, derivation, runs + unread, side, step, failing_runs + unread)
-    if partial is not None and (d is None or not d.everywhere):   # an edit that fits one architecture: the reading
-        return partial, cex
+    if unread and (d is None or not d.everywhere):   # no edit fits everywhere: a reading that holds where it reads
+        partial = _readings(claim, derivation, runs, side, step)
+        if partial is not None:
+            return partial, cex
     if d is not None:
         if ill:
             d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
