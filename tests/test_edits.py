@@ -315,3 +315,39 @@ def test_a_lemma_whose_left_side_is_the_slip():
     assert e.diagnosis["corrected"] == "∂C/∂b^(l) = δ^(l)"
     right = diagnosed(lambda n, l: (n.dC_db[l], n.delta[l]), latex=r"\nabla_{b^{(l)}} C = \delta^{(l)}")
     assert right.status.startswith("proven"), right.verdict_text
+
+
+def _two_lines(n, l, i):
+    first = n.f(n.z[l + 1][i])      # the page writes z^(l+1) in two factors, on two lines of the claim's code
+    return n.a[l][i] * n.a[l][i] * n.a[l][i], first * n.f(n.z[l + 1][i]) * n.f(n.z[l][i])
+
+
+def test_a_symbol_of_the_wrong_layer_everywhere_is_keyed_to_the_claims_layer():
+    # z^(l+1) for z^(l) at two places (not at a third, so no whole-formula reading fits): on the smallest
+    # architecture "z^(2) everywhere" fits, on a deeper one only "z^(l+1) everywhere" (from the claim's l) does
+    e = diagnosed(_two_lines)
+    assert e.status == "fails", e.verdict_text
+    assert edits_of(e) == [("layer", "z^(l+1)", "z^(l)")], e.diagnosis
+    assert "on every architecture of the sweep" in e.diagnosis["detail"], e.diagnosis
+
+
+def test_the_right_two_line_formula_gets_no_edit():
+    def right(n, l, i):
+        first = n.f(n.z[l][i])
+        return n.a[l][i] * n.a[l][i] * n.a[l][i], first * n.f(n.z[l][i]) * n.f(n.z[l][i])
+    e = diagnosed(right)
+    assert e.status in ("proven", "proven for all depths", "definition"), e.verdict_text
+    assert e.diagnosis is None
+
+
+def test_pairs_predicted_from_the_singles_values():
+    import numpy as np
+    from symbp.judge.edits import predicted_pairs
+    truth = np.array([[2.0, 3.0]])
+    formula = (truth + 1) * 5                        # a term 1 in one factor, a factor 5 in the other
+    singles = [truth * 5, truth + 1, truth * 7]      # each single undoes one fault, or neither
+    assert predicted_pairs(singles, formula, truth) == [(0, 1)]
+    assert predicted_pairs([truth * 7, truth + 2], formula, truth) == []   # no two of them make the truth
+    assert predicted_pairs([truth * 5 + 1, truth + 1], truth * 5 + 1 + 1, truth) == [(0, 1)]   # two terms
+    assert predicted_pairs([truth + 1, truth + 1], formula, truth) == []   # one value twice is one candidate
+    assert predicted_pairs(singles, formula * np.nan, truth) == []         # unreadable: nothing predicted

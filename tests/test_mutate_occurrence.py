@@ -3,6 +3,8 @@ injected edit (or one as small, checked by replay); equivalent mutants skipped; 
 
 import json
 
+import pytest
+
 from symbp import Derivation, Notation
 from symbp.judge.evaluate import NetworkCache
 from symbp.judge.occurrence_faults import (check_mutant, make_occurrence_mutant, mutate_occurrences,
@@ -196,3 +198,45 @@ def test_a_pair_of_faults_in_one_product_is_diagnosed_by_counting_the_reads_out_
     r = check_mutant(doc, claim, "pair", pair, make_occurrence_mutant(claim, pair), cache, budget=20)
     assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
     assert sorted((e["from"], e["to"]) for e in r.found) == [("z^(4)", "z^(3)"), ("∂C/∂a^(4)", "∂C/∂a^(3)")]
+
+
+def _bundled_mutant(path, label, injected):
+    """The mutant of a bundled claim with the faults described ``injected`` (as the benchmark names them)."""
+    from symbp.run.load import load_derivation
+    doc = load_derivation(path)
+    claim = next(c for c in doc.claims if c.label == label)
+    faults = single_faults(claim, doc)
+    # (how, k): the k-th fault so described (a chain's steps may read the same symbol in the same row)
+    picked = [[f for f in faults if f.how == h][k] for h, k in (x if isinstance(x, tuple) else (x, 0) for x in injected)]
+    return doc, claim, picked, make_occurrence_mutant(claim, picked)
+
+
+@pytest.mark.parametrize("path, label, injected", [
+    # two factors: found from the singles' own values (each undoes one fault), no longer past the work bound
+    ("examples/four_equations.py", "BP1", ["f for sigma_prime", "a^(2) for a^(3)"]),
+    # z and ∂C/∂a one layer low everywhere: an edit of each counted from L, not from layer 3 of the smallest net
+    ("derivations/reynoso_backprop.py", "(3)", ["z^(2) for z^(3)", "∂C/∂a^(2) for ∂C/∂a^(3)"]),
+    # W^(l) for W^(l+1) in two cells: "W^(l+1) everywhere", counted from the claim's l
+    ("derivations/reynoso_backprop.py", "Aside, ∂z_i^{l+1}/∂z_j^l",
+     ["W^(l) for W^(l+1) in row 1, column 2", "W^(l) for W^(l+1) in row 2, column 2"]),
+    # one fault shows only where the formula cannot be read (row 2): searched there, not on [3, 4, 1] alone
+    ("derivations/reynoso_backprop.py", "Updating output layer biases, matrix form",
+     ["b^(4) for b^(3) in row 2", "delta^(2) for delta^(3) in row 1"]),
+    # one fault in each step of a chain that cannot be read anywhere: edits that make both steps read and hold
+    ("derivations/reynoso_backprop.py", "δ^L, matrix form", [("z^(2) for z^(3) in row 2", 1), "z^(4) for z^(3) in row 1"]),
+])
+def test_a_pair_that_the_search_used_to_miss_is_diagnosed(path, label, injected):
+    doc, claim, faults, mutant = _bundled_mutant(path, label, injected)
+    r = check_mutant(doc, claim, "pair", faults, mutant, NetworkCache(), budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+    assert r.found and len(r.found) <= 2
+
+
+def test_the_diagnosis_carries_its_edits_not_a_module_global():
+    from symbp.judge import diagnose
+    assert not hasattr(diagnose, "LAST_EDITS")
+    doc, cache = make_doc(), NetworkCache()
+    hidden = doc.claims[1]
+    fault = pick(hidden, doc, "W^(l+1) for W^(l)")
+    r = check_mutant(doc, hidden, fault.family, [fault], make_occurrence_mutant(hidden, [fault]), cache, budget=20)
+    assert r.diagnosed

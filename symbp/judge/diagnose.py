@@ -27,7 +27,8 @@ from .evaluate import RTOL, at, instantiate, numeric_values, relative_errors, sp
 from .factors import fit_factor, ratio, vanishes
 from .screening import screened_values
 
-__all__ = ['named_exps', 'diagnose', 'explain_ill_formed', 'ill_formed_edit', 'edit_diagnosis', 'counterexample', 'in_page_notation', 'off_sweep_counterexample']
+__all__ = ['named_exps', 'diagnose', 'explain_ill_formed', 'ill_formed_edit', 'edit_diagnosis', 'EditDiagnosis', 'edits_of',
+           'counterexample', 'in_page_notation', 'off_sweep_counterexample']
 
 
 #: Seconds to expand and print a failing claim's residual.
@@ -128,8 +129,11 @@ def ill_formed_edit(claim, derivation, ill, cache):
     """For a claim that cannot be evaluated anywhere: the smallest edit that makes it well-formed and true,
     as a diagnosis (its verdict stays ``ill-formed``), or None."""
     runs = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
-    side = _unreadable_side(claim, derivation, runs)
-    d = edit_diagnosis(claim, derivation, runs, side)
+    side, last = _unreadable_side(claim, derivation, runs), _last_side(claim, derivation, runs)
+    d = None
+    if claim.kind == "chain" and last > side:   # every step must read and hold: the faults may be in two steps
+        d = edit_diagnosis(claim, derivation, runs, last)
+    d = d or edit_diagnosis(claim, derivation, runs, side)
     if d is not None:
         d["detail"] = f"as written it cannot be evaluated ({ill[0][2]}); it " + d["detail"]
     return d
@@ -184,6 +188,19 @@ def _unreadable_side(claim, derivation, runs):
         LENIENT[0] = False
     bad = [s for s in range(1, vals.shape[2]) if not np.all(np.isfinite(vals[:, :, s]))]
     return bad[0] if bad else 1
+
+
+def _last_side(claim, derivation, runs):
+    """The last side of the claim (of a chain: its last step), counted where it reads leniently; else 1."""
+    sizes, m, net, symbols = runs[0][:4]
+    syms = dict(symbols)
+    LENIENT[0] = True
+    try:
+        return max(len(i.sides) for i in instantiate(claim, net, derivation.notation, syms)) - 1
+    except _READ_ERRORS:
+        return 1
+    finally:
+        LENIENT[0] = False
 
 
 def _points(net, symbols):
@@ -319,12 +336,29 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     if _holds_for_one_example(claim, derivation, runs, side, cache):
         return _d("convention", "holds for one example (m = 1), and on a batch it reads example 1 only: a "
                   "per-example formula where the batch's belongs (sum or average it over the examples)" + step), cex
-    d = _readings(claim, derivation, runs, side, step)
+    unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
+    last = max(s + 1 for s in range(width) if any(np.any(e[:, :, s] > RTOL) for _, e in numeric))
+    if claim.kind == "chain" and last > side:
+        # faults in two steps of the chain: the edits that make every step hold, before any of the first alone
+        failing = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1:last] > RTOL)]
+        d = edit_diagnosis(claim, derivation, runs + unread, last, f" (steps {side} to {last} of the chain)",
+                           failing + unread)
+        if d is not None:
+            if ill:
+                d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
+            return d, cex
+    # a whole-formula reading explains the failure only if under it the formula also reads (and holds) where as
+    # written it cannot be read: else the edit search, which may find the other fault too
+    d = _readings(claim, derivation, runs + unread, side, step)
     if d is not None:
         return d, cex
     failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
-    unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
-    d = edit_diagnosis(claim, derivation, runs + unread, side, step, failing_runs)
+    # searched on the smallest architecture where it fails or cannot be read (where every fault may show)
+    d = edit_diagnosis(claim, derivation, runs + unread, side, step, failing_runs + unread)
+    if unread and (d is None or not d.everywhere):   # no edit fits everywhere: a reading that holds where it reads
+        partial = _readings(claim, derivation, runs, side, step)
+        if partial is not None:
+            return partial, cex
     if d is not None:
         if ill:
             d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
@@ -345,8 +379,35 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
               + _residual(runs[failing], numeric[failing], side, derivation.notation) + step), cex
 
 
-#: The edits (:class:`symbp.judge.edits.Edit`) the last edit diagnosis found, or None: the mutation score replays them.
-LAST_EDITS = [None]
+class EditDiagnosis(dict):
+    """A diagnosis found by the edit search: the usual dict, which also carries the
+    :class:`symbp.judge.edits.Edit` objects it names (``found``, for the mutation score to replay; as an attribute
+    it is in no JSON).
+
+    >>> d = EditDiagnosis(kind="layer", detail="W^(l+1) for W^(l)")
+    >>> d.found = ["an edit"]
+    >>> import json; json.dumps(d), edits_of(d), edits_of({"kind": "sign"})
+    ('{"kind": "layer", "detail": "W^(l+1) for W^(l)"}', ['an edit'], None)
+    """
+    found = None
+    everywhere = False      # whether the edits make it hold on every architecture, not only the one searched
+
+    def __reduce__(self):
+        """Pickled (to leave a child process) with its edits' reads stripped of their place in the code (the
+        loop variables' values there, which need not pickle); replaying an edit needs only its key and change."""
+        found = None if self.found is None else [
+            dataclasses.replace(e, read=dataclasses.replace(e.read, context=()) if e.read is not None else None)
+            for e in self.found]
+        return EditDiagnosis, (dict(self),), {"found": found, "everywhere": self.everywhere}
+
+
+def edits_of(diagnosis):
+    """The Edit objects behind an edit-based diagnosis, or None (another diagnosis, or none).
+
+    >>> edits_of(None) is None
+    True
+    """
+    return getattr(diagnosis, "found", None)
 
 
 def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
@@ -360,7 +421,6 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
         return all(holds_with(claim, derivation, r, edits, side) for r in runs if r is not smallest[0])
     smallest = [min(failing or runs, key=lambda r: (sum(r[0]) * r[1], len(r[0])))]
     edits, found = find_edits(claim, derivation, failing or runs, side, general=general)
-    LAST_EDITS[0] = edits
     if not edits:
         return None
     run, args = found
@@ -369,7 +429,8 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     everywhere = general(edits)
     where = "on every architecture of the sweep" if everywhere and others else f"on {list(run[0])}"
     detail = "holds with " + " and ".join(p for _, p in described) + f" {where}" + step
-    d = _d(described[0][0]["kind"], detail)
+    d = EditDiagnosis(_d(described[0][0]["kind"], detail))
+    d.found, d.everywhere = list(edits), everywhere
     d["edits"] = [e for e, _ in described]
     # the page's own LaTeX with the edited tokens replaced, where every edit is one token of it (the author's
     # spelling kept: E, w_{p,q}, \nabla); else the edited code printed from its syntax tree in the page's notation

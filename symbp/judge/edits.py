@@ -35,7 +35,8 @@ from .budget import call_with_budget
 from .evaluate import MAX_CLAIM_EXPANSION, RTOL, expansion_size, instantiate, relative_errors
 from .screening import reader_key, replay_state, restore_state, screen_for
 
-__all__ = ['find_edits', 'holds_with', 'describe', 'place', 'correct_latex', 'claim_files', 'EDIT_BUDGET']
+__all__ = ['find_edits', 'holds_with', 'describe', 'place', 'correct_latex', 'claim_files', 'predicted_pairs',
+           'EDIT_BUDGET']
 
 
 #: Edited readings the search evaluates at most for one claim (singles first, then pairs): bounded by work,
@@ -61,13 +62,17 @@ PAIR_POOL = 10
 #: Of them, the first this many are paired with each other before any is paired with every other edit.
 PAIR_POOL_PAIRS = 8
 
+#: At most this many pairs that the singles' own values predict to fit (:func:`predicted_pairs`) are tried first.
+PREDICTED_PAIRS = 12
+
 #: An edited reading may fail in any way (a tensor where a scalar belongs, ...): each means "does not fit".
 _READ_ERRORS = (Exception,)
 
 
 @dataclasses.dataclass(frozen=True)
 class Edit:
-    """One change: ``key`` (a read's key, or ("symbol", name, layer)), ``change`` and the read it alters."""
+    """One change: ``key`` (a read's key, ("symbol", name, layer), or ("symbol_rel", name, offset): the symbol at
+    that offset from the call's layer, the claim's l or the output layer L), ``change`` and the read it alters."""
     key: tuple
     change: tuple
     read: object
@@ -95,11 +100,43 @@ def claim_files(claim):
     return {_INTERPRETER} if os.path.abspath(code.co_filename) == _TOML_READER else {code.co_filename}
 
 
+class _AnchoredReader(Reader):
+    """A :class:`Reader` whose symbol edits may also be relative (``relative``: {(family, offset): shift}): the
+    symbol at ``offset`` from the call's layer (``anchor``: the claim's l, else the output layer L) read
+    ``shift`` layers off, on every architecture alike (``a^(l-1)`` everywhere, not ``a^(2)``).
+
+    >>> r = _AnchoredReader({"x.py"}, relative={("a", -1): 1})
+    >>> r.anchors[1] = r.anchor = 3
+    >>> r.symbol_layer("a", 2), r.symbol_layer("a", 3), r.symbol_layer("z", 2)
+    (3, 3, 2)
+    """
+
+    def __init__(self, files, edits=None, symbols=None, relative=None, names=True):
+        super().__init__(files, edits, symbols, names=names)
+        self.relative, self.anchor, self.anchors = dict(relative or {}), None, {}
+
+    def symbol_layer(self, family, l):
+        """The layer read for ``family^(l)``: an absolute symbol edit, else a relative one."""
+        out = super().symbol_layer(family, l)
+        if out == l and self.anchor is not None and isinstance(l, int):
+            out = l + self.relative.get((family, l - self.anchor), 0)
+        return out
+
+
+def _anchor(claim, n, args):
+    """The layer a call's relative symbol edits count from: the claim's layer argument, else the output layer."""
+    if claim.takes_layer and args and isinstance(args[0], int) and not isinstance(args[0], bool):
+        return args[0]
+    return getattr(n, "L", None)
+
+
 def _replayed(claim, reader):
     """The claim whose every call restarts the reader's ordinals (and notes the call's arguments)."""
     @functools.wraps(claim.fn)
     def fn(n, *args):
         reader.start_call(args)
+        if isinstance(reader, _AnchoredReader):
+            reader.anchor = reader.anchors[reader.calls] = _anchor(claim, n, args)
         if reader.calls == 1:
             reader.args = args
         out = claim.fn(n, *args)
@@ -145,7 +182,8 @@ def _values(claim, derivation, run, reader, side=None):
         if side is not None:
             instances = [dataclasses.replace(i, sides=list(i.sides[:side + 1])) for i in instances]
         vals = screen.evaluate(symbols, instances, _draws())
-        if not reader.edits and not reader.symbols and getattr(reader, "scale", None) is None:
+        if not reader.edits and not reader.symbols and not getattr(reader, "relative", None) \
+                and getattr(reader, "scale", None) is None:   # the reading as written
             screen.remember_base(symbols, instances, vals)
     except _READ_ERRORS:
         vals = instances = None
@@ -197,9 +235,10 @@ def _unread(vals, side, base):
     return int(np.sum(~np.isfinite(vals[:, :, 1:side + 1])))
 
 
-def _candidates(log, args=(), first_index=0, families=None):
+def _candidates(log, args=(), first_index=0, families=None, anchors=None):
     """Every single edit of the recorded reads (first value of each read, in reading order); ``args`` are the
-    first call's layer and indices (an index may be read as another index in scope: those from ``first_index``)."""
+    first call's layer and indices (an index may be read as another index in scope: those from ``first_index``);
+    ``anchors`` ({call: layer}) the layer each call's relative symbol edits count from."""
     seen, out, symbols = set(), [], {}
     families = families or {}
     scope = list(range(first_index, len(args)))
@@ -242,6 +281,13 @@ def _candidates(log, args=(), first_index=0, families=None):
             out.append(Edit(r.key, ("swap",), r))
     for (name, l), r in symbols.items():
         out += [Edit(("symbol", name, l), ("symbol", l + d), r) for d in (-1, 1)]
+    relative = {}       # the same symbol at the same offset from its call's layer: one edit on every architecture
+    for (name, l), r in symbols.items():
+        anchor = (anchors or {}).get(r.call)
+        if isinstance(l, int) and isinstance(anchor, int):
+            relative.setdefault((name, l - anchor), r)
+    for (name, offset), r in relative.items():
+        out += [Edit(("symbol_rel", name, offset), ("symbol_rel", d), r) for d in (-1, 1)]
     # every read at one site (a loop's body, a sum's summand): changes that do not depend on the read's value
     counts, first = {}, {}      # reads of one symbol at one place in one call
     for r in log:
@@ -251,13 +297,16 @@ def _candidates(log, args=(), first_index=0, families=None):
         first.setdefault(place, r.key)
     firsts = {}
     for e in out:
-        place = e.key[:2] + (symbol_of(e.read.name),) if e.key[0] != "symbol" else None
+        place = e.key[:2] + (symbol_of(e.read.name),) if e.key[0] not in _SYMBOLS else None
         if place is not None and counts.get(place, 0) > 1 and e.change[0] in _RELATIVE and \
                 (first[place] == e.key or e.change[0] == "family"):
             firsts.setdefault((place, e.change), e)
     out += [dataclasses.replace(e, key=("site",) + e.key[:2] + (symbol_of(e.read.name),)) for e in firsts.values()]
     return out
 
+
+#: The keys of an edit of every read of one symbol (absolute, or relative to the call's layer).
+_SYMBOLS = ("symbol", "symbol_rel")
 
 #: Changes that mean the same at every read of a site.
 _RELATIVE = ("layer", "arg", "drop", "flip", "transpose", "untranspose", "family", "swap", "exchange")
@@ -287,6 +336,57 @@ def _fitting_scales(vals, side, base, run):
     return out
 
 
+def predicted_pairs(values, formula, truth, limit=PREDICTED_PAIRS):
+    """Pairs ``(i, j)`` of single edits whose values (``values[i]``: the formula's sides under edit i alone)
+    predict that both together make every side ``truth``: on each side, the two faults in two terms of a sum
+    (v_i + v_j − v = truth), in two factors of a product (v_i · v_j / v = truth), or in two steps of a chain
+    (one of them alone makes that side hold); ``formula`` is v, the values as written (NaN where unreadable).
+    Only a screen: a predicted pair is then evaluated and confirmed exactly like any other.
+
+    >>> v, t = np.array([6.0, 8.0]), np.array([1.0, 2.0])    # v = (x+2)(y+3) for truth x·y at (1, 2) and (2, 1)
+    >>> singles = [np.array([3.0, 4.0]), np.array([2.0, 4.0]), np.array([5.0, 5.0])]   # x(y+3), (x+2)y, other
+    >>> predicted_pairs(singles, v, t)
+    [(0, 1)]
+    """
+    with np.errstate(all="ignore"):
+        return _predicted_pairs(values, formula, truth, limit)
+
+
+def _predicted_pairs(values, formula, truth, limit):
+    firsts, seen = [], set()    # singles with the same values are one candidate here (the first of them)
+    for i, v in enumerate(values):
+        if not np.any(np.isfinite(v)):
+            continue
+        sig = np.round(v, 9).tobytes()
+        if sig not in seen:
+            seen.add(sig)
+            firsts.append(i)
+    if len(firsts) < 2:
+        return []
+    stack = np.stack([values[i] for i in firsts])
+    formula, truth = np.broadcast_arrays(formula, truth)
+    sides = formula.ndim - 1 if formula.ndim >= 3 else None     # a last axis of sides: each side on its own
+
+    def close(x):
+        return np.isclose(x, truth, rtol=1e-7, atol=1e-10)
+
+    def each_side(ok):   # ok: (pairs, ...) -> does it hold on every value of a side, per side
+        if sides is None:
+            return np.all(ok.reshape(ok.shape[0], -1), axis=1)[:, None]
+        return np.all(ok.reshape(ok.shape[0], -1, ok.shape[-1]), axis=1)
+    alone = each_side(close(stack))     # (singles, sides): that single alone makes that side hold
+    out = []
+    for a in range(len(firsts) - 1):
+        rest = stack[a + 1:]
+        fits = each_side(close(stack[a] + rest - formula)) | each_side(close(stack[a] * rest / formula)) \
+            | alone[a] | alone[a + 1:]
+        hits = np.nonzero(np.all(fits, axis=1))[0]
+        out += [(firsts[a], firsts[a + 1 + b]) for b in hits]
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
 def _scale_value(label, n):
     """The factor ``label`` on the view ``n``'s network (m its batch, K its outputs)."""
     m, K = n.m, n.size(n.L)
@@ -294,9 +394,10 @@ def _scale_value(label, n):
 
 
 def _reader(files, edits, side=None):
-    reads = {e.key: e.change for e in edits if e.key[0] not in ("symbol", "result")}   # a read's, or a site's
+    reads = {e.key: e.change for e in edits if e.key[0] not in _SYMBOLS + ("result",)}   # a read's, or a site's
     symbols = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol"}
-    reader = Reader(files, reads, symbols, names=len(edits) < 2)   # a pair's reads name no edit: not kept
+    relative = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol_rel"}
+    reader = _AnchoredReader(files, reads, symbols, relative, names=len(edits) < 2)   # a pair's reads name no edit
     scale = [e.change[1] for e in edits if e.key[0] == "result"]
     reader.scale = (scale[0], side) if scale and side is not None else None
     return reader
@@ -352,7 +453,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         fallback[0] = fallback[0] or shown
         # the same change at every read of its site (a sum's summand: on a larger batch it is read again)
         wide = [dataclasses.replace(e, key=("site",) + e.key[:2] + (symbol_of(e.read.name),))
-                if e.key[0] not in ("symbol", "site", "result")
+                if e.key[0] not in _SYMBOLS + ("site", "result")
                 and e.change[0] in _RELATIVE else e for e in edits]
         if wide != list(edits) and _confirmed(claim, derivation, run, wide, side, files) and general(wide):
             return _shown(wide, *readers)
@@ -363,7 +464,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         tries[0] += 1
         LAST_TRIES[0] = tries[0]
         return tries[0] > MAX_TRIES or time.monotonic() - start > budget
-    record = Reader(files)
+    record = _AnchoredReader(files)
     base, _ = _values(claim, derivation, run, record, side)
     if not record.log:
         return None, None
@@ -371,11 +472,15 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     args = getattr(record, "args", ())
     singles = []
     first_index = 1 if claim.takes_layer else 0
-    candidates = _candidates(record.log, args, first_index, record.families)
+    candidates = _candidates(record.log, args, first_index, record.families, record.anchors)
     scaled = []     # (a sign or factor, a single edit) that fit: seen in the single's own values, no more tries
     readable = []   # (unreadable values, a single edit) that make more of an unreadable formula readable
     as_read = (getattr(record, "misses", 0), _unread(base, side, kept)) if _unread(base, side, kept) else None
+    if base is None:    # cannot be evaluated at all (a shape mismatch): an edit under which it evaluates is closer
+        as_read = (np.inf, np.inf)
     left = []       # single edits of a lemma's left side that fit
+    single_values = []  # (a single edit that reads, its values of the failing side): predicts pairs that fit
+    alike, same = {}, {}    # the singles with the same values on this run (fingerprint -> edits; edit -> its group)
     for e in candidates:
         if over():
             return (fallback[0], (run, args)) if fallback[0] else (None, None)
@@ -390,6 +495,16 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
             s = _score(vals, side, kept)
             if s == 0.0:
                 left.append(e)
+        fingerprint = (vals.shape, np.round(vals[:, :, :side + 1], 9).tobytes()) \
+            if vals is not None and np.all(np.isfinite(vals[:, :, :side + 1])) else None   # NaN: says too little
+        if fingerprint in alike:    # the same values as an earlier single here: one of them is paired (see try_pair)
+            alike[fingerprint].append(e)
+            continue
+        if fingerprint is not None:
+            alike[fingerprint] = [e]
+            same[e] = alike[fingerprint]
+        if vals is not None and kept is not None and _unread(vals, side, kept) is not None:
+            single_values.append((e, vals[:, :, 1:side + 1].copy()))    # its sides, the truth side unmoved
         if np.isfinite(s):
             singles.append((s, e))
             scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
@@ -417,7 +532,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     pool = [e for s, e in singles[:PAIR_POOL] if s < as_written]   # a first edit that brings it closer
     readable.sort(key=lambda p: p[0])
     pool += [e for _, e in readable[:PAIR_POOL] if e not in pool]
-    pool += [e for e in _candidates(record.log, args, first_index, record.families) if e.change[0] == "symbol" and e not in pool]
+    pool += [e for e in candidates if e.change[0] in _SYMBOLS and not any(x in pool for x in same.get(e, [e]))]
     tried = set()
 
     def pair_fits(e1, e2):
@@ -426,7 +541,35 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         vals, _ = _values(claim, derivation, run, _reader(files, [e1, e2], side), side)
         return _score(vals, side, kept) == 0.0 and _confirmed(claim, derivation, run, [e1, e2], side, files)
 
-    # first the pairs of two singles that each come closer (each fixes one of two faults), then the wider search
+    def try_pair(e1, e2, *readers):
+        """The pair to report if (e1, e2) fits, or a pair of singles with the same values here (an edit of every
+        read of the symbol for one of one read, ...) that fits elsewhere too; None otherwise."""
+        if not pair_fits(e1, e2):
+            return None
+        found = winner([e1, e2], record, *readers)
+        if found or general is None:
+            return found
+        for a in same.get(e1, [e1])[:4]:
+            for b in same.get(e2, [e2])[:4]:
+                if (a, b) != (e1, e2) and a.key != b.key and general([a, b]) and \
+                        _confirmed(claim, derivation, run, [a, b], side, files):
+                    return _shown([a, b], record, *readers)
+        return None
+
+    # first the pairs that the singles' own values predict to fit (two faults in two terms or two factors)
+    if kept is not None and single_values:
+        closeness = {e: s for s, e in singles}
+        for i, j in predicted_pairs([v for _, v in single_values], base[:, :, 1:side + 1], base[:, :, :1]):
+            # the closer single first, as the pairs of the pool are tried (and named)
+            e1, e2 = sorted((single_values[i][0], single_values[j][0]), key=lambda e: closeness.get(e, np.inf))
+            if e1.key == e2.key or frozenset((e1, e2)) in tried:
+                continue
+            if over():
+                return None, None
+            found = try_pair(e1, e2)
+            if found:
+                return found, (run, args)
+    # then the pairs of two singles that each come closer (each fixes one of two faults), then the wider search
     close = pool[:PAIR_POOL_PAIRS]
     for i, e1 in enumerate(close):
         for e2 in close[i + 1:]:
@@ -434,24 +577,22 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
                 continue
             if over():
                 return None, None
-            if pair_fits(e1, e2):
-                found = winner([e1, e2], record)
-                if found:
-                    return found, (run, args)
+            found = try_pair(e1, e2)
+            if found:
+                return found, (run, args)
     for e1 in pool:   # the second edit among the reads made once the first is made (a read may appear only then)
         if over():
             return None, None
         after = _reader(files, [e1], side)
         _values(claim, derivation, run, after, side)
-        for e2 in _candidates(after.log, args, first_index, after.families):
+        for e2 in _candidates(after.log, args, first_index, after.families, after.anchors):
             if e2.key == e1.key or frozenset((e1, e2)) in tried or (e1.read is None and e2.change[0] == "zero"):
                 continue
             if over():
                 return None, None
-            if pair_fits(e1, e2):
-                found = winner([e1, e2], record, after)
-                if found:
-                    return found, (run, args)
+            found = try_pair(e1, e2, after)
+            if found:
+                return found, (run, args)
     return (fallback[0], (run, args)) if fallback[0] else (None, None)
 
 
@@ -608,6 +749,8 @@ def describe(edit, claim, args, notation):
         at = place(edit, a)
         return {"kind": kind, "at": at, "from": a, "to": b}, f"{b} for {at}{how}"
     fp = {"f": "fp", "fp": "f", "f_out": "fp_out", "fp_out": "f_out"}
+    if ch[0] == "symbol_rel":   # the read's own layer in its call, and the one it is read as
+        ch, edit = ("symbol", r.value + ch[1]), dataclasses.replace(edit, key=("symbol", edit.key[1], r.value))
     if ch[0] == "symbol":
         a, b = _symbol(r.name, _layer_text(edit.key[2], claim, args)), _symbol(r.name, _layer_text(ch[1], claim, args))
         return {"kind": "layer", "at": "everywhere", "from": a, "to": b}, f"{b} for {a} (everywhere)"

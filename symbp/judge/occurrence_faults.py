@@ -489,16 +489,15 @@ def restored_by_reading(mutant, claim, doc, cache, kind, sweep=None):
 
 def check_mutant(doc, claim, family, faults, mutant, cache, sweep=None, **opts):
     """The checker's verdict on one mutant as an :class:`OccurrenceResult` (``opts`` as :func:`verify_claim`'s)."""
-    from .diagnose import LAST_EDITS
+    from .diagnose import edits_of
     from .verify import verify_claim
-    LAST_EDITS[0] = None
     try:
         o, wall, cpu = timed(lambda: verify_claim(mutant, doc.for_claim(mutant), cache=cache, sweep=sweep, **opts))
         status, diag = o.status, o.diagnosis or {}
         detail = diag.get("detail", "") or o.message
     except Exception as e:  # noqa: BLE001 - the mutant raised: the checker reports an error verdict
         status, diag, detail, wall, cpu = "error", {}, f"{type(e).__name__}: {e}", 0.0, 0.0
-    found = LAST_EDITS[0] if diag.get("edits") else None
+    found = edits_of(diag) if diag.get("edits") else None
     if status == "error":
         ok = False
     elif found is not None:
@@ -520,9 +519,9 @@ def mutate_occurrences(doc, claims, *, sweep=None, cache=None, per_claim=6, pair
         if progress:
             progress(f"{doc.name}: one-occurrence mutants", i, len(claims), claim.label)
         sample = occurrence_mutants(claim, doc, sweep, cache, per_claim, pairs, seed, singles)
-        for k, v in dataclasses.asdict(sample).items():
-            if k != "mutants":
-                counts[k] = counts.get(k, 0) + v
+        for f in dataclasses.fields(sample):   # the counts only (asdict would deep-copy the mutants' claims)
+            if f.name != "mutants":
+                counts[f.name] = counts.get(f.name, 0) + getattr(sample, f.name)
         for family, faults, mutant in sample.mutants:
             results.append(check_mutant(doc, claim, family, faults, mutant, cache, sweep, **opts))
     return results, counts

@@ -181,11 +181,12 @@ def reader_key(reader):
     (True, None)
     """
     edits, symbols, scale = reader.edits, reader.symbols, getattr(reader, "scale", None)
-    if len(edits) + len(symbols) + (scale is not None) > 1:
+    relative = getattr(reader, "relative", None) or {}    # symbol edits counted from the call's layer
+    if len(edits) + len(symbols) + len(relative) + (scale is not None) > 1:
         return None
     try:
-        key = (tuple(sorted(edits.items(), key=repr)), tuple(sorted(symbols.items(), key=repr)), scale,
-               tuple(sorted(reader.files)))
+        key = (tuple(sorted(edits.items(), key=repr)), tuple(sorted(symbols.items(), key=repr)),
+               tuple(sorted(relative.items(), key=repr)), scale, tuple(sorted(reader.files)), type(reader).__name__)
         hash(key)
     except TypeError:
         return None
@@ -194,7 +195,7 @@ def reader_key(reader):
 
 #: What a replay leaves on a reader (see :class:`symbp.claims.occurrence.Reader`).
 _STATE = ("log", "counts", "calls", "current", "spread", "names", "shown", "families", "tokens", "totals", "args",
-          "misses")
+          "misses", "anchor", "anchors")
 
 
 def replay_state(reader):
