@@ -147,7 +147,7 @@ def test_a_fault_that_reads_a_missing_layer_on_most_architectures_gets_the_edit_
 
 
 def test_an_index_swap_that_reads_out_of_range_is_diagnosed_as_the_exchange():
-    """∂e/∂s_j read as ∂C/∂z_{j,1} (a row read as a column): out of range wherever j > 1, so ill-formed; the
+    """∂e/∂s_j read as ∂e/∂s_{j,1} (a row read as a column): out of range wherever j > 1, so ill-formed; the
     first call (j = 1) reads the same entry either way, so an edit to one fixed entry fits one call only. The
     diagnosis was none (main); it is now the two indices exchanged, which restores every call."""
     from symbp.run.load import load_derivation
@@ -156,7 +156,7 @@ def test_an_index_swap_that_reads_out_of_range_is_diagnosed_as_the_exchange():
     (fault,) = [f for f in single_faults(claim, doc) if f.family == "index swap"]
     r = check_mutant(doc, claim, fault.family, [fault], make_occurrence_mutant(claim, [fault]), cache, budget=20)
     assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
-    assert [(e["kind"], e["from"], e["to"]) for e in r.found] == [("index", "∂C/∂z^(l)_{j,1}", "∂C/∂z^(l)_{1,j}")]
+    assert [(e["kind"], e["from"], e["to"]) for e in r.found] == [("index", "∂e/∂s^(l)_{j,1}", "∂e/∂s^(l)_{1,j}")]   # the page's e and s
 
 
 def test_an_index_swap_in_a_sum_is_diagnosed_as_the_exchange_in_every_call():

@@ -74,7 +74,9 @@ def test_screened_values_and_scores_are_those_of_the_whole_evaluation(fn, kind, 
         base_ref, _ = edits._values(claim, derivation, run, record, side)
         reference(True)
         base, _ = edits._values(claim, derivation, run, Reader(files), side)
-        np.testing.assert_allclose(base, base_ref, rtol=1e-9, atol=1e-12)
+        assert (base is None) == (base_ref is None)     # unreadable as written on this run (a shape error)
+        if base_ref is not None:
+            np.testing.assert_allclose(base, base_ref, rtol=1e-9, atol=1e-12)
         kept_ref = edits._kept(claim, base_ref)
         candidates = edits._candidates(record.log, getattr(record, "args", ()), 1 if claim.takes_layer else 0,
                                        record.families)
