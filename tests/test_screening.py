@@ -211,3 +211,14 @@ def test_a_pair_is_not_kept_and_a_single_is_replayed_from_the_screen():
     edits._values(claim, derivation, run, edits._reader(files, [e1, e2], side), side)
     edits._values(claim, derivation, run, edits._reader(files, [e1, e2], side), side)
     assert screen.hits == hits + 1
+
+
+def test_a_relatively_edited_reading_is_never_the_one_as_written():
+    """A symbol edit counted from the call's layer (``a^(l-1)`` read one layer up, on every architecture) is its
+    own reading for the screen: never replayed from, nor taken for, the reading as written."""
+    files = {"x.py"}
+    plain, as_written = Reader(files), edits._AnchoredReader(files)
+    shifted = edits._AnchoredReader(files, relative={("a", -1): 1})
+    assert screening.reader_key(shifted) is not None
+    assert screening.reader_key(shifted) not in (screening.reader_key(plain), screening.reader_key(as_written))
+    assert screening.reader_key(edits._AnchoredReader(files, {1: 2}, relative={("a", -1): 1})) is None   # a pair
