@@ -15,24 +15,7 @@ from symbp.judge.induction import (ALL_DEPTHS, case_network, cases_of, check_cas
                                    prove_all_depths, search_cache, warm)
 from symbp.judge.verify import verify_claim
 
-X = se.symbols("x0:4")
-
-
-def random_expr(rng, depth=4):
-    """A random expression with shared subtrees and (sometimes) floats."""
-    if depth == 0 or rng.random() < 0.2:
-        return rng.choice(list(X) + [se.Integer(rng.randint(1, 3)), se.Rational(1, 2)])
-    kind = rng.choice(["add", "mul", "pow", "fn", "float"])
-    a, b = random_expr(rng, depth - 1), random_expr(rng, depth - 1)
-    if kind == "add":
-        return a + b + a * b
-    if kind == "mul":
-        return a * (b + 1)
-    if kind == "pow":
-        return (a + b) ** rng.randint(2, 3)
-    if kind == "fn":
-        return se.sin(a + b) * a
-    return 0.25 * a + b
+from test_judge_walks import X, random_expr  # noqa: E402  (one generator of random expressions)
 
 
 def fresh_exact(expr):
