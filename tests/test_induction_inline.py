@@ -148,3 +148,27 @@ def test_warm_remembered_or_fresh_the_case_results_are_the_same(monkeypatch):
     monkeypatch.setattr(induction, "_NETWORKS", type(induction._NETWORKS)())
     monkeypatch.setattr(induction, "_WARMED", type(induction._WARMED)())
     assert [prove_all_depths(c, DOC, bound=2) for c in (bp2, bp4, bp4_layer)] == remembered
+
+
+def test_an_enclosing_time_limit_that_fires_first_keeps_the_cases_in_the_child(monkeypatch):
+    """Its TimeLimit must reach its own caller: the cases are not run here, where stopping them would swallow it."""
+    from symbp.judge.budget import time_limit
+    forks = counting_forks(monkeypatch)
+    with time_limit(30):
+        res = prove_all_depths(bp2, DOC, bound=2, budget=60)
+    assert res.status == "proven" and len(forks) == 1
+    forks.clear()
+    with time_limit(120):   # fires after the induction's own limit: the cases run here
+        assert prove_all_depths(bp2, DOC, bound=2, budget=60) == res
+    assert forks == []
+
+
+def test_outside_the_main_thread_the_cases_run_in_the_child(monkeypatch):
+    """No SIGALRM timer there: the child, which the budget kills, is the only time limit."""
+    import threading
+    forks = counting_forks(monkeypatch)
+    got = []
+    t = threading.Thread(target=lambda: got.append(prove_all_depths(bp2, DOC, bound=2)))
+    t.start()
+    t.join()
+    assert got[0] == prove_all_depths(bp2, DOC, bound=2) and len(forks) == 1

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import signal
+import threading
 import time
 import weakref
 from collections import OrderedDict
@@ -405,12 +407,27 @@ def _run_cases(claim, derivation, cases, backend, budget):
     probes = [(c, z) for c, z in probes if c in kinds]
     for c, z in cases:   # first: later claims reuse the networks and their truths
         warm(claim, derivation, c, z, backend)
+    if not _limit_here(budget):   # no timer of its own here: every case in the child, which the budget kills
+        return _run_in_child(claim, derivation, cases, probes, backend, budget)
     deadline = time.monotonic() + budget
     done, rest = _run_here(claim, derivation, cases, probes, backend, budget)
     if rest is None:
         return done
     left = deadline - time.monotonic()
     return done + _run_in_child(claim, derivation, cases[rest:], probes, backend, left)
+
+
+def _limit_here(budget) -> bool:
+    """Whether a time limit of ``budget`` seconds can stop the cases in this process: SIGALRM exists, this is the main
+    thread, and no enclosing time limit fires first (its TimeLimit must reach its own caller, not end the cases).
+
+    >>> _limit_here(60.0)
+    True
+    """
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return False
+    outer = signal.getitimer(signal.ITIMER_REAL)[0]
+    return not outer or outer > budget
 
 
 def _run_here(claim, derivation, cases, probes, backend, budget):
