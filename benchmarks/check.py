@@ -9,7 +9,8 @@ cold --jobs 1 <= 8 s; --jobs 2 >= 1.7x faster than --jobs 1; a cached second run
 measurably faster than the exact run.  --detail: the slowest claims and the time by verdict/method (one more
 run, in process).  --split: only the CPU seconds of the cold run split into the main path (instantiation,
 numeric and exact check), the diagnosis of failing claims and the induction over depths, each derivation judged
-in a forked child of its own as ``symbp check`` does (what one derivation builds is not reused by the next).
+in a forked child of its own as ``symbp check`` does (what one derivation builds is not reused by the next), and
+how many children the judging forked (each costs system time: its pages are copied on write).
 """
 import argparse
 import atexit
@@ -90,6 +91,15 @@ def _split_one(path):
     for name in ("diagnose", "explain_ill_formed", "ill_formed_edit", "off_sweep_counterexample"):
         setattr(verify_module, name, timed(getattr(diagnose_module, name), "diagnosis"))
     runner.extend_to_all_depths = timed(runner.extend_to_all_depths, "induction")
+    from symbp.judge import budget, evaluate, induction
+    forked = budget.run_forked
+
+    def counted(thunks, seconds):
+        spent["forks"] += 1
+        return forked(thunks, seconds)
+    for module in (budget, evaluate, induction):   # every module that forks a child of its own
+        if getattr(module, "run_forked", None) is forked:
+            module.run_forked = counted
     t0 = cpu()
     doc = load_derivation(path)
     spent["loading"] += cpu() - t0
@@ -133,6 +143,8 @@ def split():
                        ("induction", total["induction"]), ("loading", total["loading"]),
                        ("all claims", total["claims"]), ("whole (with start-up)", whole)):
         print(f"  {phase:<24} {sec:7.2f} s")
+    print(f"  {'forked children':<24} {int(total['forks']):7d}   (exact checks, induction, diagnosis; a worker each "
+          f"derivation aside)")
 
 
 def main():

@@ -26,6 +26,7 @@ from fractions import Fraction
 
 import symengine
 
+from ..claims.tensor import Tensor
 
 __all__ = ['symbp_code', 'exact_value', 'exact_function', 'rational']
 
@@ -51,7 +52,6 @@ def exact_value(side):
     >>> exact_value(0.25 * x + 1)
     1 + (1/4)*x
     """
-    from ..claims.tensor import Tensor
     if isinstance(side, Tensor):
         return Tensor([[exact_value(v) for v in r] for r in side.rows], side.name, side.base, side.slots)
     if isinstance(side, float):

@@ -35,6 +35,10 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import signal
+import threading
+import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import product
@@ -43,12 +47,12 @@ from ..claims.tensor import IllFormed
 from ..model.activations import GENERIC
 from ..model.spec import SpecError
 from ..oracle.symbolic import SymbolicNetwork
-from .budget import TIME_LIMIT
-from .evaluate import at, instantiate, spec_for
+from .budget import TIME_LIMIT, run_forked, time_limit
+from .evaluate import MAX_INLINE_EXPANSION, at, expansion_size, instantiate, spec_for
 from .exact import exact_value
 from .verify import UNDECIDED, Outcome, undecided
 
-__all__ = ['induction_limit', 'StepNetwork', 'InductionResult', 'prove_all_depths', 'extend_to_all_depths', 'cases_of', 'applies_to', 'case_spec', 'case_network', 'warm', 'search_cache', 'check_case', 'read_at', 'locality', 'DEFAULT_BOUND', 'ALL_DEPTHS', 'STEP_SEARCH', 'WIDE_CHECK']
+__all__ = ['induction_limit', 'StepNetwork', 'InductionResult', 'prove_all_depths', 'extend_to_all_depths', 'cases_of', 'applies_to', 'case_spec', 'case_network', 'warm', 'search_cache', 'check_case', 'case_instances', 'case_residuals', 'small_expansions', 'read_at', 'locality', 'DEFAULT_BOUND', 'ALL_DEPTHS', 'STEP_SEARCH', 'WIDE_CHECK']
 
 
 #: Widths checked by default: every width from 1 to this bound, in every layer of the base case and the step.
@@ -204,6 +208,10 @@ def case_network(claim, derivation, case, sizes, backend="symengine"):
     return net
 
 
+#: The case networks :func:`warm` has built the truths of, and for which claims (a gradient's or not).
+_WARMED = weakref.WeakKeyDictionary()
+
+
 def warm(claim, derivation, case, sizes, backend="symengine"):
     """Build the case's network and the truths a claim on it reads (δ at the layer read and the next; for a
     gradient, the example cost's derivatives there), so that the forked children of every later claim find them.
@@ -220,18 +228,23 @@ def warm(claim, derivation, case, sizes, backend="symengine"):
     """
     try:
         net = case_network(claim, derivation, case, sizes, backend)
+        gradient = (claim.of if claim.kind == "chain" else claim.kind) in ("grad_W", "grad_b")
+        done = _WARMED.setdefault(net, set())
+        if gradient in done:   # built for an earlier claim of this kind: its truths are in the network already
+            return net
         layer = net.L if case == "base" else net.L - 1
         truths = [v for l in range(1, net.L + 1) for v in net.z[0][l] + net.a[0][l]]   # the forward pass first
         for l in (layer, layer + 1):
             if 1 <= l <= net.L:
                 truths += net.delta_cached(0, l)
-        if (claim.of if claim.kind == "chain" else claim.kind) in ("grad_W", "grad_b"):
+        if gradient:
             cost = net.example_costs[0]
             for l in (layer, layer + 1):
                 if 1 <= l <= net.L:
                     truths += [net.diff_cached(cost, s) for s in [w for row in net.W[l] for w in row] + net.b[l]]
         for v in truths:   # known free of floats: a formula built of them walks only its own nodes
             exact_value(v)
+        done.add(gradient)
         return net
     except Exception:   # noqa: BLE001 - building ahead is optional: the case itself (in its child) says what broke
         return None
@@ -248,15 +261,19 @@ def read_at(claim, derivation, net, case="step"):
     return dataclasses.replace(claim, layer=lambda n, d=doc_layer: d)
 
 
-def check_case(claim, derivation, case, sizes, backend="symengine"):
-    """Exact check of one case: ``(True, "")``, ``(False, why)``, or ``(None, why)`` when it cannot be read."""
-    from ..claims.view import View
-    from .diagnose import in_page_notation
+def case_instances(claim, derivation, case, sizes, backend="symengine"):
+    """``(net, instances)`` of ``claim`` read on one case's network, or ``(None, why)`` when it cannot be read."""
     try:
         net = case_network(claim, derivation, case, sizes, backend)
-        instances = instantiate(read_at(claim, derivation, net, case), net, derivation.notation, {})
+        return net, instantiate(read_at(claim, derivation, net, case), net, derivation.notation, {})
     except (IllFormed, SpecError, IndexError, KeyError, ValueError, TypeError) as e:
         return None, f"cannot be read on the {case} network {list(sizes)}: {e}"
+
+
+def case_residuals(derivation, case, sizes, net, instances):
+    """``(True, "")`` when every difference of ``instances`` expands to 0, else ``(False, why)`` (the first)."""
+    from ..claims.view import View
+    from .diagnose import in_page_notation
     B = net.backend.B
     for inst in instances:
         for s, side in enumerate(inst.sides[1:], start=1):
@@ -267,6 +284,32 @@ def check_case(claim, derivation, case, sizes, backend="symengine"):
                 return False, (f"{case} {list(sizes)}{at(inst.where)}{step}: truth − formula = "
                                + (shown if len(shown) <= 240 else shown[:240] + " …"))
     return True, ""
+
+
+def check_case(claim, derivation, case, sizes, backend="symengine"):
+    """Exact check of one case: ``(True, "")``, ``(False, why)``, or ``(None, why)`` when it cannot be read."""
+    net, instances = case_instances(claim, derivation, case, sizes, backend)
+    if net is None:
+        return None, instances
+    return case_residuals(derivation, case, sizes, net, instances)
+
+
+def small_expansions(net, instances) -> bool:
+    """Whether expanding every difference of ``instances`` makes at most :data:`MAX_INLINE_EXPANSION` terms
+    (symengine sides only): then it takes milliseconds and is done in this process, not in a forked child.
+
+    >>> from symbp.model.spec import NetworkSpec
+    >>> from symbp.judge.evaluate import Instance
+    >>> net = SymbolicNetwork(NetworkSpec((1, 1), activation="f"))
+    >>> w, b = net.params
+    >>> small_expansions(net, [Instance("", [w, w * b])]), small_expansions(net, [Instance("", [w, (w + b + 1) ** 200])])
+    (True, False)
+    """
+    import symengine
+    if net.backend.name != "symengine":
+        return False
+    return all(expansion_size(symengine.sympify(inst.sides[0] - s)) <= MAX_INLINE_EXPANSION
+               for inst in instances for s in inst.sides[1:])
 
 
 # -- locality -----------------------------------------------------------------------------------------
@@ -351,11 +394,68 @@ class InductionResult:
 
 
 def _run_cases(claim, derivation, cases, backend, budget):
-    """Check ``cases`` in a forked child (:func:`symbp.judge.budget.run_forked`), stopping at the first that fails.
+    """Check ``cases``, stopping at the first that fails; after them (if all hold), the claim's locality on one
+    network of each case kind.
 
-    After the cases (if all hold), the claim's locality on one network of each case kind.
+    Each case is read in this process (the claim's code, under a time limit) and its differences expanded here
+    while each makes at most :data:`MAX_INLINE_EXPANSION` terms (a bound on work: milliseconds); from the first
+    case past it, the rest run in a forked child (:func:`symbp.judge.budget.run_forked`, memory capped) with the
+    time that is left.  Whatever a case raises ends the run of cases there, as it ends the child.
     """
-    from .budget import run_forked
+    kinds = {c for c, _ in cases}
+    probes = [("base", (1, 2, 3)), ("step", (1, 2, 3, 2))]
+    probes = [(c, z) for c, z in probes if c in kinds]
+    for c, z in cases:   # first: later claims reuse the networks and their truths
+        warm(claim, derivation, c, z, backend)
+    if not _limit_here(budget):   # no timer of its own here: every case in the child, which the budget kills
+        return _run_in_child(claim, derivation, cases, probes, backend, budget)
+    deadline = time.monotonic() + budget
+    done, rest = _run_here(claim, derivation, cases, probes, backend, budget)
+    if rest is None:
+        return done
+    left = deadline - time.monotonic()
+    return done + _run_in_child(claim, derivation, cases[rest:], probes, backend, left)
+
+
+def _limit_here(budget) -> bool:
+    """Whether a time limit of ``budget`` seconds can stop the cases in this process: SIGALRM exists, this is the main
+    thread, and no enclosing time limit fires first (its TimeLimit must reach its own caller, not end the cases).
+
+    >>> _limit_here(60.0)
+    True
+    """
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return False
+    outer = signal.getitimer(signal.ITIMER_REAL)[0]
+    return not outer or outer > budget
+
+
+def _run_here(claim, derivation, cases, probes, backend, budget):
+    """``(results, k)``: the cases checked in this process, and the index of the first case left to a child
+    (None: nothing is left; all were checked, one failed, or the run stopped)."""
+    done = []
+    try:
+        with time_limit(budget):
+            for k, (case, sizes) in enumerate(cases):
+                net, instances = case_instances(claim, derivation, case, sizes, backend)
+                if net is None:
+                    done.append((case, sizes, None, instances))
+                    return done, None
+                if not small_expansions(net, instances):
+                    return done, k
+                ok, why = case_residuals(derivation, case, sizes, net, instances)
+                done.append((case, sizes, ok, why))
+                if ok is not True:
+                    return done, None
+            for case, sizes in probes:
+                done.append(("locality", sizes, locality(claim, derivation, case, sizes, backend), ""))
+    except BaseException:   # noqa: BLE001 - what would end the child (a time limit included) ends the cases here
+        return done, None
+    return done, None
+
+
+def _run_in_child(claim, derivation, cases, probes, backend, budget):
+    """Check ``cases`` then the locality ``probes`` in a forked child, stopping at the first case that fails."""
     stopped = []
 
     def one(case, sizes):
@@ -371,12 +471,8 @@ def _run_cases(claim, derivation, cases, backend, budget):
             return None
         return ("locality", sizes, locality(claim, derivation, case, sizes, backend), "")
 
-    kinds = {c for c, _ in cases}
-    probes = [("base", (1, 2, 3)), ("step", (1, 2, 3, 2))]
-    for c, z in cases:   # here, not in the child: later claims reuse the networks and their truths
-        warm(claim, derivation, c, z, backend)
     thunks = [lambda c=c, z=z: one(c, z) for c, z in cases]
-    thunks += [lambda c=c, z=z: local(c, z) for c, z in probes if c in kinds]
+    thunks += [lambda c=c, z=z: local(c, z) for c, z in probes]
     return [r for r in run_forked(thunks, budget) if r is not None]
 
 
