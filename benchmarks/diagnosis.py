@@ -5,7 +5,8 @@
 Each claim is verified in this process (one shared network cache); the time of the
 diagnosis is that of :func:`symbp.judge.diagnose.diagnose` or, for a claim that cannot
 be evaluated anywhere, of the reading and edit searches; the edit search is timed
-apart. Times are CPU seconds of this process and its finished children (``os.times``: the machine is
+apart, and the edited readings it evaluated are counted by how (replayed at the screen's points, or
+symbolically where the numeric replay cannot be sure). Times are CPU seconds of this process and its finished children (``os.times``: the machine is
 shared, wall time says little). Target (issue 15): a single failing claim's diagnosis under 5 s at the median;
 issue 17: the whole diagnosis of the bundled derivations cheap enough for a cold ``symbp check`` in 8 s.
 """
@@ -13,6 +14,7 @@ import os
 import statistics
 
 from symbp.judge import diagnose as diagnose_module
+from symbp.judge import edits as edits_module
 from symbp.judge import verify as verify_module
 from symbp.judge.evaluate import NetworkCache
 from symbp.run.load import bundled_derivations, derivation_files, load_derivation
@@ -36,8 +38,18 @@ def timed(fn, into):
     return call
 
 
+def counted(fn, into, key):
+    def call(*args, **kw):
+        into[key] += 1
+        return fn(*args, **kw)
+    return call
+
+
 def main():
     diag_times, edit_times = [], []
+    how = {"at the points": 0, "symbolically": 0}
+    edits_module._symbolically = counted(edits_module._symbolically, how, "symbolically")
+    edits_module.replay_values = counted(edits_module.replay_values, how, "at the points")
     verify_module.diagnose = timed(diagnose_module.diagnose, diag_times)
     verify_module.explain_ill_formed = timed(diagnose_module.explain_ill_formed, diag_times)
     verify_module.ill_formed_edit = timed(diagnose_module.ill_formed_edit, diag_times)
@@ -65,6 +77,8 @@ def main():
     print(f"\n{len(rows)} diagnosed claims; median diagnosis {statistics.median(per_claim):.2f} s, "
           f"max {max(per_claim):.2f} s, edit search total {sum(r[6] for r in rows):.1f} s; "
           f"named by an edit: {sum(r[7] for r in rows)} (target: median < {TARGET:g} s)")
+    print(f"edited readings: {how['at the points']} replays at the points tried, {how['symbolically']} symbolic replays "
+          f"(a reading that needed its symbols, or on a screen that stopped trying)")
     print(f"diagnosis total {sum(per_claim):.1f} CPU s of {total:.1f} CPU s for verifying every bundled claim "
           f"({100 * sum(per_claim) / max(total, 1e-9):.0f} %)")
 

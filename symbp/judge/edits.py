@@ -33,7 +33,9 @@ from ..claims.occurrence import Reader, reading, symbol_of
 from ..claims.tensor import LENIENT, LENIENT_MISSES
 from .budget import call_with_budget
 from .evaluate import MAX_CLAIM_EXPANSION, RTOL, expansion_size, instantiate, relative_errors
-from .screening import reader_key, replay_state, restore_state, screen_for
+from .numeric_replay import replay_values
+from .points import NeedsSymbols
+from .screening import NUMERIC, REUSE, reader_key, replay_state, restore_state, rewind, screen_for, snapshot
 
 __all__ = ['find_edits', 'holds_with', 'describe', 'place', 'correct_latex', 'claim_files', 'predicted_pairs',
            'EDIT_BUDGET']
@@ -165,7 +167,8 @@ def _draws():
 
 def _values(claim, derivation, run, reader, side=None):
     """Numeric values (points × instances × sides) of the claim replayed through ``reader``, or None;
-    with ``side``, of its sides 0..``side`` only."""
+    with ``side``, of its sides 0..``side`` only.  Replayed at the points where it can be
+    (:func:`_at_points`: no symbolic form built), else symbolically (its instances are then returned too)."""
     net, symbols = run[2], dict(run[3])
     screen = screen_for(claim, run, side, POINTS, 2718)   # what the readings of this claim on this run share
     key = reader_key(reader)
@@ -176,15 +179,10 @@ def _values(claim, derivation, run, reader, side=None):
         return vals, instances
     LENIENT[0], LENIENT_MISSES[0] = True, 0
     try:
-        with reading(reader):
-            instances = instantiate(_replayed(claim, reader), net, derivation.notation, symbols)
-        reader.misses = LENIENT_MISSES[0]     # reads out of range, read as NaN
-        if side is not None:
-            instances = [dataclasses.replace(i, sides=list(i.sides[:side + 1])) for i in instances]
-        vals = screen.evaluate(symbols, instances, _draws())
-        if not reader.edits and not reader.symbols and not getattr(reader, "relative", None) \
-                and getattr(reader, "scale", None) is None:   # the reading as written
-            screen.remember_base(symbols, instances, vals)
+        try:
+            vals, instances = _at_points(claim, derivation, run, reader, screen, side), None
+        except NeedsSymbols:
+            vals, instances = _symbolically(claim, derivation, run, reader, screen, side)
     except _READ_ERRORS:
         vals = instances = None
     finally:
@@ -192,6 +190,48 @@ def _values(claim, derivation, run, reader, side=None):
     if key is not None:
         screen.readers[key] = (replay_state(reader), vals, instances)
     return vals, instances
+
+
+def _symbolically(claim, derivation, run, reader, screen, side):
+    """The values and instances of the claim replayed symbolically through ``reader`` (lambdified at the points)."""
+    net, symbols = run[2], dict(run[3])
+    with reading(reader):
+        instances = instantiate(_replayed(claim, reader), net, derivation.notation, symbols)
+    reader.misses = LENIENT_MISSES[0]     # reads out of range, read as NaN
+    if side is not None:
+        instances = [dataclasses.replace(i, sides=list(i.sides[:side + 1])) for i in instances]
+    vals = screen.evaluate(symbols, instances, _draws())
+    if not reader.edits and not reader.symbols and not getattr(reader, "relative", None) \
+            and getattr(reader, "scale", None) is None:   # the reading as written
+        screen.remember_base(symbols, instances, vals)
+    return vals, instances
+
+
+def _at_points(claim, derivation, run, reader, screen, side):
+    """The values of the claim replayed through ``reader`` at the screen's points, without its symbolic form
+    (:func:`~symbp.judge.numeric_replay.replay_values`); :class:`NeedsSymbols` (the reader as it was) where
+    only the symbolic replay gives them for sure, :class:`IllFormed` where the page's formula cannot be read."""
+    if not (REUSE[0] and NUMERIC[0]) or _INTERPRETER in reader.files or not screen.try_at_points():
+        raise NeedsSymbols("replayed symbolically")     # (a TOML formula's values are symengine's)
+    net, symbols = run[2], dict(run[3])
+    if "alpha" not in symbols:      # every view reads the learning rate: the symbolic replay adds it so
+        symbols["alpha"] = net.backend.B.Symbol("alpha")
+    start = snapshot(reader)
+    try:
+        with reading(reader):
+            vals = replay_values(_replayed(claim, reader), net, derivation.notation, symbols,
+                                 screen.sample(symbols), _draws(), side)
+    except NeedsSymbols:
+        rewind(reader, start)
+        LENIENT_MISSES[0] = 0
+        screen.not_at_points += 1
+        raise
+    except _READ_ERRORS:
+        screen.at_points += 1
+        raise
+    screen.at_points += 1
+    reader.misses = LENIENT_MISSES[0]     # reads out of range, read as NaN
+    return vals
 
 
 def _kept(claim, base):

@@ -29,7 +29,7 @@ from .nodes import subexpression_count
 from .timings import TIMINGS
 from .truth import check_truth_side, lemma_truth
 
-__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'compiled', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'MAX_INLINE_EXPANSION', 'claim_layers', 'stated_layers', 'symbols_of', 'backend_of']
+__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'compiled', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'MAX_INLINE_EXPANSION', 'claim_layers', 'index_ranges', 'stated_layers', 'symbols_of', 'backend_of']
 
 
 #: Relative error under which two numeric values agree.
@@ -131,6 +131,19 @@ def stated_layers(value):
     if not all(isinstance(l, int) and not isinstance(l, bool) for l in layers):
         raise IllFormed(f"layer= gives {layers!r}: the layers must be whole numbers"[:200])
     return list(dict.fromkeys(layers))
+
+
+def index_ranges(claim: Claim, n: View, l):
+    """The ranges of ``claim``'s unit indices at layer ``l`` on ``n``, as :func:`instantiate` runs them.
+
+    >>> from symbp import Derivation, Notation
+    >>> doc = Derivation("d", "D", source="s", notation=Notation())
+    >>> _ = doc.claim("c", kind="grad_W", layer="all", latex="")(lambda n, l, j, k: (n.dC_dW[l][j, k], 0))
+    >>> n = View(SymbolicNetwork(NetworkSpec((3, 2))), doc.notation)
+    >>> index_ranges(doc.claims[0], n, 1)
+    [range(1, 3), range(1, 4)]
+    """
+    return _index_ranges(claim, n, l)
 
 
 def _index_ranges(claim: Claim, n: View, l):

@@ -23,7 +23,7 @@ import numpy as np
 from .evaluate import Instance, numeric_values, sample_points
 
 __all__ = ['Screen', 'screen_for', 'formula_values', 'screened_values', 'reader_key', 'replay_state', 'restore_state',
-           'SCREENS_MAX', 'REUSE']
+           'snapshot', 'rewind', 'SCREENS_MAX', 'REUSE', 'NUMERIC', 'NUMERIC_TRIES']
 
 
 #: Screens kept at once (those of one claim: its runs and sides); a new claim clears them.
@@ -31,6 +31,14 @@ SCREENS_MAX = 16
 
 #: While False, nothing is shared: every reading is replayed and evaluated whole (the reference path, for tests).
 REUSE = [True]
+
+#: While False (or REUSE is), every reading is replayed symbolically, never at the points
+#: (:mod:`symbp.judge.numeric_replay`): the reference of the numeric replay, for tests.
+NUMERIC = [True]
+
+#: A screen stops trying the numeric replay after this many readings that needed symbols more than it could do
+#: (a cost only: every reading is then replayed symbolically, as before).
+NUMERIC_TRIES = 3
 
 _SCREENS = {}
 
@@ -53,6 +61,18 @@ class Screen:
         self.count, self.seed = count, seed
         self.points, self.base, self.readers = {}, None, {}
         self.hits = self.truth_reused = 0
+        self.at_points = self.not_at_points = 0     # readings replayed at the points, and those that could not be
+
+    def try_at_points(self):
+        """Whether to try the next reading at the points: not once the claim has needed its symbols again and again
+        (its code differentiates or calls the CAS itself: each try would only cost a second replay).
+
+        >>> s = Screen(None, None, {}, 1, 3, 0)
+        >>> s.not_at_points = NUMERIC_TRIES
+        >>> s.try_at_points()
+        False
+        """
+        return self.not_at_points < NUMERIC_TRIES + 4 * self.at_points
 
     def sample(self, symbols):
         """The fixed sample points for the free symbols ``symbols`` (drawn once per set of names)."""
@@ -219,6 +239,26 @@ def restore_state(reader, state):
     >>> restore_state(Reader({"x.py"}), replay_state(r)).current
     (2,)
     """
+    reader.__dict__.update({k: _copied(k, v) for k, v in state.items()})
+    return reader
+
+
+def snapshot(reader):
+    """Everything on ``reader`` (a copy), to :func:`rewind` it to after a replay that could not be finished.
+
+    >>> from symbp.claims.occurrence import Reader
+    >>> r = Reader({"x.py"})
+    >>> s = snapshot(r)
+    >>> r.start_call((2,)); r.args = (2,)
+    >>> rewind(r, s).calls, hasattr(r, "args")
+    (0, False)
+    """
+    return {k: _copied(k, v) for k, v in reader.__dict__.items()}
+
+
+def rewind(reader, state):
+    """``reader`` exactly as :func:`snapshot` found it (what a replay added since is gone)."""
+    reader.__dict__.clear()
     reader.__dict__.update({k: _copied(k, v) for k, v in state.items()})
     return reader
 
