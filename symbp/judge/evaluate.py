@@ -29,7 +29,7 @@ from .nodes import subexpression_count
 from .timings import TIMINGS
 from .truth import check_truth_side, lemma_truth
 
-__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'compiled', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'MAX_INLINE_EXPANSION', 'claim_layers', 'index_ranges', 'stated_layers', 'symbols_of', 'backend_of']
+__all__ = ['Instance', 'instantiate', 'place', 'at', 'NetworkCache', 'RTOL', 'refine_with_mpmath', 'split_by_size', 'size_chunks', 'MAX_NODES', 'sample_points', 'sample_targets', 'on_target_domain', 'target_note', 'NOTHING_HERE', 'numeric_values', 'compiled', 'relative_errors', 'suspect_errors', 'closed_symengine', 'exact_check', 'ExactRun', 'expansion_size', 'MAX_EXPANSION', 'MAX_CLAIM_EXPANSION', 'MAX_INLINE_EXPANSION', 'claim_layers', 'index_ranges', 'matched_shapes', 'stated_layers', 'symbols_of', 'backend_of']
 
 
 #: Relative error under which two numeric values agree.
@@ -192,13 +192,7 @@ def _flatten(sides, where):
             except Exception:
                 raise IllFormed(f"side {i + 1} is a {type(side).__name__}, not a formula") from None
     sides = [exact_value(s) for s in sides]   # floats -> the rationals of their decimals: no cancellation by rounding
-    shapes = [s.shape if isinstance(s, Tensor) else None for s in sides]
-    if None in shapes and set(shapes) <= {None, (1, 1)}:   # a 1×1 tensor (e.g. uᵀv) is a scalar
-        sides = [s.rows[0][0] if isinstance(s, Tensor) else s for s in sides]
-        shapes = [None] * len(sides)
-    if len(set(shapes)) > 1:
-        shown = ", ".join("scalar" if s is None else f"{s[0]}×{s[1]}" for s in shapes)
-        raise IllFormed(f"shape mismatch between the sides ({shown})")
+    sides, shapes = matched_shapes(sides)
     if shapes[0] is None:
         return [(where(None), list(sides), ())]
     rows, cols = shapes[0]
@@ -208,6 +202,23 @@ def _flatten(sides, where):
         for c in range(cols):
             out.append((where((r + b0, c + b1 if cols > 1 else None)), [s.rows[r][c] for s in sides], (r, c)))
     return out
+
+
+def matched_shapes(sides):
+    """``(sides, shapes)``: the sides with a 1×1 tensor read as a scalar beside scalars, and their one shape
+    (None for a scalar); sides of different shapes are ill-formed.
+
+    >>> matched_shapes([1, 2])
+    ([1, 2], [None, None])
+    """
+    shapes = [s.shape if isinstance(s, Tensor) else None for s in sides]
+    if None in shapes and set(shapes) <= {None, (1, 1)}:   # a 1×1 tensor (e.g. uᵀv) is a scalar
+        sides = [s.rows[0][0] if isinstance(s, Tensor) else s for s in sides]
+        shapes = [None] * len(sides)
+    if len(set(shapes)) > 1:
+        shown = ", ".join("scalar" if s is None else f"{s[0]}×{s[1]}" for s in shapes)
+        raise IllFormed(f"shape mismatch between the sides ({shown})")
+    return sides, shapes
 
 
 def instantiate(claim: Claim, net: SymbolicNetwork, notation, symbols=None, truth_check=False):

@@ -28,7 +28,7 @@ from symengine.lib.symengine_wrapper import NaN
 
 from ..claims.tensor import IllFormed, Tensor
 from ..claims.view import View
-from .evaluate import NOTHING_HERE, claim_layers, index_ranges
+from .evaluate import NOTHING_HERE, claim_layers, index_ranges, matched_shapes
 from .numeric_net import numeric_net
 from .points import NeedsSymbols, is_num
 
@@ -148,13 +148,7 @@ def _flatten(sides):
             raise IllFormed(f"side {i + 1} is a string ({side[:40]!r}), not a formula of the view's quantities")
         if isinstance(side, bool) or not (is_num(side) or isinstance(side, (Tensor, int, float, symengine.Number))):
             raise NeedsSymbols(f"side {i + 1} is a {type(side).__name__}")
-    shapes = [s.shape if isinstance(s, Tensor) else None for s in sides]
-    if None in shapes and set(shapes) <= {None, (1, 1)}:   # a 1×1 tensor (e.g. uᵀv) is a scalar
-        sides = [s.rows[0][0] if isinstance(s, Tensor) else s for s in sides]
-        shapes = [None] * len(sides)
-    if len(set(shapes)) > 1:
-        shown = ", ".join("scalar" if s is None else f"{s[0]}×{s[1]}" for s in shapes)
-        raise IllFormed(f"shape mismatch between the sides ({shown})")
+    sides, shapes = matched_shapes(sides)
     if shapes[0] is None:
         return [sides]
     rows, cols = shapes[0]
