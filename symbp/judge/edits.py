@@ -123,6 +123,67 @@ class _AnchoredReader(Reader):
         return out
 
 
+class _RecordingReader(_AnchoredReader):
+    """The reader of the formula as written, which also notes the reads that read out of range (``missed``: their
+    keys; a layer or index that does not exist, read leniently as NaN): where an unreadable formula's edit belongs.
+
+    >>> r = _RecordingReader({"x.py"})
+    >>> r.last = ("layer", ("x.py", 3), 0)
+    >>> LENIENT_MISSES[0] = 1
+    >>> r.misses = 1; r.missed
+    {('layer', ('x.py', 3), 0)}
+    >>> LENIENT_MISSES[0] = 0
+    """
+
+    def __init__(self, files):
+        super().__init__(files)
+        self.missed, self.last, self.seen = set(), None, 0
+
+    @property
+    def misses(self):
+        """The reads out of range of the last replay (set once it is over: the last read's misses are then its)."""
+        return self.__dict__.get("misses")
+
+    @misses.setter
+    def misses(self, value):
+        self.settle()
+        self.__dict__["misses"] = value
+
+    def settle(self):
+        """The misses since the last read are that read's (a read is noted before it is made)."""
+        if LENIENT_MISSES[0] > self.seen and self.last is not None:
+            self.missed.add(self.last)
+        self.seen = LENIENT_MISSES[0]
+
+    def start_call(self, args=()):
+        self.settle()
+        self.last = None
+        super().start_call(args)
+
+    def note(self, kind, name, frame, value):
+        self.settle()
+        read, change = super().note(kind, name, frame, value)
+        if read is not None:
+            self.last = read.key
+        return read, change
+
+
+def _missed_first(candidates, record):
+    """``candidates`` with the edits of the reads that read out of range as written first (else in order)."""
+    missed = record.missed
+    if not missed:
+        return candidates
+    tokens = {(r.name, r.value) for r in record.log if r.key in missed}
+
+    def at_miss(e):
+        if e.read is None:
+            return False
+        if e.key[0] in _SYMBOLS:
+            return (e.read.name, e.read.value) in tokens
+        return e.read.key in missed
+    return sorted(candidates, key=lambda e: not at_miss(e))
+
+
 def _anchor(claim, n, args):
     """The layer a call's relative symbol edits count from: the claim's layer argument, else the output layer."""
     if claim.takes_layer and args and isinstance(args[0], int) and not isinstance(args[0], bool):
@@ -419,9 +480,26 @@ def _exactly_true(claim, derivation, run, edits, side, files):
         # bounded by work, as the exact check is: too large to expand is "not confirmed" on every machine alike
         if sum(expansion_size(d) for d in differences) > MAX_CLAIM_EXPANSION:
             return False
-        return all(expand(d) == 0 for d in differences)
+        return all(expand(d) == 0 or _zero_fraction(d, expand) for d in differences)
     except _READ_ERRORS:
         return False
+
+
+def _zero_fraction(d, expand):
+    """Whether ``d``, a sum of quotients (a partial written as ∂C/∂w ÷ ∂C/∂a), is exactly 0: its numerator over
+    one common denominator expands to 0 (bounded by work as the expansion is).
+
+    >>> import symengine as se
+    >>> x, y = se.symbols("x y")
+    >>> d = x / (x + y) - x ** 2 / (x ** 2 + x * y)
+    >>> se.expand(d) == 0, _zero_fraction(d, se.expand), _zero_fraction(d + 1 / y, se.expand)
+    (False, True, False)
+    """
+    split = getattr(d, "as_numer_denom", None)
+    if split is None:
+        return False
+    numerator, _ = split()
+    return expansion_size(numerator) <= MAX_CLAIM_EXPANSION and expand(numerator) == 0
 
 
 def _confirmed(claim, derivation, run, edits, side, files):
@@ -464,7 +542,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         tries[0] += 1
         LAST_TRIES[0] = tries[0]
         return tries[0] > MAX_TRIES or time.monotonic() - start > budget
-    record = _AnchoredReader(files)
+    record = _RecordingReader(files)
     base, _ = _values(claim, derivation, run, record, side)
     if not record.log:
         return None, None
@@ -472,7 +550,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     args = getattr(record, "args", ())
     singles = []
     first_index = 1 if claim.takes_layer else 0
-    candidates = _candidates(record.log, args, first_index, record.families, record.anchors)
+    candidates = _missed_first(_candidates(record.log, args, first_index, record.families, record.anchors), record)
     scaled = []     # (a sign or factor, a single edit) that fit: seen in the single's own values, no more tries
     readable = []   # (unreadable values, a single edit) that make more of an unreadable formula readable
     as_read = (getattr(record, "misses", 0), _unread(base, side, kept)) if _unread(base, side, kept) else None
@@ -503,8 +581,8 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         if fingerprint is not None:
             alike[fingerprint] = [e]
             same[e] = alike[fingerprint]
-        if vals is not None and kept is not None and _unread(vals, side, kept) is not None:
-            single_values.append((e, vals[:, :, 1:side + 1].copy()))    # its sides, the truth side unmoved
+        if vals is not None and base is not None and _unread(vals, side, base) is not None:
+            single_values.append((e, vals[:, :, 1:side + 1].copy()))    # its sides, the first side unmoved
         if np.isfinite(s):
             singles.append((s, e))
             scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
@@ -557,7 +635,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         return None
 
     # first the pairs that the singles' own values predict to fit (two faults in two terms or two factors)
-    if kept is not None and single_values:
+    if base is not None and single_values:
         closeness = {e: s for s, e in singles}
         for i, j in predicted_pairs([v for _, v in single_values], base[:, :, 1:side + 1], base[:, :, :1]):
             # the closer single first, as the pairs of the pool are tried (and named)
