@@ -300,8 +300,11 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
 
     if ill and all(np.all(e[:, :, side - 1] <= RTOL) for _, e in numeric):
         # true where it reads: the edit that makes it read (and hold) where it does not, if one does
+        # (every side must then hold, not only the first: the one it cannot be read at may be any)
         unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
-        d = edit_diagnosis(claim, derivation, runs + unread, side, step, unread)
+        first = _unreadable_side(claim, derivation, unread)
+        d = edit_diagnosis(claim, derivation, runs + unread, width,
+                           f" (step {first} of the chain)" if claim.kind == "chain" else "", unread)
         if d is not None:
             d["detail"] = f"as written it cannot be evaluated on {[list(s) for s, _, _ in ill]} ({ill[0][2]}); it " \
                 + d["detail"]
