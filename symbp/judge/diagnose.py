@@ -354,14 +354,15 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
             return d, cex
     # a whole-formula reading explains the failure only if under it the formula also reads (and holds) where as
     # written it cannot be read: else the edit search, which may find the other fault too
-    d = _readings(claim, derivation, runs + unread, side, step)
+    held = width if last == side else side     # sides that hold as written must still hold under the reading
+    d = _readings(claim, derivation, runs + unread, held, step)
     if d is not None:
         return d, cex
     failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
     # searched on the smallest architecture where it fails or cannot be read (where every fault may show)
-    d = edit_diagnosis(claim, derivation, runs + unread, side, step, failing_runs + unread)
+    d = edit_diagnosis(claim, derivation, runs + unread, held, step, failing_runs + unread)
     if unread and (d is None or not d.everywhere):   # no edit fits everywhere: a reading that holds where it reads
-        partial = _readings(claim, derivation, runs, side, step)
+        partial = _readings(claim, derivation, runs, held, step)
         if partial is not None:
             return partial, cex
     if d is not None:
