@@ -351,3 +351,38 @@ def test_pairs_predicted_from_the_singles_values():
     assert predicted_pairs([truth * 5 + 1, truth + 1], truth * 5 + 1 + 1, truth) == [(0, 1)]   # two terms
     assert predicted_pairs([truth + 1, truth + 1], formula, truth) == []   # one value twice is one candidate
     assert predicted_pairs(singles, formula * np.nan, truth) == []         # unreadable: nothing predicted
+
+
+def test_a_reading_that_breaks_a_side_that_held_is_no_diagnosis():
+    # every z one layer lower makes side 2 hold and side 1 fail: not the diagnosis; z^(l+1) → z^(l) in side 2 is
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l]), n.f(n.z[l + 1]) * n.f(n.z[l + 1])))
+    assert e.status == "fails", e.verdict_text
+    assert [(k, f, t) for k, f, t in edits_of(e)] == [("layer", "z^(l+1)", "z^(l)")], e.diagnosis
+
+
+def test_a_fault_in_each_of_two_sides_of_a_lemma_is_one_pair():
+    # no reading makes both sides hold (z one layer lower fixes side 1 alone): the two edits together do
+    e = diagnosed(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l + 1]) * n.a[l], n.a[l] * n.fp(n.z[l])))
+    assert e.status == "fails", e.verdict_text
+    assert sorted(edits_of(e)) == [("derivative", "f'", "f"), ("layer", "z^(l+1)", "z^(l)")], e.diagnosis
+
+
+def test_an_edit_of_a_quotient_is_confirmed_over_its_common_denominator():
+    # (x + x²) / (x (1 + x)) = 1 does not expand to 1: the edited formula is confirmed over one denominator
+    def fn(n, l, j):
+        x = n.a[l][j]
+        return x * x, n.f(n.z[l][j]) * n.f(n.z[l + 1][j]) * (x + x ** 2) / (x * (1 + x))
+    e = diagnosed(fn)
+    assert e.status in ("fails", "ill-formed"), e.verdict_text
+    assert edits_of(e) == [("layer", "z^(l+1)", "z^(l)")], e.diagnosis
+
+
+@pytest.mark.parametrize("fn", [
+    lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l]), n.f(n.z[l]) * n.f(n.z[l])),
+    lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.a[l], n.a[l] * n.f(n.z[l])),
+    lambda n, l, j: (n.a[l][j] ** 2, n.f(n.z[l][j]) ** 2 * (n.a[l][j] + n.a[l][j] ** 2) / (n.a[l][j] * (1 + n.a[l][j]))),
+])
+def test_the_right_forms_of_those_get_no_edit(fn):
+    e = diagnosed(fn)
+    assert e.status in ("proven", "proven for all depths", "confirmed", "definition"), e.verdict_text
+    assert not (e.diagnosis or {}).get("edits"), e.diagnosis

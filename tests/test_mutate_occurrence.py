@@ -240,3 +240,48 @@ def test_the_diagnosis_carries_its_edits_not_a_module_global():
     fault = pick(hidden, doc, "W^(l+1) for W^(l)")
     r = check_mutant(doc, hidden, fault.family, [fault], make_occurrence_mutant(hidden, [fault]), cache, budget=20)
     assert r.diagnosed
+
+
+def _bundled_reading(path, label, reading, injected):
+    """The mutant of the bundled claim ``label`` read as ``reading`` with the faults described ``injected``."""
+    from symbp.run.load import load_derivation
+    doc = load_derivation(path)
+    claim = next(c for c in doc.claims if c.label == label and c.reading == reading)
+    faults = single_faults(claim, doc)
+    picked = [[f for f in faults if f.how == h][k] for h, k in (x if isinstance(x, tuple) else (x, 0) for x in injected)]
+    return doc, claim, picked, make_occurrence_mutant(claim, picked)
+
+
+@pytest.mark.parametrize("path, label, reading, injected", [
+    # a reading of every h one layer off fixes step 2 and breaks step 1: no diagnosis; the edit at the read is
+    ("derivations/ufldl_backprop.py", "proof: output layer, specific k", "as-written",
+     ["h^(l+2) for h^(l+1) (the 2nd of 2)"]),
+    # the same where the later steps held as written (the reading breaks them)
+    ("derivations/martinez_ramon_backprop.py", "unnumbered, before (5)", "intended",
+     ["h^(-1) for h^(0) (the 1st of 2)"]),
+    # true where it reads: the edit must make every step hold, not the first alone (which already did)
+    ("derivations/reynoso_backprop.py", "Computing δ_j^L", "as-written",
+     ["∂C/∂a^(3)_{2,j} for ∂C/∂a^(3)_{j,k} in the sum over k"]),
+    # a read out of range among many reads (tried first), confirmed over a common denominator (∂C/∂w ÷ ∂C/∂a)
+    ("derivations/columns_regression_backprop.py", "⑮", "intended", ["W^(0) for W^(1) (the 1st of 2)"]),
+    ("derivations/columns_regression_backprop.py", "⑬ (23)", "as-written",
+     ["∂C/∂W^(0) for ∂C/∂W^(1) (the 4th of 4)"]),
+    # a fault in each of two sides of a lemma: both searched together
+    ("derivations/abu_mostafa_backprop.py", "forward pass (definition of x_j^(l))", "as-written",
+     ["s^(l-1) for s^(l)", "a^(l) for a^(l-1) in the sum over i"]),
+    # unreadable as written: the pairs of the edits that make it readable first, with more tries once one reads it
+    ("derivations/abu_mostafa_backprop.py", "∇e(w)", "as-written", ["W^(l)_{j,i} for W^(l)_{i,j}", "W^(l-1) for W^(l)"]),
+    ("derivations/reynoso_backprop.py", "Output layer weights", "as-written",
+     ["W^(2) for W^(3) in the sum over i", "delta^(4) for delta^(3)"]),
+    ("examples/four_equations.py", "BP2", "as-written", ["z^(l-1) for z^(l)", "w^(3) for w^(3)ᵀ"]),
+])
+def test_a_mutant_the_search_used_to_miss_is_diagnosed_and_the_claim_still_holds(path, label, reading, injected):
+    from symbp.judge.mutate import HOLDS
+    from symbp.judge.verify import verify_claim
+    doc, claim, faults, mutant = _bundled_reading(path, label, reading, injected)
+    cache = NetworkCache()
+    r = check_mutant(doc, claim, "pair" if len(faults) > 1 else faults[0].family, faults, mutant, cache, budget=20)
+    assert r.killed and r.diagnosed, (r.status, r.diagnosis, r.detail)
+    assert r.found is None or len(r.found) <= len(faults), r.found     # None: a whole-formula reading restores it
+    right = verify_claim(claim, doc.for_claim(claim), cache=cache, budget=20)   # the right formula: no edit
+    assert right.status in HOLDS and not (right.diagnosis or {}).get("edits"), right.status

@@ -71,8 +71,9 @@ def _counterfactual(claim, perturb=None, swap_indices=False):
 
 
 def _holds_when(claim, derivation, runs, side, **how):
-    """Whether the claim's side ``side`` equals the truth on every run when read as ``how`` says
-    (see :func:`_counterfactual`); while reading, an index out of range or a shape mismatch reads as NaN."""
+    """Whether the claim's sides 1..``side`` equal the truth on every run when read as ``how`` says (see
+    :func:`_counterfactual`): a reading that fixes one step of a chain but breaks another is no diagnosis of it;
+    while reading, an index out of range or a shape mismatch reads as NaN."""
     reading = _counterfactual(claim, **how)
     LENIENT[0] = True
     try:
@@ -83,10 +84,9 @@ def _holds_when(claim, derivation, runs, side, **how):
                 vals = screened_values(net, syms, alt, _points(net, syms))   # the truth once for every reading
             except _READ_ERRORS:
                 return False
-            if not np.all(np.isfinite(vals[:, :, [0, side]])):
+            if vals.shape[2] <= side or not np.all(np.isfinite(vals[:, :, :side + 1])):
                 return False
-            err = relative_errors(vals[:, :, [0, side]])
-            if not np.all(err <= RTOL):
+            if any(np.any(relative_errors(vals[:, :, [0, s]]) > RTOL) for s in range(1, side + 1)):
                 return False
         return True
     finally:
@@ -117,9 +117,10 @@ def _readings(claim, derivation, runs, side, step=""):
 
 
 def explain_ill_formed(claim, derivation, ill, cache):
-    """For a claim that cannot be evaluated anywhere: a reading under which it holds, or None."""
+    """For a claim that cannot be evaluated anywhere: a reading under which it holds (every side of it), or None."""
     runs = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
-    d = _readings(claim, derivation, runs, _unreadable_side(claim, derivation, runs))
+    d = _readings(claim, derivation, runs, max(_unreadable_side(claim, derivation, runs),
+                                               _last_side(claim, derivation, runs)))
     if d is not None:
         d["detail"] += f"; as written it cannot be evaluated: {ill[0][2]}"
     return d
@@ -299,8 +300,11 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
 
     if ill and all(np.all(e[:, :, side - 1] <= RTOL) for _, e in numeric):
         # true where it reads: the edit that makes it read (and hold) where it does not, if one does
+        # (every side must then hold, not only the first: the one it cannot be read at may be any)
         unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
-        d = edit_diagnosis(claim, derivation, runs + unread, side, step, unread)
+        first = _unreadable_side(claim, derivation, unread)
+        d = edit_diagnosis(claim, derivation, runs + unread, width,
+                           f" (step {first} of the chain)" if claim.kind == "chain" else "", unread)
         if d is not None:
             d["detail"] = f"as written it cannot be evaluated on {[list(s) for s, _, _ in ill]} ({ill[0][2]}); it " \
                 + d["detail"]
@@ -338,25 +342,27 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
                   "per-example formula where the batch's belongs (sum or average it over the examples)" + step), cex
     unread = [(sizes, m, cache.get(spec_for(derivation, claim, sizes, m)), {}) for sizes, m, _ in ill]
     last = max(s + 1 for s in range(width) if any(np.any(e[:, :, s] > RTOL) for _, e in numeric))
-    if claim.kind == "chain" and last > side:
-        # faults in two steps of the chain: the edits that make every step hold, before any of the first alone
+    if last > side:
+        # faults in two steps of a chain (or two sides of a lemma): the edits that make every one hold, before any
+        # of the first alone
         failing = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1:last] > RTOL)]
-        d = edit_diagnosis(claim, derivation, runs + unread, last, f" (steps {side} to {last} of the chain)",
-                           failing + unread)
+        steps = f" (steps {side} to {last} of the chain)" if claim.kind == "chain" else ""
+        d = edit_diagnosis(claim, derivation, runs + unread, last, steps, failing + unread)
         if d is not None:
             if ill:
                 d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
             return d, cex
     # a whole-formula reading explains the failure only if under it the formula also reads (and holds) where as
     # written it cannot be read: else the edit search, which may find the other fault too
-    d = _readings(claim, derivation, runs + unread, side, step)
+    held = width if last == side else side     # sides that hold as written must still hold under the reading
+    d = _readings(claim, derivation, runs + unread, held, step)
     if d is not None:
         return d, cex
     failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
     # searched on the smallest architecture where it fails or cannot be read (where every fault may show)
-    d = edit_diagnosis(claim, derivation, runs + unread, side, step, failing_runs + unread)
+    d = edit_diagnosis(claim, derivation, runs + unread, held, step, failing_runs + unread)
     if unread and (d is None or not d.everywhere):   # no edit fits everywhere: a reading that holds where it reads
-        partial = _readings(claim, derivation, runs, side, step)
+        partial = _readings(claim, derivation, runs, held, step)
         if partial is not None:
             return partial, cex
     if d is not None:

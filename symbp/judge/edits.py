@@ -45,6 +45,10 @@ __all__ = ['find_edits', 'holds_with', 'describe', 'place', 'correct_latex', 'cl
 #: so that what it finds does not depend on the machine's speed.
 MAX_TRIES = 200
 
+#: More edited readings it may evaluate once one single edit makes a formula unreadable as written read whole
+#: (yet not hold): one of two faults is then found, and the pairs with it are worth the work.
+READABLE_TRIES = 200
+
 #: Seconds after which the search stops and finds nothing (a safety net far above what MAX_TRIES takes).
 EDIT_BUDGET = 60.0
 
@@ -123,6 +127,67 @@ class _AnchoredReader(Reader):
         if out == l and self.anchor is not None and isinstance(l, int):
             out = l + self.relative.get((family, l - self.anchor), 0)
         return out
+
+
+class _RecordingReader(_AnchoredReader):
+    """The reader of the formula as written, which also notes the reads that read out of range (``missed``: their
+    keys; a layer or index that does not exist, read leniently as NaN): where an unreadable formula's edit belongs.
+
+    >>> r = _RecordingReader({"x.py"})
+    >>> r.last = ("layer", ("x.py", 3), 0)
+    >>> LENIENT_MISSES[0] = 1
+    >>> r.misses = 1; r.missed
+    {('layer', ('x.py', 3), 0)}
+    >>> LENIENT_MISSES[0] = 0
+    """
+
+    def __init__(self, files, edits=None, symbols=None, relative=None, names=True):
+        super().__init__(files, edits, symbols, relative, names=names)
+        self.missed, self.last, self.seen = set(), None, 0
+
+    @property
+    def misses(self):
+        """The reads out of range of the last replay (set once it is over: the last read's misses are then its)."""
+        return self.__dict__.get("misses")
+
+    @misses.setter
+    def misses(self, value):
+        self.settle()
+        self.__dict__["misses"] = value
+
+    def settle(self):
+        """The misses since the last read are that read's (a read is noted before it is made)."""
+        if LENIENT_MISSES[0] > self.seen and self.last is not None:
+            self.missed.add(self.last)
+        self.seen = LENIENT_MISSES[0]
+
+    def start_call(self, args=()):
+        self.settle()
+        self.last = None
+        super().start_call(args)
+
+    def note(self, kind, name, frame, value):
+        self.settle()
+        read, change = super().note(kind, name, frame, value)
+        if read is not None:
+            self.last = read.key
+        return read, change
+
+
+def _missed_first(candidates, record):
+    """``candidates`` with the edits of the reads that read out of range as written first (else in order)."""
+    missed = record.missed
+    if not missed:
+        return candidates
+    tokens = {(r.name, r.value) for r in record.log if r.key in missed}
+
+    def at_miss(e):
+        if e.read is None:
+            return False
+        if e.key[0] in _SYMBOLS:
+            return (e.read.name, e.read.value) in tokens
+        return e.read.key in missed
+    return sorted(candidates, key=lambda e: not at_miss(e))
 
 
 def _anchor(claim, n, args):
@@ -437,7 +502,7 @@ def _reader(files, edits, side=None):
     reads = {e.key: e.change for e in edits if e.key[0] not in _SYMBOLS + ("result",)}   # a read's, or a site's
     symbols = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol"}
     relative = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol_rel"}
-    reader = _AnchoredReader(files, reads, symbols, relative, names=len(edits) < 2)   # a pair's reads name no edit
+    reader = _RecordingReader(files, reads, symbols, relative, names=len(edits) < 2)   # a pair's reads name no edit
     scale = [e.change[1] for e in edits if e.key[0] == "result"]
     reader.scale = (scale[0], side) if scale and side is not None else None
     return reader
@@ -459,9 +524,26 @@ def _exactly_true(claim, derivation, run, edits, side, files):
         # bounded by work, as the exact check is: too large to expand is "not confirmed" on every machine alike
         if sum(expansion_size(d) for d in differences) > MAX_CLAIM_EXPANSION:
             return False
-        return all(expand(d) == 0 for d in differences)
+        return all(expand(d) == 0 or _zero_fraction(d, expand) for d in differences)
     except _READ_ERRORS:
         return False
+
+
+def _zero_fraction(d, expand):
+    """Whether ``d``, a sum of quotients (a partial written as ∂C/∂w ÷ ∂C/∂a), is exactly 0: its numerator over
+    one common denominator expands to 0 (bounded by work as the expansion is).
+
+    >>> import symengine as se
+    >>> x, y = se.symbols("x y")
+    >>> d = x / (x + y) - x ** 2 / (x ** 2 + x * y)
+    >>> se.expand(d) == 0, _zero_fraction(d, se.expand), _zero_fraction(d + 1 / y, se.expand)
+    (False, True, False)
+    """
+    split = getattr(d, "as_numer_denom", None)
+    if split is None:
+        return False
+    numerator, _ = split()
+    return expansion_size(numerator) <= MAX_CLAIM_EXPANSION and expand(numerator) == 0
 
 
 def _confirmed(claim, derivation, run, edits, side, files):
@@ -498,13 +580,13 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         if wide != list(edits) and _confirmed(claim, derivation, run, wide, side, files) and general(wide):
             return _shown(wide, *readers)
         return None
-    start, tries = time.monotonic(), [0]
+    start, tries, limit = time.monotonic(), [0], [MAX_TRIES]
 
     def over():
         tries[0] += 1
         LAST_TRIES[0] = tries[0]
-        return tries[0] > MAX_TRIES or time.monotonic() - start > budget
-    record = _AnchoredReader(files)
+        return tries[0] > limit[0] or time.monotonic() - start > budget
+    record = _RecordingReader(files)
     base, _ = _values(claim, derivation, run, record, side)
     if not record.log:
         return None, None
@@ -512,10 +594,12 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     args = getattr(record, "args", ())
     singles = []
     first_index = 1 if claim.takes_layer else 0
-    candidates = _candidates(record.log, args, first_index, record.families, record.anchors)
+    candidates = _missed_first(_candidates(record.log, args, first_index, record.families, record.anchors), record)
     scaled = []     # (a sign or factor, a single edit) that fit: seen in the single's own values, no more tries
     readable = []   # (unreadable values, a single edit) that make more of an unreadable formula readable
-    as_read = (getattr(record, "misses", 0), _unread(base, side, kept)) if _unread(base, side, kept) else None
+    nearer = {}     # every single edit that makes more of it readable (closer or not): how much stays unread
+    unread = _unread(base, side, kept)     # (a read out of range may leave no NaN: a derivative by it is 0)
+    as_read = (record.misses, unread) if unread is not None and (unread or record.misses) else None
     if base is None:    # cannot be evaluated at all (a shape mismatch): an edit under which it evaluates is closer
         as_read = (np.inf, np.inf)
     left = []       # single edits of a lemma's left side that fit
@@ -543,15 +627,19 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
         if fingerprint is not None:
             alike[fingerprint] = [e]
             same[e] = alike[fingerprint]
-        if vals is not None and kept is not None and _unread(vals, side, kept) is not None:
-            single_values.append((e, vals[:, :, 1:side + 1].copy()))    # its sides, the truth side unmoved
+        if vals is not None and base is not None and _unread(vals, side, base) is not None:
+            single_values.append((e, vals[:, :, 1:side + 1].copy()))    # its sides, the first side unmoved
         if np.isfinite(s):
             singles.append((s, e))
             scaled += [(c, e) for c in _fitting_scales(vals, side, kept, run)]
-        elif as_read is not None and _unread(vals, side, kept) is not None:
+        if as_read is not None and _unread(vals, side, kept) is not None:
             closer = (getattr(single, "misses", 0), _unread(vals, side, kept))
             if closer < as_read:    # reads more of the formula (fewer reads out of range): one of two faults fixed
-                readable.append((closer, e))
+                nearer[e] = closer
+                if closer == (0, 0):    # it reads whole, yet is wrong: the other fault is elsewhere, pairs with it
+                    limit[0] = MAX_TRIES + READABLE_TRIES
+                if not np.isfinite(s):
+                    readable.append((closer, e))
     if fallback[0]:     # a single edit fits here, if not elsewhere: no pair is smaller
         return fallback[0], (run, args)
     for e in left:
@@ -596,43 +684,57 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
                     return _shown([a, b], record, *readers)
         return None
 
-    # first the pairs that the singles' own values predict to fit (two faults in two terms or two factors)
-    if kept is not None and single_values:
+    def predicted():
+        """The pairs that the singles' own values predict to fit (two faults in two terms or two factors)."""
+        if base is None or not single_values:
+            return
         closeness = {e: s for s, e in singles}
         for i, j in predicted_pairs([v for _, v in single_values], base[:, :, 1:side + 1], base[:, :, :1]):
             # the closer single first, as the pairs of the pool are tried (and named)
             e1, e2 = sorted((single_values[i][0], single_values[j][0]), key=lambda e: closeness.get(e, np.inf))
-            if e1.key == e2.key or frozenset((e1, e2)) in tried:
+            yield e1, e2, ()
+
+    def among_close():
+        """The pairs of two singles that each come closer (each fixes one of two faults)."""
+        close = pool[:PAIR_POOL_PAIRS]
+        for i, e1 in enumerate(close):
+            for e2 in close[i + 1:]:
+                yield e1, e2, ()
+
+    def widened():
+        """The second edit among the reads made once the first is made (a read may appear only then); of a formula
+        that cannot be read as written, one of the two edits makes it readable: those that make the most of it
+        first.  (None, None, None) once the work bound is reached."""
+        for e1 in sorted(nearer, key=nearer.get) + [e for e in pool if e not in nearer]:
+            if over():
+                yield None, None, None
+                return
+            after = _reader(files, [e1], side)
+            _values(claim, derivation, run, after, side)
+            for e2 in _missed_first(_candidates(after.log, args, first_index, after.families, after.anchors), after):
+                yield e1, e2, (after,)
+
+    def first_fit(pairs):
+        """The edits of the first of ``pairs`` ((e1, e2, the readers that name them), in order) that fits; None if
+        none does, False once the work bound is reached."""
+        for e1, e2, readers in pairs:
+            if e1 is None:
+                return False
+            if e1.key == e2.key or frozenset((e1, e2)) in tried or (e1.read is None and e2.change[0] == "zero"):
                 continue
             if over():
-                return None, None
-            found = try_pair(e1, e2)
+                return False
+            found = try_pair(e1, e2, *readers)
             if found:
-                return found, (run, args)
-    # then the pairs of two singles that each come closer (each fixes one of two faults), then the wider search
-    close = pool[:PAIR_POOL_PAIRS]
-    for i, e1 in enumerate(close):
-        for e2 in close[i + 1:]:
-            if e1.key == e2.key or (e1.read is None and e2.change[0] == "zero"):
-                continue
-            if over():
-                return None, None
-            found = try_pair(e1, e2)
-            if found:
-                return found, (run, args)
-    for e1 in pool:   # the second edit among the reads made once the first is made (a read may appear only then)
-        if over():
+                return found
+        return None
+
+    for pairs in (predicted(), among_close(), widened()):
+        found = first_fit(pairs)
+        if found is False:
             return None, None
-        after = _reader(files, [e1], side)
-        _values(claim, derivation, run, after, side)
-        for e2 in _candidates(after.log, args, first_index, after.families, after.anchors):
-            if e2.key == e1.key or frozenset((e1, e2)) in tried or (e1.read is None and e2.change[0] == "zero"):
-                continue
-            if over():
-                return None, None
-            found = try_pair(e1, e2, after)
-            if found:
-                return found, (run, args)
+        if found:
+            return found, (run, args)
     return (fallback[0], (run, args)) if fallback[0] else (None, None)
 
 

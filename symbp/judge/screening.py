@@ -215,7 +215,7 @@ def reader_key(reader):
 
 #: What a replay leaves on a reader (see :class:`symbp.claims.occurrence.Reader`).
 _STATE = ("log", "counts", "calls", "current", "spread", "names", "shown", "families", "tokens", "totals", "args",
-          "misses", "anchor", "anchors")
+          "misses", "anchor", "anchors", "missed")
 
 
 def replay_state(reader):
