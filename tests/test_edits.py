@@ -386,3 +386,20 @@ def test_the_right_forms_of_those_get_no_edit(fn):
     e = diagnosed(fn)
     assert e.status in ("proven", "proven for all depths", "confirmed", "definition"), e.verdict_text
     assert not (e.diagnosis or {}).get("edits"), e.diagnosis
+
+
+def test_an_index_edit_never_reads_as_itself():
+    """Index names are read from one instance's values; where they coincide there (W_{k,j} at k = j), the edit is
+    said in numbers or as the exchange it is, never as ``W_{j,j} for W_{j,j}`` (91 of the bundled faults did)."""
+    from symbp.judge.evaluate import NetworkCache
+    from symbp.judge.occurrence_faults import single_faults
+    from symbp.run.load import bundled_derivations, derivation_files, load_derivation
+    same, count = [], 0
+    for path in derivation_files([bundled_derivations()]) + ["examples/four_equations.py"]:
+        doc, cache = load_derivation(path), NetworkCache()
+        for claim in doc.claims:
+            for f in single_faults(claim, doc, cache=cache):
+                count += 1
+                if f.edit and f.edit["from"] == f.edit["to"]:
+                    same.append(f"{doc.name} {claim.label}: {f.how}")
+    assert count > 1000 and not same, same[:5]

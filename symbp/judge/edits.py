@@ -234,7 +234,6 @@ def _values(claim, derivation, run, reader, side=None):
     """Numeric values (points × instances × sides) of the claim replayed through ``reader``, or None;
     with ``side``, of its sides 0..``side`` only.  Replayed at the points where it can be
     (:func:`_at_points`: no symbolic form built), else symbolically (its instances are then returned too)."""
-    net, symbols = run[2], dict(run[3])
     screen = screen_for(claim, run, side, POINTS, 2718)   # what the readings of this claim on this run share
     key = reader_key(reader)
     if key is not None and key in screen.readers:     # this very reading again: its replay and values
@@ -786,6 +785,15 @@ def _layer_text(v, claim, args):
     return str(v)
 
 
+def _numbers(idx):
+    """Indices as numbers: ``(2, 1)`` -> ``'2,1'``.
+
+    >>> _numbers((2, 1)), _numbers(3)
+    ('2,1', '3')
+    """
+    return ",".join(str(i) for i in (idx if isinstance(idx, tuple) else (idx,)))
+
+
 def _index_text(idx, claim, args, loops=(), bound=None):
     """Indices as the page writes them: an index equal to one of the claim's (and only to it) by its name, else
     one equal to the loop variable of the sum it is read in (``loops``: (name, value)) by that name."""
@@ -931,6 +939,13 @@ def describe(edit, claim, args, notation):
             b = f"{_symbol(name, layer)}_{{{','.join(parts[::-1])}}}"
         else:
             b = f"{_symbol(name, layer)}_{{{_index_text(ch[1], claim, args)}}}"
+        if b == a:   # names guessed from values that coincide: the edit in numbers, or by what it does
+            new = tuple(r.value[::-1]) if ch[0] == "exchange" else ch[1]
+            a, b = (f"{_symbol(name, layer)}_{{{_numbers(v)}}}" for v in (r.value, new))
+            if b == a:      # equal indices here: the read whose indices are exchanged
+                at = place(edit, a)
+                return ({"kind": "index", "at": at, "from": a, "to": f"{a} with its indices exchanged"},
+                        f"{at} with its indices exchanged")
         return said("index", a, b)
     if r.kind == "apply":
         a = _function(r.name, r.value, notation)
