@@ -403,3 +403,14 @@ def test_an_index_edit_never_reads_as_itself():
                 if f.edit and f.edit["from"] == f.edit["to"]:
                     same.append(f"{doc.name} {claim.label}: {f.how}")
     assert count > 1000 and not same, same[:5]
+
+
+def test_a_dropped_term_is_said_without_a_with_before_it():
+    """Martínez's (2) with its bias dropped was told it "holds with without the term in z^(2) …"."""
+    from symbp.judge.mutate import mutate
+    from symbp.run.load import load_derivation
+    doc = load_derivation("derivations/martinez_ramon_backprop.py")
+    claims = [c for c in doc.claims if c.label == "(2), z_k^(L)"]
+    [r] = [r for r in mutate(doc, faults=["bias"], claims=claims, budget=20) if not r.skipped]
+    assert r.killed and "holds " in r.detail, (r.status, r.detail)
+    assert "with without" not in r.detail, r.detail

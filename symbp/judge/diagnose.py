@@ -416,6 +416,22 @@ def edits_of(diagnosis):
     return getattr(diagnosis, "found", None)
 
 
+def _joined(phrases):
+    """The edits' phrases after "holds": ``with`` before an edit, none before a dropped term's ``without``.
+
+    >>> _joined(["h^(l) for h^(l+1)", "g' for g"]), _joined(["without the term in z^(2)", "without the term in h^(1)"])
+    ("with h^(l) for h^(l+1) and g' for g", 'without the term in z^(2) and without the term in h^(1)')
+    >>> _joined(["without the term in b^(2)", "W^(1) for W^(2)"])
+    'without the term in b^(2) and with W^(1) for W^(2)'
+    """
+    out, bare = [], False      # bare: the last phrase said "without", so the next edit needs its own "with"
+    for i, p in enumerate(phrases):
+        dropped = p.startswith("without ")
+        out.append(p if dropped or (i and not bare) else "with " + p)
+        bare = dropped
+    return " and ".join(out)
+
+
 def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     """The smallest edit of the formula that makes it true (see :mod:`symbp.judge.edits`), as a diagnosis, or None.
 
@@ -434,7 +450,7 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     others = [r for r in runs if r is not run]
     everywhere = general(edits)
     where = "on every architecture of the sweep" if everywhere and others else f"on {list(run[0])}"
-    detail = "holds with " + " and ".join(p for _, p in described) + f" {where}" + step
+    detail = "holds " + _joined([p for _, p in described]) + f" {where}" + step
     d = EditDiagnosis(_d(described[0][0]["kind"], detail))
     d.found, d.everywhere = list(edits), everywhere
     d["edits"] = [e for e, _ in described]
