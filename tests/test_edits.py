@@ -405,12 +405,15 @@ def test_an_index_edit_never_reads_as_itself():
     assert count > 1000 and not same, same[:5]
 
 
-def test_a_dropped_term_is_said_without_a_with_before_it():
-    """Martínez's (2) with its bias dropped was told it "holds with without the term in z^(2) …"."""
+def test_a_lemma_is_never_edited_into_zero_equals_zero():
+    """Martínez's (2) with its bias dropped was told it "holds with without the term in z^(2) and without the term in
+    h^(1)": both sides edited to 0, which holds and says nothing; the missing bias is what is wrong."""
     from symbp.judge.mutate import mutate
     from symbp.run.load import load_derivation
     doc = load_derivation("derivations/martinez_ramon_backprop.py")
     claims = [c for c in doc.claims if c.label == "(2), z_k^(L)"]
     [r] = [r for r in mutate(doc, faults=["bias"], claims=claims, budget=20) if not r.skipped]
-    assert r.killed and "holds " in r.detail, (r.status, r.detail)
-    assert "with without" not in r.detail, r.detail
+    assert r.killed and "with without" not in r.detail, (r.status, r.detail)
+    # and not "holds without the term in z^(2) and without the term in h^(1)": both sides edited to 0 = 0
+    assert r.diagnosis == "missing-term" and "bias" in r.detail, r.detail
+

@@ -317,6 +317,8 @@ def _score(vals, side, base):
     sub = vals[:, :, :side + 1]
     if not np.all(np.isfinite(sub)):
         return np.inf
+    if base is None and not np.any(sub):    # a lemma edited into 0 = 0 holds and says nothing
+        return np.inf
     err = max(float(np.max(relative_errors(sub[:, :, [0, s]]))) for s in range(1, side + 1))
     return 0.0 if err <= RTOL else float(np.log10(err) + 20)
 
