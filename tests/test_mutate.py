@@ -103,3 +103,24 @@ def test_a_wrong_layer_counts_as_diagnosed_only_when_the_quantity_and_direction_
     assert MutantResult(**made, detail=right).diagnosed
     assert not MutantResult(**made, detail=right.replace("delta", "z")).diagnosed
     assert not MutantResult(**made, detail=right.replace("too high", "too low")).diagnosed
+
+
+def test_a_wrong_layer_named_by_an_edit_of_every_read_counts_only_with_its_symbol_and_direction():
+    # "holds with h^(l) for h^(l+1) (everywhere)" names the injected h read one layer up as well as a reading does
+    from symbp.judge.mutate import MutantResult
+    made = dict(derivation="d", claim="c", reading="as-written", fault="layer", how="h read one layer up",
+                status="fails", diagnosis="layer", detail="holds with h^(l) for h^(l+1) (everywhere)")
+    assert MutantResult(**made, shifts=(("h", "up"),)).diagnosed
+    assert not MutantResult(**made).diagnosed                           # the wording alone is not enough
+    assert not MutantResult(**made, shifts=(("h", "down"),)).diagnosed
+    assert not MutantResult(**made, shifts=(("W", "up"),)).diagnosed
+    assert not MutantResult(**made, shifts=(("h", "up"), ("W", "up"))).diagnosed
+
+
+def test_ufldls_specific_k_with_h_one_layer_up_is_diagnosed_by_its_edit():
+    from symbp.run.load import bundled_derivations, load_derivation
+    doc = load_derivation(bundled_derivations() / "ufldl_backprop.py")
+    claim = next(c for c in doc.claims if c.label == "proof: output layer, specific k")
+    (r,) = mutate(doc, claims=[claim], faults=["layer"])
+    assert r.how == "h read one layer up" and r.killed
+    assert r.shifts == (("h", "up"),) and r.diagnosed

@@ -35,10 +35,11 @@ from ..claims.tensor import LENIENT, IllFormed, Tensor, has_nan
 from ..claims.view import View
 from .budget import TIME_LIMIT
 from .evaluate import RTOL, NetworkCache, instantiate, numeric_values, relative_errors, sample_points, spec_for
+from .diagnose import edits_of
 from .verify import verify_claim
 
 __all__ = ['Fault', 'FAULTS', 'EXPECTED', 'mutants', 'mutate', 'MutantResult', 'summarize', 'HOLDS', 'holding_claims',
-           'random_archs', 'false_alarms']
+           'random_archs', 'false_alarms', 'layer_shifts']
 
 
 #: Verdicts that mean "the claim holds".
@@ -281,6 +282,7 @@ class MutantResult:
     status: str
     diagnosis: str | None = None
     detail: str = ""
+    shifts: tuple = ()      # an edit diagnosis's layer edits of every read of a symbol: ((symbol, "up"/"down"), …)
 
     @property
     def skipped(self):
@@ -300,7 +302,9 @@ class MutantResult:
             return False
         if self.fault == "layer" and self.how:      # how: "delta read one layer up"
             family, up = self.how.split()[0], self.how.endswith("up")
-            return self.detail.startswith(f"{family} of the wrong layer") and ("too high" in self.detail) == up
+            by_edits = bool(self.shifts) and all(s == (family, "up" if up else "down") for s in self.shifts)
+            return by_edits or (self.detail.startswith(f"{family} of the wrong layer") and
+                                ("too high" in self.detail) == up)
         return True
 
     def to_dict(self):
@@ -308,6 +312,25 @@ class MutantResult:
         d = dataclasses.asdict(self)
         d.update(killed=self.killed, diagnosed=self.diagnosed)
         return d
+
+
+def layer_shifts(diagnosis) -> tuple:
+    """``((symbol, direction), …)`` of an edit diagnosis whose every edit reads a symbol one layer off at all
+    its reads ("holds with h^(l) for h^(l+1) (everywhere)": the page reads ``h`` one layer ``"up"``); else ().
+
+    >>> from symbp.judge.diagnose import EditDiagnosis
+    >>> d = EditDiagnosis(kind="layer")
+    >>> d.found = [type("Edit", (), {"key": ("symbol_rel", "h", 1), "change": ("symbol_rel", -1)})()]
+    >>> layer_shifts(d), layer_shifts({"kind": "sign"})
+    ((('h', 'up'),), ())
+    """
+    found = edits_of(diagnosis) or ()
+    shifts = []
+    for e in found:
+        if e.key[0] != "symbol_rel" or e.change[0] != "symbol_rel" or e.change[1] == e.key[2]:
+            return ()
+        shifts.append((e.key[1], "up" if e.change[1] < e.key[2] else "down"))
+    return tuple(shifts)
 
 
 def holding_claims(doc, sweep=None, cache=None, claims=None, progress=None, **opts):
@@ -351,7 +374,7 @@ def mutate(doc, *, sweep=None, faults=None, budget=TIME_LIMIT, numeric_only=Fals
             except Exception as e:  # the mutant raised: the checker reports an error verdict
                 status, diag, detail = "error", None, f"{type(e).__name__}: {e}"
             results.append(MutantResult(doc.name, claim.label, claim.reading, name, how, status,
-                                        (diag or {}).get("kind"), detail))
+                                        (diag or {}).get("kind"), detail, layer_shifts(diag)))
     return results
 
 
