@@ -7,7 +7,7 @@ import sys
 
 from ..claims.derivation import select_labels
 from ..judge.budget import TIME_LIMIT
-from .args import MAX_POINTS, budget
+from .args import MAX_POINTS, budget, jobs
 from .progress import add_progress_options, finishing, progress_for
 
 __all__ = ['add_parser', 'run', 'render_table', 'fault_slug', 'fault_name', 'false_alarm_lines', 'ALARM_ARCHS',
@@ -53,6 +53,9 @@ def add_parser(subparsers):
                    help="judge the claims and mutants on the dask.distributed cluster whose scheduler is at ADDRESS "
                         "(tcp://host:8786; needs symbp[dask]; the workers must see the derivation files at the same "
                         "paths); the report is the same as a local run's; whole-formula faults only")
+    p.add_argument("--jobs", type=jobs, default=1, metavar="N",
+                   help="judge the whole-formula mutants and the false alarms on N local worker processes, one claim "
+                        "per task; the report is the same as with 1 (default: 1)")
     p.add_argument("--faults", type=fault_families, metavar="LIST",
                    help="comma-separated fault families: whole (whole-formula faults), single (one fault at one read "
                         "of the claim), pairs (two such faults), code (classic code bugs for symbp.testing) "
@@ -225,6 +228,14 @@ def render_code_bugs(table, alarms) -> str:
     return "\n".join(lines)
 
 
+def _picked_claims(doc, patterns):
+    """The claims of ``doc`` that the ``--claim`` patterns pick (None: no patterns, every claim)."""
+    if not patterns:
+        return None
+    picked = set(select_labels([c.label for c in doc.claims], patterns)[0])
+    return [c for c in doc.claims if c.label in picked]
+
+
 def run(args) -> int:
     """Run ``symbp mutate``; returns the exit code."""
     from ..judge.evaluate import NetworkCache
@@ -262,14 +273,25 @@ def run(args) -> int:
             print(f"symbp: error: {e}", file=sys.stderr)
             return 2
         docs, progress = [], None
+    held_by_doc = None
+    if getattr(args, "jobs", 1) > 1 and docs:   # the same steps, one claim per worker task
+        from ..run.campaign import CampaignError, run_campaign
+        try:
+            with finishing(progress):
+                held_by_doc, results, checked, alarms = run_campaign(
+                    docs, jobs=args.jobs, claims=[_picked_claims(doc, args.claim) for doc in docs],
+                    faults=args.fault, whole="whole" in families, archs=archs, progress=progress, **opts)
+        except CampaignError as e:
+            print(f"symbp: error: {e}", file=sys.stderr)
+            return 2
     with finishing(progress):   # Ctrl-C: the bar cleared; symbp.cli.main says "interrupted"
-        for doc in docs:
-            cache, claims = NetworkCache(), None
-            if args.claim:
-                picked = set(select_labels([c.label for c in doc.claims], args.claim)[0])
-                claims = [c for c in doc.claims if c.label in picked]
-            held = holding_claims(doc, cache=cache, claims=claims, progress=progress, **opts)   # only ones that hold
-            if "whole" in families:
+        for k, doc in enumerate(docs):
+            cache, claims = NetworkCache(), _picked_claims(doc, args.claim)
+            if held_by_doc is not None:   # the mutants and alarms are judged: the one-occurrence faults remain
+                held = held_by_doc[k]
+            else:
+                held = holding_claims(doc, cache=cache, claims=claims, progress=progress, **opts)   # ones that hold
+            if "whole" in families and held_by_doc is None:
                 results += mutate(doc, faults=args.fault, claims=held, progress=progress, **opts)
             if "single" in families or "pairs" in families:
                 found, c = mutate_occurrences(doc, held, cache=cache, progress=progress, seed=args.seed,
@@ -278,7 +300,7 @@ def run(args) -> int:
                                               singles="single" in families, **opts)
                 occurrences += found
                 counts = {k: counts.get(k, 0) + v for k, v in c.items()}
-            if archs:
+            if archs and held_by_doc is None:
                 n, found = false_alarms(doc, held, archs, cache=cache, progress=progress, budget=args.budget)
                 checked, alarms = checked + n, alarms + [(doc.name, *a) for a in found]
     summary = summarize(results)
