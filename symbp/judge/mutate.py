@@ -204,7 +204,9 @@ def differs(original, mutant, doc, sweep, cache, bases=None):
     """
     changed, evaluable = False, False
     bases = {} if bases is None else bases
-    for sizes, m in _sweep(original, doc, sweep):
+    for sizes, m in sorted(_sweep(original, doc, sweep), key=lambda a: (len(a[0]), sum(a[0]) * a[1])):
+        if changed and evaluable:   # both known: the larger architectures cannot change either
+            break
         net = cache.get(spec_for(doc, original, sizes, m))
         if (sizes, m) not in bases:
             symbols = {}
