@@ -7,7 +7,9 @@ import symengine
 
 from symbp import Derivation, Notation
 from symbp.claims.view import View
-from symbp.judge.evaluate import NetworkCache, compiled, instantiate, numeric_values, sample_points, spec_for
+from symbp.judge import evaluate
+from symbp.judge.evaluate import (Instance, NetworkCache, compiled, instantiate, numeric_values, sample_points,
+                                  spec_for)
 from symbp.judge.identity import GENERIC_COST_FUNCTIONS, OPAQUE, _form, random_closed
 from symbp.judge.mutate import mutate
 from symbp.judge.verify import verify_claim
@@ -111,3 +113,19 @@ def test_mutants_with_a_shared_cache_are_still_killed():
     results = mutate(doc, faults=["sign", "f for f'", "factor 2"], numeric_only=True, cache=cache)
     assert [(r.fault, r.killed, r.diagnosed) for r in results] == [
         ("sign", True, True), ("f for f'", True, True), ("factor 2", True, True)]
+
+
+def test_a_claims_truths_are_compiled_once_for_all_its_formulas(monkeypatch):
+    """The truth sides are compiled apart from the formulas: the second formula of the same truth compiles only itself."""
+    net = SymbolicNetwork(NetworkSpec((2, 2), activation="identity", batch_size=1))
+    w = net.params[0]
+    compiled = []
+    real = evaluate._lambdify
+    monkeypatch.setattr(evaluate, "_lambdify", lambda n, a, exprs, *rest: compiled.append(exprs) or real(n, a, exprs,
+                                                                                                         *rest))
+    pts = sample_points(net, {}, 4, 0)
+    truth = net.cost
+    one = numeric_values(net, {}, [Instance("", [truth, 2 * w])], pts)
+    two = numeric_values(net, {}, [Instance("", [truth, 3 * w])], pts)
+    assert [len(c) for c in compiled] == [1, 1, 1], compiled      # the truth, the first formula, the second
+    assert (one[:, :, 0] == two[:, :, 0]).all() and (3 * one[:, :, 1] == 2 * two[:, :, 1]).all()
