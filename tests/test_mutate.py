@@ -117,10 +117,13 @@ def test_a_wrong_layer_named_by_an_edit_of_every_read_counts_only_with_its_symbo
     assert not MutantResult(**made, shifts=(("h", "up"), ("W", "up"))).diagnosed
 
 
-def test_ufldls_specific_k_with_h_one_layer_up_is_diagnosed_by_its_edit():
+def test_ufldls_specific_k_with_h_one_layer_up_is_diagnosed_by_the_reading_of_both_steps():
+    """Both steps of the chain fail; every h read one layer up is one change that makes both hold: it is named
+    (before the search for two edits, which took seconds to find the same as "h^(l) for h^(l+1) everywhere")."""
     from symbp.run.load import bundled_derivations, load_derivation
     doc = load_derivation(bundled_derivations() / "ufldl_backprop.py")
     claim = next(c for c in doc.claims if c.label == "proof: output layer, specific k")
     (r,) = mutate(doc, claims=[claim], faults=["layer"])
-    assert r.how == "h read one layer up" and r.killed
-    assert r.shifts == (("h", "up"),) and r.diagnosed
+    assert r.how == "h read one layer up" and r.killed and r.diagnosed, r.detail
+    assert r.detail == ("h of the wrong layer: one layer too high (as if h^(l+1) stood where h^(l) belongs) "
+                        "(steps 1 to 2 of the chain)"), r.detail

@@ -347,7 +347,16 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
         # of the first alone
         failing = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1:last] > RTOL)]
         steps = f" (steps {side} to {last} of the chain)" if claim.kind == "chain" else ""
-        d = edit_diagnosis(claim, derivation, runs + unread, last, steps, failing + unread)
+        # one whole-formula reading under which every step holds (every h one layer off) is one change, fewer
+        # than the two edits searched for below (and found in far fewer tries)
+        d = _readings(claim, derivation, runs + unread, width, steps)
+        if d is not None:
+            if ill:
+                d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
+            return d, cex
+        every_side_without_biases = not unread and all(_holds_without_biases(runs, s) for s in range(side, last + 1))
+        only = {derivation.notation.shown("b")} if every_side_without_biases else None   # (as below)
+        d = edit_diagnosis(claim, derivation, runs + unread, last, steps, failing + unread, only=only)
         if d is not None:
             if ill:
                 d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
@@ -359,8 +368,12 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     if d is not None:
         return d, cex
     failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
+    # it holds wherever every bias is zero: an edit that makes it hold changes it nowhere there, and an edit of a
+    # read of anything but a bias does (generically), so only its bias reads are edited
+    no_bias = _holds_without_biases(runs, side)
+    only = {derivation.notation.shown("b")} if no_bias and not unread else None
     # searched on the smallest architecture where it fails or cannot be read (where every fault may show)
-    d = edit_diagnosis(claim, derivation, runs + unread, held, step, failing_runs + unread)
+    d = edit_diagnosis(claim, derivation, runs + unread, held, step, failing_runs + unread, only=only)
     if unread and (d is None or not d.everywhere):   # no edit fits everywhere: a reading that holds where it reads
         partial = _readings(claim, derivation, runs, held, step)
         if partial is not None:
@@ -372,7 +385,7 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     d = _index_mixup(runs, numeric, side)
     if d is not None:
         return _d("index", d + step), cex
-    if _holds_without_biases(runs, side):
+    if no_bias:
         return _d("missing-term", "a bias term is missing: the formula holds only where every bias is zero"
                   + step), cex
     if ill:
@@ -432,8 +445,10 @@ def _joined(phrases):
     return " and ".join(out)
 
 
-def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
+def edit_diagnosis(claim, derivation, runs, side, step="", failing=None, only=None):
     """The smallest edit of the formula that makes it true (see :mod:`symbp.judge.edits`), as a diagnosis, or None.
+
+    ``only``: the page's symbols whose reads may be edited (None: every read).
 
     Its ``edits`` are ``{kind, at, from, to}`` in the page's notation; ``corrected_latex`` the claim's own LaTeX
     with them applied token by token where each is one token of it, else the edited formula printed from its
@@ -442,7 +457,7 @@ def edit_diagnosis(claim, derivation, runs, side, step="", failing=None):
     def general(edits):
         return all(holds_with(claim, derivation, r, edits, side) for r in runs if r is not smallest[0])
     smallest = [min(failing or runs, key=lambda r: (sum(r[0]) * r[1], len(r[0])))]
-    edits, found = find_edits(claim, derivation, failing or runs, side, general=general)
+    edits, found = find_edits(claim, derivation, failing or runs, side, general=general, only=only)
     if not edits:
         return None
     run, args = found

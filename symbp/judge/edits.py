@@ -554,13 +554,26 @@ def _confirmed(claim, derivation, run, edits, side, files):
     return bool(done and true)
 
 
-def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
+def _edited_symbol(edit):
+    """The page's symbol whose read ``edit`` changes (its name without the layer), or None."""
+    if edit.key[0] in ("symbol", "symbol_rel"):
+        return edit.key[1]
+    return symbol_of(edit.read.name) if edit.read is not None else None
+
+
+def _of_symbols(candidates, only):
+    """The ``candidates`` that edit a read of one of the symbols ``only`` (all of them for None)."""
+    return candidates if only is None else [e for e in candidates if _edited_symbol(e) in only]
+
+
+def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None, only=None):
     """The smallest set of edits (1 or 2) under which the claim holds exactly on the smallest of ``runs``, with
     that run and the call arguments of its first instance; ``(None, None)`` when none is found (or the work
     bound is reached).
 
     ``runs`` are ``(sizes, m, net, symbols, ...)``.  With ``general(edits)`` (whether the edits also fit
-    elsewhere), a set of the same size for which it is true is preferred to the first one found.
+    elsewhere), a set of the same size for which it is true is preferred to the first one found.  With
+    ``only`` (a set of the page's symbol names), only edits of reads of those symbols are tried.
     """
     files = claim_files(claim)
     if not files or not runs:
@@ -595,7 +608,8 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
     args = getattr(record, "args", ())
     singles = []
     first_index = 1 if claim.takes_layer else 0
-    candidates = _missed_first(_candidates(record.log, args, first_index, record.families, record.anchors), record)
+    candidates = _missed_first(_of_symbols(_candidates(record.log, args, first_index, record.families,
+                                                       record.anchors), only), record)
     scaled = []     # (a sign or factor, a single edit) that fit: seen in the single's own values, no more tries
     readable = []   # (unreadable values, a single edit) that make more of an unreadable formula readable
     nearer = {}     # every single edit that makes more of it readable (closer or not): how much stays unread
@@ -712,7 +726,8 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None):
                 return
             after = _reader(files, [e1], side)
             _values(claim, derivation, run, after, side)
-            for e2 in _missed_first(_candidates(after.log, args, first_index, after.families, after.anchors), after):
+            for e2 in _missed_first(_of_symbols(_candidates(after.log, args, first_index, after.families,
+                                                            after.anchors), only), after):
                 yield e1, e2, (after,)
 
     def first_fit(pairs):
