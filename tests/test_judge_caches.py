@@ -6,7 +6,7 @@ import pytest
 import symengine
 
 from symbp import Derivation, Notation
-from symbp.claims.view import View
+from symbp.claims.view import View, view_of
 from symbp.judge import evaluate
 from symbp.judge.evaluate import (Instance, NetworkCache, compiled, instantiate, numeric_values, sample_points,
                                   spec_for)
@@ -129,3 +129,34 @@ def test_a_claims_truths_are_compiled_once_for_all_its_formulas(monkeypatch):
     two = numeric_values(net, {}, [Instance("", [truth, 3 * w])], pts)
     assert [len(c) for c in compiled] == [1, 1, 1], compiled      # the truth, the first formula, the second
     assert (one[:, :, 0] == two[:, :, 0]).all() and (3 * one[:, :, 1] == 2 * two[:, :, 1]).all()
+
+
+def _plain_calls(faults, truth=None):
+    """How often the claim is read through a plain view (its truth side) while ``faults`` are checked, and their
+    results; ``truth`` (a function of n, i) replaces the claim's truth side."""
+    calls = [0]
+
+    def delta_out(n, i):
+        v = view_of(n)      # (a claim is called with the page's view of a View)
+        if type(v) is View and not v.perturb:
+            calls[0] += 1
+        return (truth or (lambda n, i: n.delta[n.L][i]))(n, i), RIGHT(n, i)
+    doc = Derivation("c", "Caches", "test", Notation(), {"activation": "f", "cost": "half_sse"}, sweep=SWEEP)
+    doc.claim("(1)", kind="lemma" if truth else "delta", layer="output", latex="")(delta_out)
+    results = mutate(doc, faults=faults, claims=doc.claims, budget=20)
+    return calls[0], [(r.fault, r.status, r.diagnosis) for r in results]
+
+
+def test_the_truth_side_is_read_once_for_all_the_mutants_of_a_claim():
+    one, _ = _plain_calls(["sign"])
+    three, results = _plain_calls(["sign", "factor 2", "factor 1/K"])
+    # two more faults read it only on the networks the first did not use (a convention's network for the factors);
+    # each read it again on every network before
+    assert one > 0 and three - one < one, (one, three)
+    assert results == [("sign", "fails", "sign"), ("factor 2", "fails", "factor"), ("factor 1/K", "fails", "factor")]
+
+
+def test_a_reused_truth_side_still_counts_as_the_derivative_it_is():
+    """A lemma's first side is a value n.d returned (logged when it is read): reused, it is still known as one."""
+    _, results = _plain_calls(["sign", "factor 2"], truth=lambda n, i: n.d(n.C, n.z[n.L][i]))
+    assert results == [("sign", "fails", "sign"), ("factor 2", "fails", "factor")], results

@@ -622,7 +622,8 @@ def counterexample(claim, runs, numeric, side, notation):
                      for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)])]
             names = View(net, notation).display_names()
             show = [_short(in_page_notation(x, names)) for x in exact]
-            nonzero = {names.get(str(a), str(a)): str(x) for a, x in zip(args, vals) if str(a) in _used(inst, side)}
+            used = _used(inst, side)    # (once: it prints every free symbol of both sides)
+            nonzero = {names.get(str(a), str(a)): str(x) for a, x in zip(args, vals) if str(a) in used}
             return {"architecture": list(sizes), "batch_size": m, "where": inst.where,
                     "point": nonzero, "truth": show[0], "formula": show[1],
                     "truth_float": float(nv[0]) + 0.0, "formula_float": float(other) + 0.0}

@@ -32,7 +32,9 @@ from typing import Callable
 import numpy as np
 
 from ..claims.tensor import LENIENT, IllFormed, Tensor, has_nan
-from ..claims.view import View
+from ..claims.derivative import derivative_log
+from ..claims.occurrence import ACTIVE
+from ..claims.view import LAYER_READS, PAGE_READS, View
 from .budget import TIME_LIMIT
 from .evaluate import RTOL, NetworkCache, instantiate, numeric_values, relative_errors, sample_points, spec_for
 from .diagnose import edits_of
@@ -120,6 +122,32 @@ def _is_update(claim):
     return (claim.of if claim.kind == "chain" else claim.kind) in ("update_W", "update_b")
 
 
+def _truth_side(orig, n, args):
+    """The first side of ``orig(n, *args)``, computed once per (claim, network, notation, example, arguments) for
+    all the mutants of a claim: with what the call added to the network's derivative log and to the view's free
+    symbols, added again at each reuse.  Not reused while anything watches the reads (the edit search's reader, a
+    read hook, a lenient reading): each read must then be made."""
+    cache = getattr(n.net, "_cache", None)
+    if not isinstance(cache, dict) or ACTIVE[0] is not None or LAYER_READS or PAGE_READS or LENIENT[0]:
+        return orig(n, *args)[0]
+    key = (id(orig), id(n.nt), n.k, args)
+    truths = cache.setdefault("mutant_truths", {})
+    found = truths.get(key)
+    log = derivative_log(n.net)
+    if found is not None and found[0] is orig and found[1] is n.nt:
+        _, _, truth, logged, symbols = found
+        log.extend(logged)
+        for name, symbol in symbols.items():
+            n._symbols.setdefault(name, symbol)
+        return truth
+    start, before = len(log), set(n._symbols)
+    truth = orig(n, *args)[0]
+    log = derivative_log(n.net)     # (a clear inside the call starts a new log)
+    added = {name: s for name, s in n._symbols.items() if name not in before}
+    truths[key] = (orig, n.nt, truth, list(log[start:]) if len(log) >= start else list(log), added)
+    return truth
+
+
 def make_mutant(claim, fault: Fault, perturb=None):
     """The claim with ``fault`` injected into its formula side(s); ``perturb`` overrides the fault's own."""
     perturb = fault.perturb if perturb is None else perturb
@@ -144,7 +172,7 @@ def make_mutant(claim, fault: Fault, perturb=None):
 
     @functools.wraps(orig)
     def fn(n, *args):
-        truth = orig(plain_view(n), *args)[0]       # the truth side, read as written
+        truth = _truth_side(orig, plain_view(n), args)      # the truth side, read as written
         if fault.swap_indices:
             args = args[:len(args) - 2] + args[len(args) - 2:][::-1]
         sides = _formula_sides(orig, mutant_view(n), args)
