@@ -2,6 +2,7 @@
 
     python benchmarks/mutation.py [--archs 50] [--seed 0] [--numeric-only] [--json FILE]
                                   [--faults whole,single,pairs,code] [--per-claim 2] [--pairs 1] [--quick]
+                                  [--jobs N]
 
 Prints mutants per fault kind, killed %, diagnosed-correctly % (symbp.judge.mutate), and
 false alarms: unmutated claims that hold on the derivation's sweep but not on
@@ -11,7 +12,8 @@ Beside the whole-formula faults: faults at one read of a claim and pairs of them
 sample per claim, symbp.judge.occurrence_faults), with diagnosed % (the diagnosis's edit,
 replayed, restores the claim) and the median time per verdict; and the classic code bugs
 for symbp.testing (symbp.code_bugs).  ``--quick``: the new families only, 1 single and 1
-pair per claim, 10 architectures.
+pair per claim, 10 architectures.  ``--jobs N``: the whole-formula mutants and the false alarms on N worker
+processes, one unit per claim (symbp.run.campaign); the one-occurrence faults stay in this process.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from symbp.judge.occurrence_faults import mutate_occurrences, summarize_occurren
 from symbp.run.load import derivation_files, load_derivation   # noqa: E402
 from symbp.judge.evaluate import NetworkCache   # noqa: E402
 from symbp.judge.timings import TIMINGS   # noqa: E402
+from symbp.run.campaign import run_campaign   # noqa: E402
 
 
 def main(argv=None):
@@ -46,6 +49,8 @@ def main(argv=None):
                    help="fault families (default: whole,single,pairs,code)")
     p.add_argument("--per-claim", type=int, default=2, help="one-occurrence mutants per claim (default 2)")
     p.add_argument("--pairs", type=int, default=1, help="two-fault mutants per claim (default 1)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for the whole-formula mutants and false "
+                   "alarms (default 1: all in this process, one cache per derivation)")
     p.add_argument("--quick", action="store_true", help="single,pairs,code only; 1 single, 1 pair per claim, 10 archs")
     args = p.parse_args(argv)
     if args.quick:
@@ -55,10 +60,18 @@ def main(argv=None):
     archs = random_archs(args.archs, args.seed)
     results, alarms, checked = [], [], 0
     occurrences, counts = [], {}
-    for doc in docs:
+    held = None
+    if args.jobs > 1:
+        held, results, checked, alarms = run_campaign(docs, jobs=args.jobs, archs=archs,
+                                                      whole="whole" in args.faults,
+                                                      numeric_only=args.numeric_only)
+    for k, doc in enumerate(docs):
         cache = NetworkCache()
-        claims = holding_claims(doc, cache=cache, numeric_only=args.numeric_only)
-        if "whole" in args.faults:
+        if held is None:
+            claims = holding_claims(doc, cache=cache, numeric_only=args.numeric_only)
+        else:
+            claims = held[k]
+        if "whole" in args.faults and held is None:
             results += mutate(doc, claims=claims, numeric_only=args.numeric_only, cache=cache)
         if "single" in args.faults or "pairs" in args.faults:
             found, c = mutate_occurrences(doc, claims, cache=cache, seed=args.seed, numeric_only=args.numeric_only,
@@ -67,6 +80,8 @@ def main(argv=None):
                                           singles="single" in args.faults)
             occurrences += found
             counts = {k: counts.get(k, 0) + v for k, v in c.items()}
+        if held is not None:
+            continue
         # false alarms: the unmutated, correct claims on random architectures, each read in its own notation
         doc_checked, doc_alarms = false_alarms(doc, claims, archs, cache=cache)
         checked += doc_checked
@@ -86,13 +101,13 @@ def main(argv=None):
     for a in alarms:
         print("  ", *a[:4], a[4][:160])
     total = time.monotonic() - t0
-    print(f"time: {total:.0f} s (wall; the machine may be shared), where it went (exclusive; diagnosis = its own "
+    print(f"time: {total:.0f} s (wall; the machine may be shared; --jobs {args.jobs}), where it went (exclusive; diagnosis = its own "
           f"work beyond instantiation, lambdify and evaluation; lambdify counts distinct formulas compiled):")
     print(TIMINGS.table(total=total))
     print(f"{'other':<18} {total - sum(TIMINGS.seconds.values()):5.1f} s")
     cpu = os.times()
     print(f"cpu: {cpu.user + cpu.system:.0f} s in this process, {cpu.children_user + cpu.children_system:.0f} s in "
-          f"its children (the exact checks), the like-for-like figure on a shared machine")
+          f"its children (the exact checks and any --jobs workers), the like-for-like figure on a shared machine")
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": summary, "false_alarms": alarms,
                                                "mutants": [r.to_dict() for r in results],
