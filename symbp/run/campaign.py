@@ -41,8 +41,15 @@ def claim_campaign(doc, claim, *, faults=None, whole=True, archs=(), cache=None,
     numerically with ``budget`` alone, as ``symbp mutate`` reads them; ``cache``: the networks (a
     :class:`~symbp.judge.evaluate.NetworkCache`) shared with the other claims of ``doc``.
 
-    >>> claim_campaign(doc, doc.claims[0], faults=["f → f'"])   # doctest: +SKIP
-    (True, [MutantResult(...)], 0, [])
+    >>> from symbp.claims.derivation import Derivation
+    >>> from symbp.claims.notation import Notation
+    >>> doc = Derivation("demo", "Demo", "-", Notation(), {"activation": "f"}, sweep=(((2, 3, 2), 1),))
+    >>> @doc.claim("(1)", kind="delta", layer="output", latex="")
+    ... def out(n, i):
+    ...     return n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i])
+    >>> holds, results, checked, alarms = claim_campaign(doc, doc.claims[0], faults=["sign"], budget=5)
+    >>> holds, [(r.fault, r.killed, r.diagnosed) for r in results], checked, alarms
+    (True, [('sign', True, True)], 0, [])
     """
     cache = cache or NetworkCache()
     if not holding_claims(doc, cache=cache, claims=[claim], **opts):
@@ -144,7 +151,15 @@ def run_campaign(docs, *, jobs=1, claims=None, faults=None, whole=True, archs=()
     ``(derivation, claim, reading, status, detail)``.  ``progress(name, index, total, label)`` is told of each
     claim as it is done.  The workers' time per phase is added to :data:`symbp.judge.timings.TIMINGS`.
 
-    >>> run_campaign(docs, jobs=2, archs=random_archs(50))   # doctest: +SKIP
+    >>> from symbp.claims.derivation import Derivation
+    >>> from symbp.claims.notation import Notation
+    >>> doc = Derivation("demo", "Demo", "-", Notation(), {"activation": "f"}, sweep=(((2, 3, 2), 1),))
+    >>> @doc.claim("(1)", kind="delta", layer="output", latex="")
+    ... def out(n, i):
+    ...     return n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i])
+    >>> held, results, checked, alarms = run_campaign([doc], jobs=2, faults=["sign"], budget=5)
+    >>> [[c.label for c in h] for h in held], [(r.claim, r.fault, r.killed) for r in results]
+    ([['(1)']], [('(1)', 'sign', True)])
     """
     picked = [list(doc.claims) if claims is None or claims[k] is None else list(claims[k])
               for k, doc in enumerate(docs)]
