@@ -142,9 +142,10 @@ def _truth_side(orig, n, args):
         return truth
     start, before = len(log), set(n._symbols)
     truth = orig(n, *args)[0]
-    log = derivative_log(n.net)     # (a clear inside the call starts a new log)
+    after = derivative_log(n.net)   # (a clear inside the call starts a new log: all of it is the call's)
+    logged = after[start:] if after is log else list(after)
     added = {name: s for name, s in n._symbols.items() if name not in before}
-    truths[key] = (orig, n.nt, truth, list(log[start:]) if len(log) >= start else list(log), added)
+    truths[key] = (orig, n.nt, truth, logged, added)
     return truth
 
 
