@@ -15,6 +15,7 @@ import functools
 import weakref
 
 import numpy as np
+import symengine
 import sympy
 
 from ..claims.tensor import LENIENT, IllFormed, has_nan
@@ -354,8 +355,7 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
             if ill:
                 d["detail"] += f"; as written it cannot be evaluated on {[list(s) for s, _, _ in ill]}: {ill[0][2]}"
             return d, cex
-        every_side_without_biases = not unread and all(_holds_without_biases(runs, s) for s in range(side, last + 1))
-        only = {derivation.notation.shown("b")} if every_side_without_biases else None   # (as below)
+        only = _bias_reads_only(derivation, runs, range(side, last + 1)) if not unread else None
         d = edit_diagnosis(claim, derivation, runs + unread, last, steps, failing + unread, only=only)
         if d is not None:
             if ill:
@@ -368,10 +368,8 @@ def diagnose(claim, derivation, runs, numeric, ill, cache):
     if d is not None:
         return d, cex
     failing_runs = [r for r, (_, e) in zip(runs, numeric) if np.any(e[:, :, side - 1] > RTOL)]
-    # it holds wherever every bias is zero: an edit that makes it hold changes it nowhere there, and an edit of a
-    # read of anything but a bias does (generically), so only its bias reads are edited
     no_bias = _holds_without_biases(runs, side)
-    only = {derivation.notation.shown("b")} if no_bias and not unread else None
+    only = _bias_reads_only(derivation, runs, [side], no_bias) if not unread else None
     # searched on the smallest architecture where it fails or cannot be read (where every fault may show)
     d = edit_diagnosis(claim, derivation, runs + unread, held, step, failing_runs + unread, only=only)
     if unread and (d is None or not d.everywhere):   # no edit fits everywhere: a reading that holds where it reads
@@ -497,6 +495,18 @@ def _holds_without_biases(runs, side):
     return True
 
 
+def _bias_reads_only(derivation, runs, sides, holds=None):
+    """The symbols an edit search may edit: the page's bias alone where the formula's ``sides`` hold wherever every
+    bias is zero (``holds``, if already known, for a single side), else None (every read).
+
+    An edit that makes such a formula hold changes it nowhere on that subspace, and an edit of a read of anything
+    but a bias does (generically): only its bias reads can be the fault.
+    """
+    if holds is None:
+        holds = all(_holds_without_biases(runs, s) for s in sides)
+    return {derivation.notation.shown("b")} if holds else None
+
+
 def _comparable(claim, runs, numeric, side):
     """(truth, formula) values per run; for an update, the step alone (the value minus the parameter).
 
@@ -617,8 +627,9 @@ def counterexample(claim, runs, numeric, side, notation):
                     break
         if found:
             args, vals, nv, other = found
-            sub = {sympy.sympify(a): x for a, x in zip(args, vals)}
-            exact = [closed_sympy(sympy.sympify(s).xreplace(sub), ("f", "fp", "g", "gp"))
+            # the point put in by symengine (fast on a large expression), the exact value printed by sympy
+            sub = {symengine.sympify(a): symengine.sympify(x) for a, x in zip(args, vals)}
+            exact = [closed_sympy(sympy.sympify(symengine.sympify(s).xreplace(sub)), ("f", "fp", "g", "gp"))
                      for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)])]
             names = View(net, notation).display_names()
             show = [_short(in_page_notation(x, names)) for x in exact]
