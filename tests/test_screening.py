@@ -213,6 +213,24 @@ def test_a_pair_is_not_kept_and_a_single_is_replayed_from_the_screen():
     assert screen.hits == hits + 1
 
 
+def test_a_reading_that_names_its_reads_is_never_replayed_from_one_that_does_not():
+    """The edit search's singles keep no names (the reading as written names the edit); a reading that must name
+    its reads (the first edit of a pair, whose new reads name the second) is replayed, never restored unnamed."""
+    seen, _ = searches(lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l - 1])), "lemma", "hidden")
+    claim, derivation, runs, side = seen[0]
+    run, files = smallest(runs), edits.claim_files(claim)
+    record = Reader(files)
+    edits._values(claim, derivation, run, record, side)
+    e1 = edits._candidates(record.log, record.args, 1, record.families)[0]
+    unnamed = edits._reader(files, [e1], side, names=False)
+    edits._values(claim, derivation, run, unnamed, side)
+    named = edits._reader(files, [e1], side)
+    edits._values(claim, derivation, run, named, side)
+    assert screening.reader_key(unnamed) != screening.reader_key(named)
+    assert not unnamed.shown and named.shown and named.names
+    assert [r.key for r in named.log] == [r.key for r in unnamed.log]
+
+
 def test_a_relatively_edited_reading_is_never_the_one_as_written():
     """A symbol edit counted from the call's layer (``a^(l-1)`` read one layer up, on every architecture) is its
     own reading for the screen: never replayed from, nor taken for, the reading as written."""

@@ -499,11 +499,13 @@ def _scale_value(label, n):
     return {"-1": -1, "2": 2, "1/2": 0.5, "m": m, "1/m": 1 / m, "K": K, "1/K": 1 / K}[label]
 
 
-def _reader(files, edits, side=None):
+def _reader(files, edits, side=None, names=None):
+    """The reader that makes ``edits`` (sides 1..``side`` scaled by a result edit); ``names``: whether it keeps the
+    reads that name an edit (default: one edit or none; a pair's reads name no edit)."""
     reads = {e.key: e.change for e in edits if e.key[0] not in _SYMBOLS + ("result",)}   # a read's, or a site's
     symbols = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol"}
     relative = {(e.key[1], e.key[2]): e.change[1] for e in edits if e.key[0] == "symbol_rel"}
-    reader = _RecordingReader(files, reads, symbols, relative, names=len(edits) < 2)   # a pair's reads name no edit
+    reader = _RecordingReader(files, reads, symbols, relative, names=len(edits) < 2 if names is None else names)
     scale = [e.change[1] for e in edits if e.key[0] == "result"]
     reader.scale = (scale[0], side) if scale and side is not None else None
     return reader
@@ -623,7 +625,7 @@ def find_edits(claim, derivation, runs, side, budget=EDIT_BUDGET, general=None, 
     for e in candidates:
         if over():
             return (fallback[0], (run, args)) if fallback[0] else (None, None)
-        single = _reader(files, [e], side)
+        single = _reader(files, [e], side, names=False)    # named by ``record``: its own reads name nothing
         vals, _ = _values(claim, derivation, run, single, side)
         s = _score(vals, side, base)    # the claimed side kept: an edit of the formula's side first
         if s == 0.0 and _confirmed(claim, derivation, run, [e], side, files):

@@ -193,8 +193,8 @@ def screen_for(claim, run, side, count, seed):
 
 
 def reader_key(reader):
-    """What fixes a reader's replay (its files, edits, symbol edits and scale); None for two edits or more
-    (such readings are tried once, and not kept).
+    """What fixes a reader's replay (its files, edits, symbol edits, scale and whether it names its reads); None
+    for two edits or more (such readings are tried once, and not kept).
 
     >>> from symbp.claims.occurrence import Reader
     >>> reader_key(Reader({"x.py"})) == reader_key(Reader({"x.py"})), reader_key(Reader({"x.py"}, {1: 2, 3: 4}))
@@ -206,7 +206,8 @@ def reader_key(reader):
         return None
     try:
         key = (tuple(sorted(edits.items(), key=repr)), tuple(sorted(symbols.items(), key=repr)),
-               tuple(sorted(relative.items(), key=repr)), scale, tuple(sorted(reader.files)), type(reader).__name__)
+               tuple(sorted(relative.items(), key=repr)), scale, tuple(sorted(reader.files)), type(reader).__name__,
+               reader.names)
         hash(key)
     except TypeError:
         return None
