@@ -131,6 +131,25 @@ def test_a_claims_truths_are_compiled_once_for_all_its_formulas(monkeypatch):
     assert (one[:, :, 0] == two[:, :, 0]).all() and (3 * one[:, :, 1] == 2 * two[:, :, 1]).all()
 
 
+def test_values_at_the_same_points_are_reused_and_never_shared_out_writable(monkeypatch):
+    """A truth side's values on one architecture's points are computed once for every claim that states it there;
+    each caller gets an array of its own (writing into it changes nothing remembered)."""
+    net = SymbolicNetwork(NetworkSpec((2, 2), activation="identity", batch_size=1))
+    w = net.params[0]
+    pts = sample_points(net, {}, 4, 0)
+    monkeypatch.setattr(evaluate, "_EVALUATED", evaluate.OrderedDict())
+    one = numeric_values(net, {}, [Instance("", [net.cost])], pts)
+    one[:] = 7.0
+    two = numeric_values(net, {}, [Instance("", [net.cost])], pts)
+    assert len(evaluate._EVALUATED) == 1                  # the same function at the same points: evaluated once
+    assert not np.array_equal(one, two) and two.flags.writeable
+    three = numeric_values(net, {}, [Instance("", [net.cost])], sample_points(net, {}, 4, 1))
+    assert len(evaluate._EVALUATED) == 2 and not np.array_equal(two, three)
+    with_formula = numeric_values(net, {}, [Instance("", [net.cost, 2 * w])], pts)
+    assert len(evaluate._EVALUATED) == 3                  # the truth again, and the formula once
+    assert np.array_equal(with_formula[:, :, 0], two[:, :, 0])
+
+
 def _plain_calls(faults, truth=None):
     """How often the claim is read through a plain view (its truth side) while ``faults`` are checked, and their
     results; ``truth`` (a function of n, i) replaces the claim's truth side."""

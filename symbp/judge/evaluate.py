@@ -8,6 +8,7 @@ points again in mpmath) and compared by relative error, or expanded exactly.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import time
 from collections import OrderedDict
@@ -635,8 +636,24 @@ def numeric_values(net, symbols, instances, points, draws=None):
     if width > 1:
         fns.append(compiled(net, args, formulas, instances, width - 1, first_side=1))
     with np.errstate(all="ignore"), TIMINGS.timer("evaluation"):
-        parts = [np.asarray(fn(points), dtype=float).reshape(points.shape[0], len(instances), -1) for fn in fns]
-    return np.concatenate(parts, axis=2) if len(parts) > 1 else parts[0]
+        parts = [_evaluated(fn, points).reshape(points.shape[0], len(instances), -1) for fn in fns]
+    return np.concatenate(parts, axis=2) if len(parts) > 1 else parts[0].copy()   # the caller's own array
+
+
+def _evaluated(fn, points):
+    """``fn(points)`` as floats, remembered for the very same function and points: the truth sides of a
+    derivation's claims are the same on one architecture's points claim after claim (a read-only array)."""
+    key = (id(fn), points.shape, hashlib.blake2b(points.tobytes(), digest_size=20).digest())
+    hit = _EVALUATED.get(key)
+    if hit is not None and hit[0] is fn:
+        _EVALUATED.move_to_end(key)
+        return hit[1]
+    values = np.asarray(fn(points), dtype=float)
+    values.setflags(write=False)
+    _EVALUATED[key] = (fn, values)     # the function itself is kept: its id is not reused while it is here
+    if len(_EVALUATED) > _COMPILED_MAX:
+        _EVALUATED.popitem(last=False)
+    return values
 
 
 @functools.lru_cache(maxsize=2)
@@ -675,6 +692,9 @@ def compiled(net, args, exprs, instances=(), width=1, first_side=0):
 #: Lambdified functions by (spec, backend, args, expressions), most recently used last; at most _COMPILED_MAX.
 _COMPILED = OrderedDict()
 _COMPILED_MAX = 512
+
+#: Values of :func:`compiled` functions at points, by (function, points), most recently used last (see _evaluated).
+_EVALUATED = OrderedDict()
 
 
 def _lambdify(net, args, exprs, instances, width, first_side=0):
