@@ -572,6 +572,28 @@ def _node_bound(instances):
     return sum(subexpression_count(s) for inst in instances for s in inst.sides if isinstance(s, symengine.Basic))
 
 
+def _union_size(instances, limit):
+    """How many distinct subexpressions the sides of ``instances`` have together (counted up to just past
+    ``limit``): one walk, each shared node (a network's forward pass, read by every instance) visited once;
+    remembered for the very same sides."""
+    key = (limit,) + tuple(s for inst in instances for s in inst.sides if isinstance(s, symengine.Basic))
+    size = _UNION_SIZES.get(key)
+    if size is None:
+        seen = set()
+        for inst in instances:
+            seen |= _new_nodes(inst, seen)
+            if len(seen) > limit:
+                break
+        if len(_UNION_SIZES) >= 256:
+            _UNION_SIZES.clear()
+        size = _UNION_SIZES[key] = len(seen)
+    return size
+
+
+#: :func:`_union_size` by the sides it was asked of (at most 256; past it the memo starts afresh).
+_UNION_SIZES = {}
+
+
 def split_by_size(instances, limit=None):
     """``(small, large)``: the instances with at most ``limit`` distinct subexpressions each, and the rest.
 
@@ -581,6 +603,8 @@ def split_by_size(instances, limit=None):
     (1, 1)
     """
     limit = MAX_NODES if limit is None else limit
+    if _union_size(instances, limit) <= limit:    # all of them together within the limit: each one is
+        return list(instances), []
     small, large = [], []
     for inst in instances:
         (small if _node_bound([inst]) <= limit or len(_new_nodes(inst, ())) <= limit else large).append(inst)
@@ -597,7 +621,7 @@ def size_chunks(instances, limit=None):
     [1, 1]
     """
     limit = MAX_NODES if limit is None else limit
-    if _node_bound(instances) <= limit:    # all together within the limit: one chunk, found without a walk
+    if _union_size(instances, limit) <= limit:    # all together within the limit: one chunk
         return [list(instances)] if instances else []
     chunks, seen = [[]], set()
     for inst in instances:
