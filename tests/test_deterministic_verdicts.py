@@ -75,3 +75,15 @@ def test_same_verdicts_with_one_and_two_jobs():
     one = [(e.label, e.status) for d in check(docs, jobs=1).derivations for e in d.equations]
     two = [(e.label, e.status) for d in check(docs, jobs=2).derivations for e in d.equations]
     assert one == two and ("BP2", "proven for all depths") in one
+
+
+def test_a_counterexample_is_the_first_instance_as_wrong_as_the_worst_not_a_rounding_pick():
+    """A formula three times the truth is as wrong at every instance: its relative errors differ only in their
+    last bits, which the evaluation's rounding decides. The counterexample is the first of them, never the one the
+    rounding happens to make largest."""
+    doc = Derivation("d", "D", "-", Notation(first_layer=1), {"activation": "f"}, sweep=[((2, 3, 2), 1)])
+    c = doc.claim("(1)", kind="grad_W", layer="all", latex="")(
+        lambda n, l, j, i: (n.dC_dW[l][j, i], 3 * n.delta[l][j] * n.a[l - 1][i]))
+    o = verify_claim(c, doc, numeric_only=True)
+    assert o.status == "fails"
+    assert o.counterexample["where"] == "layer 2, j = 1, i = 1", o.counterexample["where"]   # (the first instance)

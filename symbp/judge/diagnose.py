@@ -612,7 +612,8 @@ def counterexample(claim, runs, numeric, side, notation):
         err = e[:, :, side - 1]
         if not np.any(err > RTOL):
             continue
-        i = int(np.argmax(np.max(err, axis=0)))
+        worst = np.max(err, axis=0)     # the first instance as wrong as the worst (ties apart from rounding)
+        i = int(np.argmax(worst >= np.max(worst) * (1 - 1e-9)))
         inst = instances[i]
         found = None   # the first point where the sides differ, and the first where neither side is 0 either
         for shift in range(8):
