@@ -77,16 +77,20 @@ def _split_one(path):
     from symbp.judge import verify as verify_module
     from symbp.judge.evaluate import NetworkCache
     from symbp.run import runner
+    from symbp.judge.timings import TIMINGS
     from symbp.run.load import load_derivation
     spent = defaultdict(float)
+    TIMINGS.reset()
 
     def timed(fn, phase):
         def call(*args, **kw):
-            t0 = cpu()
+            t0, before = cpu(), dict(TIMINGS.seconds)
             try:
                 return fn(*args, **kw)
             finally:
                 spent[phase] += cpu() - t0
+                for step, sec in TIMINGS.seconds.items():     # the judge's own phases inside this one
+                    spent[(phase, step)] += sec - before.get(step, 0.0)
         return call
     for name in ("diagnose", "explain_ill_formed", "ill_formed_edit", "off_sweep_counterexample"):
         setattr(verify_module, name, timed(getattr(diagnose_module, name), "diagnosis"))
@@ -108,6 +112,8 @@ def _split_one(path):
         t0 = cpu()
         runner._check_claim(doc, i, cache)
         spent["claims"] += cpu() - t0
+    for step, sec in TIMINGS.seconds.items():
+        spent[("all", step)] += sec
     return dict(spent)
 
 
@@ -145,6 +151,19 @@ def split():
         print(f"  {phase:<24} {sec:7.2f} s")
     print(f"  {'forked children':<24} {int(total['forks']):7d}   (exact checks, induction, diagnosis; a worker each "
           f"derivation aside)")
+    steps = ("instantiation", "lambdify", "evaluation", "exact check")
+    print("seconds of the judge's own timed steps (symbp.judge.timings: wall time in this process, exclusive) in each "
+          "part; 'the rest' is the part's CPU less its steps:")
+    print(f"  {'':<16}" + "".join(f"{part:>12}" for part in ("main path", "diagnosis", "induction")))
+    for step in steps:
+        inner = {part: total[(part, step)] for part in ("diagnosis", "induction")}
+        inner["main path"] = total[("all", step)] - inner["diagnosis"] - inner["induction"]
+        print(f"  {step:<16}" + "".join(f"{inner[part]:12.2f}" for part in ("main path", "diagnosis", "induction")))
+    rest = {"diagnosis": total["diagnosis"] - sum(total[("diagnosis", s)] for s in steps),
+            "induction": total["induction"] - sum(total[("induction", s)] for s in steps),
+            "main path": main_path - sum(total[("all", s)] - total[("diagnosis", s)] - total[("induction", s)]
+                                         for s in steps)}
+    print(f"  {'the rest':<16}" + "".join(f"{rest[part]:12.2f}" for part in ("main path", "diagnosis", "induction")))
 
 
 def main():
