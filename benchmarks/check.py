@@ -76,8 +76,8 @@ def _split_one(path):
     from symbp.judge import diagnose as diagnose_module
     from symbp.judge import verify as verify_module
     from symbp.judge.evaluate import NetworkCache
-    from symbp.run import runner
     from symbp.judge.timings import TIMINGS
+    from symbp.run import runner
     from symbp.run.load import load_derivation
     spent = defaultdict(float)
     TIMINGS.reset()

@@ -613,6 +613,7 @@ def counterexample(claim, runs, numeric, side, notation):
         if not np.any(err > RTOL):
             continue
         worst = np.max(err, axis=0)     # the first instance as wrong as the worst (ties apart from rounding)
+        worst = np.where(np.isnan(worst), np.inf, worst)    # (an error that is NaN counts as the worst, as before)
         i = int(np.argmax(worst >= np.max(worst) * (1 - 1e-9)))
         inst = instances[i]
         found = None   # the first point where the sides differ, and the first where neither side is 0 either

@@ -668,16 +668,12 @@ def _evaluated(fn, points):
     """``fn(points)`` as floats, remembered for the very same function and points: the truth sides of a
     derivation's claims are the same on one architecture's points claim after claim (a read-only array)."""
     key = (id(fn), points.shape, hashlib.blake2b(points.tobytes(), digest_size=20).digest())
-    hit = _EVALUATED.get(key)
+    hit = _recalled(_EVALUATED, key)
     if hit is not None and hit[0] is fn:
-        _EVALUATED.move_to_end(key)
         return hit[1]
     values = np.asarray(fn(points), dtype=float)
     values.setflags(write=False)
-    _EVALUATED[key] = (fn, values)     # the function itself is kept: its id is not reused while it is here
-    if len(_EVALUATED) > _COMPILED_MAX:
-        _EVALUATED.popitem(last=False)
-    return values
+    return _remembered(_EVALUATED, key, (fn, values))[1]   # fn itself kept: its id is not reused while it is here
 
 
 @functools.lru_cache(maxsize=2)
@@ -700,17 +696,29 @@ def compiled(net, args, exprs, instances=(), width=1, first_side=0):
     """
     key = (net.spec, net.backend.name, tuple(args), tuple(exprs))
     TIMINGS.count("numeric functions")
-    fn = _COMPILED.get(key)
+    fn = _recalled(_COMPILED, key)
     if fn is not None:
-        _COMPILED.move_to_end(key)
         return fn
     TIMINGS.count("lambdify")
     with TIMINGS.timer("lambdify"):
         fn = _lambdify(net, args, exprs, instances, width, first_side)
-    _COMPILED[key] = fn
-    if len(_COMPILED) > _COMPILED_MAX:
-        _COMPILED.popitem(last=False)
-    return fn
+    return _remembered(_COMPILED, key, fn)
+
+
+def _recalled(memo, key):
+    """``memo[key]`` (None if absent), marked most recently used."""
+    found = memo.get(key)
+    if found is not None:
+        memo.move_to_end(key)
+    return found
+
+
+def _remembered(memo, key, value):
+    """``value``, kept in ``memo`` under ``key``; the least recently used entry goes past ``_COMPILED_MAX``."""
+    memo[key] = value
+    if len(memo) > _COMPILED_MAX:
+        memo.popitem(last=False)
+    return value
 
 
 #: Lambdified functions by (spec, backend, args, expressions), most recently used last; at most _COMPILED_MAX.
