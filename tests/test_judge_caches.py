@@ -127,7 +127,8 @@ def test_a_claims_truths_are_compiled_once_for_all_its_formulas(monkeypatch):
     truth = net.cost
     one = numeric_values(net, {}, [Instance("", [truth, 2 * w])], pts)
     two = numeric_values(net, {}, [Instance("", [truth, 3 * w])], pts)
-    assert [len(c) for c in compiled] == [1, 1, 1], compiled      # the truth, the first formula, the second
+    # the forward pass (z = a under the identity: two nodes), the truth, the first formula, the second
+    assert [len(c) for c in compiled] == [2, 1, 1, 1], compiled
     assert (one[:, :, 0] == two[:, :, 0]).all() and (3 * one[:, :, 1] == 2 * two[:, :, 1]).all()
 
 
@@ -141,12 +142,13 @@ def test_values_at_the_same_points_are_reused_and_never_shared_out_writable(monk
     one = numeric_values(net, {}, [Instance("", [net.cost])], pts)
     one[:] = 7.0
     two = numeric_values(net, {}, [Instance("", [net.cost])], pts)
-    assert len(evaluate._EVALUATED) == 1                  # the same function at the same points: evaluated once
+    # the forward pass and the truth at the same points: each evaluated once
+    assert len(evaluate._EVALUATED) == 2
     assert not np.array_equal(one, two) and two.flags.writeable
     three = numeric_values(net, {}, [Instance("", [net.cost])], sample_points(net, {}, 4, 1))
-    assert len(evaluate._EVALUATED) == 2 and not np.array_equal(two, three)
+    assert len(evaluate._EVALUATED) == 4 and not np.array_equal(two, three)
     with_formula = numeric_values(net, {}, [Instance("", [net.cost, 2 * w])], pts)
-    assert len(evaluate._EVALUATED) == 3                  # the truth again, and the formula once
+    assert len(evaluate._EVALUATED) == 5                  # the forward pass and the truth again, the formula once
     assert np.array_equal(with_formula[:, :, 0], two[:, :, 0])
 
 

@@ -25,6 +25,7 @@ from ..model.spec import NetworkSpec
 from ..oracle.symbolic import SymbolicNetwork
 from .budget import run_forked
 from .exact import exact_value
+from .forward_inputs import cut_all, forward_cut
 from .identity import default_draws, oracle_symbols, random_closed
 from .nodes import subexpression_count
 from .timings import TIMINGS
@@ -649,18 +650,41 @@ def numeric_values(net, symbols, instances, points, draws=None):
                               axis=1)
     coefficients = _coefficients(bool(net.generic_cost_atoms()))
     args = symbols_of(net, symbols) + list(coefficients)
-    points = np.hstack([points, (default_draws(points.shape[0]) if draws is None else draws)[:, :len(coefficients)]])
+    drawn = (default_draws(points.shape[0]) if draws is None else draws)[:, :len(coefficients)]
+    full = np.hstack([points, drawn])
     # the truth sides compiled apart from the formulas: a claim's truths are the same for all its readings (and
     # mutants), so they are compiled once; and two smaller functions compile faster than one that shares both
     truths = [symengine.sympify(inst.sides[0]) for inst in instances]
     formulas = []
     for inst in instances:
         formulas += [symengine.sympify(e) for e in list(inst.sides[1:]) + [inst.sides[-1]] * (width - len(inst.sides))]
+    cut = forward_cut(net)
+    if cut is not None:     # the forward pass computed once at these points, the sides compiled over it
+        try:
+            return _over_forward(net, cut, args, truths, formulas, instances, width, points, drawn)
+        except IllFormed:   # said as the sides read on the network's own symbols (below)
+            pass
     fns = [compiled(net, args, truths, instances, 1)]
     if width > 1:
         fns.append(compiled(net, args, formulas, instances, width - 1, first_side=1))
     with np.errstate(all="ignore"), TIMINGS.timer("evaluation"):
-        parts = [_evaluated(fn, points).reshape(points.shape[0], len(instances), -1) for fn in fns]
+        parts = [_evaluated(fn, full).reshape(full.shape[0], len(instances), -1) for fn in fns]
+    return np.concatenate(parts, axis=2) if len(parts) > 1 else parts[0].copy()   # the caller's own array
+
+
+def _over_forward(net, cut, args, truths, formulas, instances, width, points, drawn):
+    """:func:`numeric_values` with the network's forward quantities as inputs (:mod:`~symbp.judge.forward_inputs`)."""
+    base = symbols_of(net, {}) + list(args[len(args) - drawn.shape[1]:])   # what the forward pass reads
+    forward = compiled(net, base, list(cut.nodes))
+    with np.errstate(all="ignore"), TIMINGS.timer("evaluation"):
+        values = _evaluated(forward, np.hstack([points[:, :len(base) - drawn.shape[1]], drawn]))
+    full = np.hstack([points, drawn, values])
+    over = args + list(cut.symbols)
+    fns = [compiled(net, over, truths, instances, 1, cut=cut)]
+    if width > 1:
+        fns.append(compiled(net, over, formulas, instances, width - 1, first_side=1, cut=cut))
+    with np.errstate(all="ignore"), TIMINGS.timer("evaluation"):
+        parts = [_evaluated(fn, full).reshape(full.shape[0], len(instances), -1) for fn in fns]
     return np.concatenate(parts, axis=2) if len(parts) > 1 else parts[0].copy()   # the caller's own array
 
 
@@ -682,26 +706,31 @@ def _coefficients(with_cost):
     return tuple(oracle_symbols(with_cost=with_cost))
 
 
-def compiled(net, args, exprs, instances=(), width=1, first_side=0):
+def compiled(net, args, exprs, instances=(), width=1, first_side=0, cut=None):
     """The numeric function of ``exprs`` (closed on ``net``) at ``args``, lambdified once per distinct formula.
 
     The memo is keyed by the network's spec, ``args`` and the expressions themselves (before closing), so a
     function is reused only for the very same formulas: never from one formula to another.  ``exprs`` are
     ``width`` sides per instance, the first of them side ``first_side`` (0: the truth), as a message names them.
+    With ``cut`` (a :class:`~symbp.judge.forward_inputs.ForwardCut`), ``exprs`` are read over the network's
+    forward quantities as symbols (``args`` has them last) and their opaque atoms closed by the cut's map.
 
     >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="identity"))
     >>> w = net.params[0]
     >>> compiled(net, [w], [w, 2 * w]) is compiled(net, [w], [w, 2 * w]), compiled(net, [w], [w])([3.0]).tolist()
     (True, [3.0])
     """
-    key = (net.spec, net.backend.name, tuple(args), tuple(exprs))
+    key = (net.spec, net.backend.name, tuple(args), tuple(exprs), cut is not None)
     TIMINGS.count("numeric functions")
     fn = _recalled(_COMPILED, key)
     if fn is not None:
         return fn
     TIMINGS.count("lambdify")
     with TIMINGS.timer("lambdify"):
-        fn = _lambdify(net, args, exprs, instances, width, first_side)
+        if cut is None:
+            fn = _lambdify(net, args, exprs, instances, width, first_side)
+        else:
+            fn = _lambdify(net, args, cut.cut_all(exprs), instances, width, first_side, cut.closing)
     return _remembered(_COMPILED, key, fn)
 
 
@@ -729,10 +758,10 @@ _COMPILED_MAX = 512
 _EVALUATED = OrderedDict()
 
 
-def _lambdify(net, args, exprs, instances, width, first_side=0):
+def _lambdify(net, args, exprs, instances, width, first_side=0, closing=None):
     """``symengine.Lambdify`` of ``exprs`` with the network's opaque functions closed (random or concrete)."""
-    closed = [random_closed(e, net) for e in exprs]    # one side at a time: Lambdify's rounding depends on
-    try:                                                # how the sides share subexpressions
+    closed = [random_closed(e, net) for e in exprs] if closing is None else cut_all(exprs, closing)
+    try:
         return symengine.Lambdify(args, closed, cse=True, backend="lambda")
     except RuntimeError:  # an opaque function the network's passes do not know (a lemma's own variable)
         closed = [random_closed(e) for e in closed]

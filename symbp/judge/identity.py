@@ -31,7 +31,7 @@ import symengine
 from ..model.activations import GENERIC, OPAQUE
 from ..model.costs import GENERIC_COST_FUNCTIONS
 
-__all__ = ['GENERIC_FUNCTIONS', 'TERMS', 'oracle_symbols', 'random_form', 'draw_functions', 'random_closed', 'RandomOracle', 'exact_value', 'degree_bound', 'SAMPLE_SET_SIZE', 'rational_point', 'Unevaluable', 'DIGITS', 'MP_TOL', 'check_exactly', 'default_draws']
+__all__ = ['GENERIC_FUNCTIONS', 'TERMS', 'oracle_symbols', 'random_form', 'draw_functions', 'random_closed', 'closing_map', 'RandomOracle', 'exact_value', 'degree_bound', 'SAMPLE_SET_SIZE', 'rational_point', 'Unevaluable', 'DIGITS', 'MP_TOL', 'check_exactly', 'default_draws']
 
 
 #: Generic functions that are independent undefined functions (a derivative is its own function): the generic
@@ -174,6 +174,19 @@ def _net_map(net):
                 name, *(symengine.sympify(a).xreplace(mapping) for a in args))
         _NET_MAPS[net] = mapping
     return _NET_MAPS[net]
+
+
+def closing_map(net):
+    """Opaque atom of ``net``'s forward passes -> its random (generic) or closed (concrete) form, as
+    :func:`random_closed` with ``net`` applies it (innermost first; a dict of the caller's own).
+
+    >>> from symbp.model.spec import NetworkSpec
+    >>> from symbp.oracle.symbolic import SymbolicNetwork
+    >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="sigmoid"))
+    >>> [str(v) for v in closing_map(net).values()]
+    ['(1 + exp(-(b1_0 + x0_0*W1_0_0)))**(-1)']
+    """
+    return dict(_net_map(net))
 
 
 def _converted_net_map(net):
