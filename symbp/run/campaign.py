@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from ..judge.evaluate import NetworkCache
 from ..judge.mutate import false_alarms, holding_claims, mutate
 from ..judge.timings import TIMINGS
-from .isolate import raised
+from .isolate import collect_seldom, raised
 
 __all__ = ["claim_campaign", "run_campaign", "CampaignError"]
 
@@ -137,6 +137,7 @@ def _in_pool(docs, tasks, jobs, out, progress):
 def _enter_worker():
     _WORKER["on"] = True
     _CACHES.clear()
+    collect_seldom()
 
 
 def _index(doc, claim):

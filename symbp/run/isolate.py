@@ -7,11 +7,12 @@ import) and :mod:`symbp.run.runner` (the checking children).
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
 
-__all__ = ["in_child", "enter_child", "raised", "how_it_ended", "send"]
+__all__ = ["in_child", "enter_child", "collect_seldom", "raised", "how_it_ended", "send"]
 
 _STATE = {"child": False}
 
@@ -26,8 +27,26 @@ def in_child() -> bool:
 
 
 def enter_child() -> None:
-    """Mark this (forked) process as a checking child."""
+    """Mark this (forked) process as a checking child (and :func:`collect_seldom`)."""
     _STATE["child"] = True
+    collect_seldom()
+
+
+#: The cyclic collector's thresholds in a checking child (Python's default: 700, 10, 10).
+CHILD_GC_THRESHOLDS = (20_000, 20, 20)
+
+
+def collect_seldom() -> None:
+    """Let this (forked, checking) process run the cyclic garbage collector seldom, over what it builds itself.
+
+    Judging allocates containers by the million while the expressions it builds live on: at Python's
+    default thresholds the collector runs over them again and again and reclaims almost nothing
+    (``benchmarks/check.py --split`` prints its runs and time).  What the process inherited from its parent
+    (the imports) is frozen: never scanned, and its pages not written by the collector.  Nothing of a
+    verdict depends on when garbage is collected.
+    """
+    gc.freeze()
+    gc.set_threshold(*CHILD_GC_THRESHOLDS)
 
 
 def raised(e: BaseException) -> str:
