@@ -85,6 +85,10 @@ class Tensor:
         return self._entry(idx)
 
     def _entry(self, idx):
+        if type(idx) is tuple and len(idx) == 2 and type(idx[0]) is int and type(idx[1]) is int:
+            r, c = idx[0] - self.base[0], idx[1] - self.base[1]   # in range: the entry itself (else below says why)
+            if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
+                return self.rows[r][c]
         rows, cols = self.shape
         if not isinstance(idx, tuple):
             if cols == 1:

@@ -53,7 +53,10 @@ def exact_value(side):
     1 + (1/4)*x
     """
     if isinstance(side, Tensor):
-        return Tensor([[exact_value(v) for v in r] for r in side.rows], side.name, side.base, side.slots)
+        rows = [[exact_value(v) for v in r] for r in side.rows]
+        if all(u is v for r, s in zip(rows, side.rows) for u, v in zip(r, s)):   # no float in it: itself
+            return side
+        return Tensor(rows, side.name, side.base, side.slots)
     if isinstance(side, float):
         return rational(side)
     if isinstance(side, symengine.RealNumber):
