@@ -14,6 +14,7 @@ how many children the judging forked (each costs system time: its pages are copi
 """
 import argparse
 import atexit
+import gc
 import os
 import resource
 import shutil
@@ -79,8 +80,19 @@ def _split_one(path):
     from symbp.judge.timings import TIMINGS
     from symbp.run import runner
     from symbp.run.load import load_derivation
+    from symbp.run.isolate import collect_seldom
     spent = defaultdict(float)
     TIMINGS.reset()
+    collect_seldom()    # as a checking child of symbp check does
+    started = {}
+
+    def collector(phase, info):     # the cyclic garbage collector's runs and time
+        if phase == "start":
+            started["t"] = time.process_time()
+        else:
+            spent["gc runs"] += 1
+            spent["gc"] += time.process_time() - started.pop("t", time.process_time())
+    gc.callbacks.append(collector)
 
     def timed(fn, phase):
         def call(*args, **kw):
@@ -121,6 +133,7 @@ def split():
     """Print the CPU split of a cold run over the bundled derivations (one forked child per derivation)."""
     import pickle
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's symbp, not an installed one
+    from symbp.run.isolate import CHILD_GC_THRESHOLDS
     from symbp.run.load import bundled_derivations, derivation_files
     t0 = cpu()
     total = defaultdict(float)
@@ -151,6 +164,8 @@ def split():
         print(f"  {phase:<24} {sec:7.2f} s")
     print(f"  {'forked children':<24} {int(total['forks']):7d}   (exact checks, induction, diagnosis; a worker each "
           f"derivation aside)")
+    print(f"  {'garbage collector':<24} {total['gc']:7.2f} s in {int(total['gc runs'])} runs (thresholds "
+          f"{CHILD_GC_THRESHOLDS}, as in a checking child; part of the figures above)")
     steps = ("instantiation", "lambdify", "evaluation", "exact check")
     print("seconds of the judge's own timed steps (symbp.judge.timings: wall time in this process, exclusive) in each "
           "part; 'the rest' is the part's CPU less its steps:")
