@@ -279,3 +279,18 @@ def test_cli_integer_options_reject_non_integers(args):
     p = subprocess.run([sys.executable, "-m", "symbp", "check", *args, "no-such-file.py"],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and p.stderr.startswith("symbp: error:") and p.stderr.count("\n") == 1
+
+
+def test_a_checking_child_runs_the_collector_seldom_and_its_verdicts_are_those_of_the_default_collector(tmp_path):
+    """symbp check judges claims in children with CHILD_GC_THRESHOLDS (isolate.collect_seldom): a claim that is right
+    only under them is proven, one right only under Python's defaults fails; a right claim is proven either way."""
+    from symbp.run.isolate import CHILD_GC_THRESHOLDS
+    seldom = f"import gc; k = 1 if gc.get_threshold() == {CHILD_GC_THRESHOLDS!r} else 2"
+    default = "import gc; k = 1 if gc.get_threshold() == (700, 10, 10) else 2"
+    ret = "return n.delta[n.L][i], k * (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i])"
+    path = module(tmp_path, "collector", ("body", "(1)", f"{seldom}\n    {ret}"), ("body", "(2)", f"{default}\n    {ret}"),
+                  ("right", "(3)"))
+    code, report, _ = run_cli(path)
+    st = statuses(report)
+    assert st[("collector", "(1)")] in PROVEN and st[("collector", "(2)")] == "fails"
+    assert st[("collector", "(3)")] in PROVEN and code == 1

@@ -651,7 +651,6 @@ def numeric_values(net, symbols, instances, points, draws=None):
     coefficients = _coefficients(bool(net.generic_cost_atoms()))
     args = symbols_of(net, symbols) + list(coefficients)
     drawn = (default_draws(points.shape[0]) if draws is None else draws)[:, :len(coefficients)]
-    full = np.hstack([points, drawn])
     # the truth sides compiled apart from the formulas: a claim's truths are the same for all its readings (and
     # mutants), so they are compiled once; and two smaller functions compile faster than one that shares both
     truths = [symengine.sympify(inst.sides[0]) for inst in instances]
@@ -664,6 +663,7 @@ def numeric_values(net, symbols, instances, points, draws=None):
             return _over_forward(net, cut, args, truths, formulas, instances, width, points, drawn)
         except IllFormed:   # said as the sides read on the network's own symbols (below)
             pass
+    full = np.hstack([points, drawn])
     fns = [compiled(net, args, truths, instances, 1)]
     if width > 1:
         fns.append(compiled(net, args, formulas, instances, width - 1, first_side=1))

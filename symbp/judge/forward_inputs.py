@@ -1,8 +1,7 @@
 """The forward pass as inputs of its own: a network's z and a computed once at the points, the sides over them.
 
 Every side a claim states on a network (its truth, its formula) reads the network's forward pass, and
-compiling a side (``symengine.Lambdify`` with common subexpressions) walks that pass again each time: on
-the bundled derivations about two nodes in five of every compiled function are the forward pass.  Here each
+compiling a side (``symengine.Lambdify`` with common subexpressions) walks that pass again each time.  Here each
 forward quantity ``z^(l)_j``, ``a^(l)_j`` of each example becomes a symbol of its own (:func:`forward_cut`):
 its values are computed once per network and points by one compiled function of the forward pass, and the
 sides are compiled over the network's symbols and these.  A side read this way has the same value (the
@@ -31,20 +30,9 @@ class ForwardCut:
     to_symbols: object  # DictBasic node -> symbol (an xreplace map)
     closing: object     # DictBasic: the network's opaque atoms closed, over the symbols where they read one
 
-    def cut(self, expr):
-        """``expr`` with every forward quantity in it read as its symbol.
-
-        >>> from symbp.model.spec import NetworkSpec
-        >>> from symbp.oracle.symbolic import SymbolicNetwork
-        >>> net = SymbolicNetwork(NetworkSpec([1, 1], activation="f"))
-        >>> c = forward_cut(net)
-        >>> c.cut(net.a[0][1][0] * net.W[1][0][0])
-        W1_0_0*_fwd_a0_1_0
-        """
-        return symengine.sympify(expr).xreplace(self.to_symbols)
-
     def cut_all(self, exprs):
-        """:meth:`cut` of each of ``exprs``, in one walk (what they share is visited once).
+        """Each of ``exprs`` with every forward quantity in it read as its symbol, in one walk (what they share is
+        visited once).
 
         >>> from symbp.model.spec import NetworkSpec
         >>> from symbp.oracle.symbolic import SymbolicNetwork
@@ -93,6 +81,7 @@ def forward_cut(net):
 
 
 def _build(net):
+    """The :class:`ForwardCut` of ``net``: its forward nodes, their symbols, and the closing map over them."""
     nodes, symbols, to_symbols = [], [], {}
     for k in range(len(net.z)):
         for l in range(1, net.L + 1):
@@ -108,7 +97,7 @@ def _build(net):
     if not nodes:
         return None
     closes = closing_map(net)
-    closed_to_symbols = {symengine.sympify(node).xreplace(DictBasic(closes)): s for node, s in to_symbols.items()}
+    closed_to_symbols = {node.xreplace(DictBasic(closes)): s for node, s in to_symbols.items()}
     closing = dict(closes)
     inward = DictBasic(to_symbols)
     outward = DictBasic(closed_to_symbols)

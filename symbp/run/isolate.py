@@ -12,7 +12,7 @@ import os
 import pickle
 import signal
 
-__all__ = ["in_child", "enter_child", "collect_seldom", "raised", "how_it_ended", "send"]
+__all__ = ["in_child", "enter_child", "collect_seldom", "CHILD_GC_THRESHOLDS", "raised", "how_it_ended", "send"]
 
 _STATE = {"child": False}
 
