@@ -47,7 +47,7 @@ from ..claims.tensor import IllFormed
 from ..model.activations import GENERIC
 from ..model.spec import SpecError
 from ..oracle.symbolic import SymbolicNetwork
-from .budget import TIME_LIMIT, run_forked, time_limit
+from .budget import TIME_LIMIT, run_forked, time_left, time_limit
 from .evaluate import MAX_INLINE_EXPANSION, at, expansion_size, instantiate, spec_for
 from .exact import exact_value
 from .verify import UNDECIDED, Outcome, undecided
@@ -426,8 +426,8 @@ def _limit_here(budget) -> bool:
     """
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return False
-    outer = signal.getitimer(signal.ITIMER_REAL)[0]
-    return not outer or outer > budget
+    outer = time_left()
+    return outer is None or outer > budget
 
 
 def _run_here(claim, derivation, cases, probes, backend, budget):

@@ -23,7 +23,7 @@ from ..claims.derivation import Claim
 from ..claims.tensor import IllFormed
 from ..claims.view import View
 from ..model.spec import SpecError
-from .budget import TIME_LIMIT, TimeLimit, call_with_budget, limited
+from .budget import TIME_LIMIT, TimeLimit, alarm_session, call_with_budget, limited
 from .coverage import coverage_note
 from .diagnose import diagnose, explain_ill_formed, ill_formed_edit, off_sweep_counterexample
 from .evaluate import (MAX_CLAIM_EXPANSION, MAX_EXPANSION, MAX_NODES, NOTHING_HERE, RTOL, ExactRun, NetworkCache, at,
@@ -158,8 +158,9 @@ def verify_claim(claim: Claim, derivation, *, cache=None, sweep=None, budget=TIM
     derivation = derivation.for_claim(claim)   # a claim with a notation of its own is read in it, by every caller
     claim = dataclasses.replace(claim, fn=limited(claim.fn, budget))   # a function that sleeps or loops is stopped
     try:
-        outcome = _judge(claim, derivation, notes, cache=cache, sweep=sweep, budget=budget,
-                         numeric_only=numeric_only, points=points, seed=seed)
+        with alarm_session():   # one limit per call of the claim's function, without a system call each
+            outcome = _judge(claim, derivation, notes, cache=cache, sweep=sweep, budget=budget,
+                             numeric_only=numeric_only, points=points, seed=seed)
     except TimeLimit:
         return undecided("the claim's function (building its sides)", budget)
     if outcome.status in ("proven", "confirmed"):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..claims.derivation import Derivation, select_labels
 from ..claims.view import on_page
-from ..judge.budget import TIME_LIMIT
+from ..judge.budget import TIME_LIMIT, alarm_session
 from ..judge.definition import DEFINITION_NOTE, reads_only_forward
 from ..judge.evaluate import NetworkCache
 from ..judge.exact import exact_function
@@ -79,14 +79,8 @@ def _check_claim(doc: Derivation, i: int, cache, *, sweep=None, backend="symengi
                                    None, claim.expect, None, None, f"{file}: claim {claim.label!r}", claim.note))
     t0 = time.monotonic()
     try:
-        claim = dataclasses.replace(claim, fn=_exact_claim_function(claim.fn))   # float literals -> rationals
-        o = verify_claim(claim, read_in, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
-                         points=points, seed=seed)
-        if not numeric_only:   # proven on the sweep: base case + induction step, with their own time limit
-            o = extend_to_all_depths(o, claim, read_in, budget=induction_limit(budget), backend=backend)
-        if o.status.startswith("proven") and reads_only_forward(claim, read_in, claim_sweep(claim, read_in, sweep),
-                                                                 cache):
-            o = dataclasses.replace(o, status="definition", notes=[DEFINITION_NOTE] + list(o.notes))
+        with alarm_session():   # the claim's many limits (one per call of its function) without a system call each
+            o = _judged(claim, read_in, cache, sweep, backend, budget, numeric_only, points, seed)
         status, method, archs, err, diag, cex, msg, steps = (o.status, o.method, o.architectures,
                                                             o.max_rel_error, o.diagnosis, o.counterexample,
                                                             o.message, o.steps)
@@ -109,6 +103,19 @@ def _check_claim(doc: Derivation, i: int, cache, *, sweep=None, backend="symengi
                         own_notation=claim.notation is not None)
     eq.seconds = time.monotonic() - t0
     return eq
+
+
+def _judged(claim, read_in, cache, sweep, backend, budget, numeric_only, points, seed):
+    """The outcome of ``claim`` read in ``read_in``: verified on the sweep, then over all depths, then a definition."""
+    claim = dataclasses.replace(claim, fn=_exact_claim_function(claim.fn))   # float literals -> rationals
+    o = verify_claim(claim, read_in, cache=cache, sweep=sweep, budget=budget, numeric_only=numeric_only,
+                     points=points, seed=seed)
+    if not numeric_only:   # proven on the sweep: base case + induction step, with their own time limit
+        o = extend_to_all_depths(o, claim, read_in, budget=induction_limit(budget), backend=backend)
+    if o.status.startswith("proven") and reads_only_forward(claim, read_in, claim_sweep(claim, read_in, sweep),
+                                                             cache):
+        o = dataclasses.replace(o, status="definition", notes=[DEFINITION_NOTE] + list(o.notes))
+    return o
 
 
 # -- isolation: work units (one claim of one derivation) run in forked workers, one derivation per worker ----------
