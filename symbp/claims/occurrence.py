@@ -45,6 +45,18 @@ class Read:
         return (self.kind, self.site, self.ordinal)
 
 
+def _read(kind, name, site, ordinal, value, context, nth, call):
+    """``Read(kind, name, site, ordinal, value, context, nth, call)``, made without the frozen dataclass's checks (the
+    same object: a claim's replay makes one per read it notes)."""
+    read = _new(Read)
+    read.__dict__.update(kind=kind, name=name, site=site, ordinal=ordinal, value=value, context=context, nth=nth,
+                         call=call)
+    return read
+
+
+_new = object.__new__
+
+
 class Reader:
     """Numbers the reads of the claim files ``files``; applies ``edits`` ({key: change}) to them (with
     ``names``, it keeps for each read the one that names it best: :attr:`shown`).
@@ -96,16 +108,23 @@ class Reader:
 
     def note(self, kind, name, frame, value):
         """The :class:`Read` being made (None when it is not the claim's own), and the change to apply."""
-        site = self.site(frame)
-        if site is None:
+        if frame is None:
             return None, None
-        k = (kind, site)
-        ordinal = self.counts.get(k, 0)
-        self.counts[k] = ordinal + 1
-        token = (kind, name, _hashable(value))
-        nth = self.tokens.get(token, 0) + 1
-        self.tokens[token] = nth
-        read = Read(kind, name, site, ordinal, value, nth=(nth, None), call=self.calls)
+        filename = frame.f_code.co_filename
+        if filename not in self.files:
+            return None, None
+        site = (filename, frame.f_lineno)
+        counts, k = self.counts, (kind, site)
+        ordinal = counts.get(k, 0)
+        counts[k] = ordinal + 1
+        tokens, token = self.tokens, (kind, name, value)
+        try:
+            nth = tokens.get(token, 0) + 1
+        except TypeError:   # an unhashable value (a list of indices): counted by its text
+            token = (kind, name, repr(value))
+            nth = tokens.get(token, 0) + 1
+        tokens[token] = nth
+        read = _read(kind, name, site, ordinal, value, (), (nth, None), self.calls)
         if self.calls <= 1 or len(self.log) < 4000:
             self.log.append(read)
         key = (kind, site, ordinal)
@@ -113,7 +132,7 @@ class Reader:
             spread = self.spread       # the call whose arguments differ most names the read best
             shown = self.shown.get(key)
             if shown is None or spread > shown[2]:
-                read = Read(kind, name, site, ordinal, value, context_of(frame), (nth, None), self.calls)
+                read = _read(kind, name, site, ordinal, value, context_of(frame), (nth, None), self.calls)
                 self.shown[key] = (read, self.current, spread)
         edits = self.edits
         if not edits:
