@@ -417,3 +417,35 @@ def test_a_lemma_is_never_edited_into_zero_equals_zero():
     # and not "holds without the term in z^(2) and without the term in h^(1)": both sides edited to 0 = 0
     assert r.diagnosis == "missing-term" and "bias" in r.detail, r.detail
 
+
+
+def _confirm(fn, edits=()):
+    """``edits._confirmed`` of claim ``fn`` (a lemma on the hidden layer of [2, 2, 1], m = 1) under ``edits``."""
+    from symbp.judge import edits as module
+    from symbp.judge.evaluate import NetworkCache, spec_for
+    doc = Derivation("edits", "Edits", source="test", notation=Notation(), spec=SPEC)
+    claim = doc.claim("c", kind="lemma", layer="hidden", latex="")(fn)
+    run = ((2, 2, 1), 1, NetworkCache().get(spec_for(doc, claim, (2, 2, 1), 1)), {})
+    return module._confirmed(claim, doc, run, list(edits), 1, module.claim_files(claim))
+
+
+RIGHT = lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l]))                 # noqa: E731
+NEAR = lambda n, l: (n.a[l] * n.a[l], n.f(n.z[l]) * n.f(n.z[l]) * (1 + 10 ** -14))  # noqa: E731  (equal in floats)
+
+
+@pytest.mark.parametrize("in_a_child", [False, True], ids=["in this process", "in a child"])
+def test_an_edited_reading_is_confirmed_only_when_exactly_true_here_as_in_a_child(monkeypatch, in_a_child):
+    from symbp.judge import edits as module
+    forks = []
+    real = module.call_with_budget
+
+    def counted(fn, budget):
+        forks.append(fn)
+        return real(fn, budget)
+    monkeypatch.setattr(module, "call_with_budget", counted)
+    if in_a_child:   # every expansion past the bound of work done here: the child path
+        monkeypatch.setattr(module, "MAX_INLINE_EXPANSION", -1)
+    assert _confirm(RIGHT) is True
+    assert _confirm(NEAR) is False
+    assert _confirm(lambda n, l: (n.a[l] * n.a[l], n.a[l] * n.f(n.z[l - 1]))) is False   # unreadable at l - 1 = 0
+    assert bool(forks) == in_a_child

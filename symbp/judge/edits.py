@@ -32,7 +32,7 @@ import numpy as np
 from ..claims.occurrence import Reader, reading, symbol_of
 from ..claims.tensor import LENIENT, LENIENT_MISSES
 from .budget import call_with_budget
-from .evaluate import MAX_CLAIM_EXPANSION, RTOL, expansion_size, instantiate, relative_errors
+from .evaluate import MAX_CLAIM_EXPANSION, MAX_INLINE_EXPANSION, RTOL, expansion_size, instantiate, relative_errors
 from .numeric_replay import replay_values
 from .points import NeedsSymbols
 from .screening import NUMERIC, REUSE, reader_key, replay_state, restore_state, rewind, screen_for, snapshot
@@ -511,25 +511,23 @@ def _reader(files, edits, side=None, names=None):
     return reader
 
 
-def _exactly_true(claim, derivation, run, edits, side, files):
-    """Whether the edited claim's sides 1..``side`` expand to the truth exactly on ``run``'s architecture."""
+def _edited_differences(claim, derivation, run, edits, side, files):
+    """The differences truth − side 1..``side`` of the claim read under ``edits`` on ``run`` (None: unreadable)."""
     net, symbols = run[2], dict(run[3])
     reader = _reader(files, edits, side)
     try:
         with reading(reader):
             instances = instantiate(_replayed(claim, reader), net, derivation.notation, symbols,
                                     truth_check=claim.kind != "lemma")
+        return [inst.sides[0] - inst.sides[s] for inst in instances
+                for s in range(1, min(side, len(inst.sides) - 1) + 1)]
     except _READ_ERRORS:
-        return False
-    expand = net.backend.expand
-    differences = [inst.sides[0] - inst.sides[s] for inst in instances for s in range(1, min(side, len(inst.sides) - 1) + 1)]
-    try:
-        # bounded by work, as the exact check is: too large to expand is "not confirmed" on every machine alike
-        if sum(expansion_size(d) for d in differences) > MAX_CLAIM_EXPANSION:
-            return False
-        return all(expand(d) == 0 or _zero_fraction(d, expand) for d in differences)
-    except _READ_ERRORS:
-        return False
+        return None
+
+
+def _all_zero(differences, expand):
+    """Whether every difference expands to 0 (or is a sum of quotients whose numerator does)."""
+    return all(expand(d) == 0 or _zero_fraction(d, expand) for d in differences)
 
 
 def _zero_fraction(d, expand):
@@ -550,9 +548,28 @@ def _zero_fraction(d, expand):
 
 
 def _confirmed(claim, derivation, run, edits, side, files):
-    """:func:`_exactly_true`, in a child; the expansion is bounded by work (:data:`MAX_CLAIM_EXPANSION`), the time
-    limit is only a safety net (False past it)."""
-    done, true = call_with_budget(lambda: _exactly_true(claim, derivation, run, edits, side, files), CONFIRM_BUDGET)
+    """Whether the edited claim's sides 1..``side`` expand to the truth exactly on ``run``'s architecture.
+
+    The edited claim is read in this process (as its replays are); its differences are expanded
+    here when that makes at most :data:`~symbp.judge.evaluate.MAX_INLINE_EXPANSION` terms in all (milliseconds),
+    else in a child.  The expansion is bounded by work (:data:`MAX_CLAIM_EXPANSION`), the child's time limit is
+    only a safety net (False past it)."""
+    differences = _edited_differences(claim, derivation, run, edits, side, files)
+    if differences is None:
+        return False
+    try:
+        size = sum(expansion_size(d) for d in differences)
+    except _READ_ERRORS:
+        return False
+    if size > MAX_CLAIM_EXPANSION:
+        return False
+    expand = run[2].backend.expand
+    if size <= MAX_INLINE_EXPANSION:
+        try:
+            return _all_zero(differences, expand)
+        except _READ_ERRORS:
+            return False
+    done, true = call_with_budget(lambda: _all_zero(differences, expand), CONFIRM_BUDGET)
     return bool(done and true)
 
 
