@@ -436,11 +436,33 @@ class SymbolicNetwork:
         return self._cache[key]
 
     def diff_cached(self, expr, symbol):
-        """:meth:`diff` of a long-lived expression (a cost of this network), computed once."""
+        """:meth:`diff` of a long-lived expression (a cost of this network), computed once.
+
+        By a weight (a bias), the derivatives by every weight (bias) of its layer are computed with it, rewritten
+        in one pass (:meth:`diff_all`): a view reads the whole gradient matrix, and the same rewrite of each
+        derivative on its own walks their shared subtrees again and again.
+
+        >>> net = SymbolicNetwork(NetworkSpec([2, 2], activation="sigmoid"))
+        >>> w = net.W[1][0][1]
+        >>> net.diff_cached(net.cost, w) == net.diff(net.cost, w), (id(net.cost), net.W[1][1][0]) in net._cache
+        (True, True)
+        """
         key = (id(expr), symbol)
         if key not in self._cache:
-            self._cache[key] = (expr, self.diff(expr, symbol))
+            symbols = [s for s in self._layer_of.get(symbol, (symbol,)) if (id(expr), s) not in self._cache]
+            for s, d in zip(symbols, self.diff_all(expr, symbols)):
+                self._cache[(id(expr), s)] = (expr, d)
         return self._cache[key][1]
+
+    @cached_property
+    def _layer_of(self):
+        """Each weight (bias) -> every weight (bias) of its layer, in order."""
+        out = {}
+        for l in self.W:
+            weights = tuple(w for row in self.W[l] for w in row)
+            out.update(dict.fromkeys(weights, weights))
+            out.update(dict.fromkeys(self.b[l], tuple(self.b[l])))
+        return out
 
     @cached_property
     def closed_map(self):
