@@ -113,6 +113,24 @@ def test_chunks_and_the_size_split_are_the_walks(seed):
     assert size_chunks([], 10) == []
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_size_bound_from_nodes_met_before_answers_as_the_count_does(seed, monkeypatch):
+    """evaluate._within bounds the nodes by those met on earlier claims (any network): its answer is the count's,
+    at every limit, the exact count included (where a bound of met nodes plus new ones would say too much)."""
+    rng = random.Random(seed)
+    monkeypatch.setattr(evaluate, "_MET", [set()])
+    monkeypatch.setattr(evaluate, "_UNION_SIZES", {})
+    for _ in range(4):      # nodes of other claims (and of none of these) met first
+        evaluate._within([Instance("", [random_expr(rng), random_expr(rng)])], 10 ** 6)
+    shared = random_expr(rng)
+    instances = [Instance("", [shared * random_expr(rng, 3), random_expr(rng, 3)]) for _ in range(6)]
+    count = len(set().union(*(fresh_nodes(i, ()) for i in instances)))
+    assert len(evaluate._MET[0]) > 0
+    for limit in sorted({1, count // 2, count - 1, count, count + 1, count + len(evaluate._MET[0]), 10 ** 6}):
+        evaluate._UNION_SIZES.clear()
+        assert evaluate._within(instances, limit) == (count <= limit), (limit, count)
+
+
 def test_a_float_is_found_in_a_side_seen_before_without_it():
     x = X[0]
     assert exact_value(x / 2 + x ** 2) == x / 2 + x ** 2      # remembered: float-free

@@ -500,13 +500,23 @@ def sample_points(net, symbols, count, seed):
     >>> bool((sample_points(net, {}, 50, 0) < 0).any(axis=0).all())
     True
     """
-    rng = np.random.default_rng(seed)
-    cols = [rng.normal(0, 0.5, count) for _ in net.params]
-    cols += [rng.normal(0, 1, count) for k in range(net.m) for _ in net.x[k]]
-    cols += sample_targets(net, rng, count)
-    cols += [rng.normal(0, 1, count)]
-    cols += [rng.normal(0, 1, count) for _ in symbols]
-    return np.stack(cols, axis=1)
+    key = (id(net), len(symbols), count, seed)
+    kept = _SAMPLED.get(key)
+    if kept is None or kept[0] is not net:   # (the network kept with them: its id is not reused meanwhile)
+        rng = np.random.default_rng(seed)
+        cols = [rng.normal(0, 0.5, count) for _ in net.params]
+        cols += [rng.normal(0, 1, count) for k in range(net.m) for _ in net.x[k]]
+        cols += sample_targets(net, rng, count)
+        cols += [rng.normal(0, 1, count)]
+        cols += [rng.normal(0, 1, count) for _ in symbols]
+        if len(_SAMPLED) >= 256:
+            _SAMPLED.clear()
+        kept = _SAMPLED[key] = (net, np.stack(cols, axis=1))
+    return kept[1].copy()   # the caller's own array
+
+
+#: :func:`sample_points` by (network, number of free symbols, count, seed): they depend on nothing else.
+_SAMPLED = {}
 
 
 def sample_targets(net, rng, count):
@@ -573,6 +583,37 @@ def _node_bound(instances):
     return sum(subexpression_count(s) for inst in instances for s in inst.sides if isinstance(s, symengine.Basic))
 
 
+def _within(instances, limit):
+    """Whether the sides of ``instances`` have at most ``limit`` distinct subexpressions together.
+
+    First a bound: the nodes met by earlier walks (:data:`_MET`, at most half of :data:`MAX_NODES`, whatever
+    network they were met on) plus the nodes of these sides outside them; a claim's sides are mostly its network's
+    forward pass and true quantities, met already, so only its own nodes are walked.  Where the bound is past
+    ``limit``, every node is counted (:func:`_union_size`): the answer is always the count's.
+    """
+    key = (limit,) + tuple(s for inst in instances for s in inst.sides if isinstance(s, symengine.Basic))
+    size = _UNION_SIZES.get(key)
+    if size is not None:
+        return size <= limit
+    met, new = _MET[0], set()
+    stack = list(key[1:])
+    while stack and len(met) + len(new) <= limit:
+        e = stack.pop()
+        if e not in met and e not in new:
+            new.add(e)
+            stack.extend(e.args)
+    if len(met) + len(new) <= limit:
+        if len(met) + len(new) <= _MET_MAX:   # remembered for the next claims (a bound, never a count)
+            met |= new
+        return True
+    return _union_size(instances, limit) <= limit
+
+
+#: The nodes met by :func:`_within`'s walks so far (in a list: the one set, grown in place), at most _MET_MAX.
+_MET = [set()]
+_MET_MAX = MAX_NODES // 2
+
+
 def _union_size(instances, limit):
     """How many distinct subexpressions the sides of ``instances`` have together (counted up to just past
     ``limit``): one walk, each shared node (a network's forward pass, read by every instance) visited once;
@@ -604,7 +645,7 @@ def split_by_size(instances, limit=None):
     (1, 1)
     """
     limit = MAX_NODES if limit is None else limit
-    if _union_size(instances, limit) <= limit:    # all of them together within the limit: each one is
+    if _within(instances, limit):    # all of them together within the limit: each one is
         return list(instances), []
     small, large = [], []
     for inst in instances:
@@ -622,7 +663,7 @@ def size_chunks(instances, limit=None):
     [1, 1]
     """
     limit = MAX_NODES if limit is None else limit
-    if _union_size(instances, limit) <= limit:    # all together within the limit: one chunk
+    if _within(instances, limit):    # all together within the limit: one chunk
         return [list(instances)] if instances else []
     chunks, seen = [[]], set()
     for inst in instances:
