@@ -709,7 +709,8 @@ def numeric_values(net, symbols, instances, points, draws=None):
     if width > 1:
         fns.append(compiled(net, args, formulas, instances, width - 1, first_side=1))
     with np.errstate(all="ignore"), TIMINGS.timer("evaluation"):
-        parts = [_evaluated(fn, full).reshape(full.shape[0], len(instances), -1) for fn in fns]
+        digest = _digest(full)     # (once for the truths and the formulas)
+        parts = [_evaluated(fn, full, digest).reshape(full.shape[0], len(instances), -1) for fn in fns]
     return np.concatenate(parts, axis=2) if len(parts) > 1 else parts[0].copy()   # the caller's own array
 
 
@@ -725,20 +726,27 @@ def _over_forward(net, cut, args, truths, formulas, instances, width, points, dr
     if width > 1:
         fns.append(compiled(net, over, formulas, instances, width - 1, first_side=1, cut=cut))
     with np.errstate(all="ignore"), TIMINGS.timer("evaluation"):
-        parts = [_evaluated(fn, full).reshape(full.shape[0], len(instances), -1) for fn in fns]
+        digest = _digest(full)     # (once for the truths and the formulas)
+        parts = [_evaluated(fn, full, digest).reshape(full.shape[0], len(instances), -1) for fn in fns]
     return np.concatenate(parts, axis=2) if len(parts) > 1 else parts[0].copy()   # the caller's own array
 
 
-def _evaluated(fn, points):
+def _evaluated(fn, points, digest=None):
     """``fn(points)`` as floats, remembered for the very same function and points: the truth sides of a
-    derivation's claims are the same on one architecture's points claim after claim (a read-only array)."""
-    key = (id(fn), points.shape, hashlib.blake2b(points.tobytes(), digest_size=20).digest())
+    derivation's claims are the same on one architecture's points claim after claim (a read-only array).
+    ``digest``: :func:`_digest` of ``points``, where the caller evaluates several functions at them."""
+    key = (id(fn), points.shape, digest or _digest(points))
     hit = _recalled(_EVALUATED, key)
     if hit is not None and hit[0] is fn:
         return hit[1]
     values = np.asarray(fn(points), dtype=float)
     values.setflags(write=False)
     return _remembered(_EVALUATED, key, (fn, values))[1]   # fn itself kept: its id is not reused while it is here
+
+
+def _digest(points):
+    """What identifies the values of ``points`` (an array of floats)."""
+    return hashlib.blake2b(points.tobytes(), digest_size=20).digest()
 
 
 @functools.lru_cache(maxsize=2)
