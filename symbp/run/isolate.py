@@ -33,7 +33,7 @@ def enter_child() -> None:
 
 
 #: The cyclic collector's thresholds in a checking child (Python's default: 700, 10, 10).
-CHILD_GC_THRESHOLDS = (100_000, 20, 20)
+CHILD_GC_THRESHOLDS = (20_000, 20, 20)
 
 
 def collect_seldom() -> None:
