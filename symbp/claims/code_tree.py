@@ -50,8 +50,14 @@ def _function_node(fn):
     lines = linecache.getlines(code.co_filename)
     if not lines:
         return None
+    return _node_of(code, code.co_filename, "".join(lines))
+
+
+@functools.lru_cache(maxsize=256)
+def _node_of(code, filename, text):
+    """The node of ``code`` in its module's source ``text`` (found once: a diagnosis asks for it again and again)."""
     try:
-        tree = _module_ast(code.co_filename, "".join(lines))
+        tree = _module_ast(filename, text)
     except (SyntaxError, ValueError):
         return None
     params = list(code.co_varnames[:code.co_argcount])
