@@ -85,10 +85,20 @@ class Tensor:
         return self._entry(idx)
 
     def _entry(self, idx):
-        if type(idx) is tuple and len(idx) == 2 and type(idx[0]) is int and type(idx[1]) is int:
-            r, c = idx[0] - self.base[0], idx[1] - self.base[1]   # in range: the entry itself (else below says why)
-            if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
-                return self.rows[r][c]
+        rows = self.rows
+        if type(idx) is int and rows:   # one index of a vector, in range: the entry itself (else below says why)
+            if len(rows[0]) == 1:
+                r = idx - self.base[0]
+                if 0 <= r < len(rows):
+                    return rows[r][0]
+            elif len(rows) == 1:
+                c = idx - self.base[1]
+                if 0 <= c < len(rows[0]):
+                    return rows[0][c]
+        elif type(idx) is tuple and len(idx) == 2 and type(idx[0]) is int and type(idx[1]) is int:
+            r, c = idx[0] - self.base[0], idx[1] - self.base[1]
+            if 0 <= r < len(rows) and 0 <= c < len(rows[r]):
+                return rows[r][c]
         rows, cols = self.shape
         if not isinstance(idx, tuple):
             if cols == 1:
