@@ -49,9 +49,14 @@ class Layers:
         self.name, self.valid, self.build, self.cache = name, list(valid), build, {}
 
     def __getitem__(self, l):
-        for hook in LAYER_READS:
-            hook(self.name, l)
+        if LAYER_READS:
+            for hook in LAYER_READS:
+                hook(self.name, l)
         reader = ACTIVE[0]
+        if reader is None and type(l) is int:   # a layer read before: its tensor (else _read builds it or says why)
+            t = self.cache.get(l)
+            if t is not None:
+                return t
         if reader is not None and isinstance(l, int) and not isinstance(l, bool):   # the diagnosis's edits
             read, change = reader.note("layer", self.name, caller(), l)
             if read is not None:
@@ -134,9 +139,12 @@ class View:
         >>> v.page("a") is v.z, v.page("z") is v.a
         (True, True)
         """
-        canon = self.resolve(name)
-        for hook in PAGE_READS:
-            hook(canon)
+        canon = self._resolved.get(name) if type(name) is str else None
+        if canon is None:
+            canon = self.resolve(name)
+        if PAGE_READS:
+            for hook in PAGE_READS:
+                hook(canon)
         if canon == "examples":
             return [PageView(ex) for ex in self.examples]
         if canon == "partial":
