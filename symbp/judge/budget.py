@@ -132,15 +132,17 @@ def _fire(signum, frame):
     _arm(deadline, now)
 
 
-def _rearm_in_child():
-    """A forked child has no timer: the session's limits it inherits are set again in it."""
+def _forget_in_child():
+    """A forked child has no timer, and keeps none of its parent's limits (as without a session): a limit of the
+    parent that fired in the child would unwind the parent's code there. Its parent's budget stops it; limits it
+    sets itself work as anywhere."""
     _ARMED[0] = None
     if _SESSION[0]:
-        _arm(_SESSION[0][-1][0], time.monotonic())
+        del _SESSION[0][:]
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_rearm_in_child)
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 @contextlib.contextmanager
