@@ -123,8 +123,8 @@ class _AnchoredReader(Reader):
 
     def symbol_layer(self, family, l):
         """The layer read for ``family^(l)``: an absolute symbol edit, else a relative one."""
-        out = self.symbols.get((family, l), l) if self.symbols else l
-        if out == l and self.relative and self.anchor is not None and isinstance(l, int):
+        out = super().symbol_layer(family, l)
+        if out == l and self.anchor is not None and isinstance(l, int):
             out = l + self.relative.get((family, l - self.anchor), 0)
         return out
 
@@ -167,13 +167,10 @@ class _RecordingReader(_AnchoredReader):
         super().start_call(args)
 
     def note(self, kind, name, frame, value):
-        misses = LENIENT_MISSES[0]      # (settle, inline: every read of a replay passes here)
-        if misses > self.seen and self.last is not None:
-            self.missed.add(self.last)
-        self.seen = misses
-        read, change = Reader.note(self, kind, name, frame, value)
+        self.settle()
+        read, change = super().note(kind, name, frame, value)
         if read is not None:
-            self.last = (read.kind, read.site, read.ordinal)    # its key
+            self.last = read.key
         return read, change
 
 
