@@ -569,8 +569,13 @@ def backend_of(jobs):
 
 def _new_nodes(inst, seen):
     """The distinct subexpressions of ``inst``'s sides that are not in ``seen``."""
-    stack, new = [s for s in inst.sides if isinstance(s, symengine.Basic)], set()
-    while stack:
+    return _walk_new(_sides(inst), seen)
+
+
+def _walk_new(roots, seen, cap=None):
+    """The distinct subexpressions of ``roots`` that are not in ``seen`` (the walk stops once past ``cap`` of them)."""
+    stack, new = list(roots), set()
+    while stack and (cap is None or len(new) <= cap):
         e = stack.pop()
         if e not in seen and e not in new:
             new.add(e)
@@ -578,9 +583,14 @@ def _new_nodes(inst, seen):
     return new
 
 
+def _sides(*instances):
+    """The symbolic sides of ``instances``, in order."""
+    return tuple(s for inst in instances for s in inst.sides if isinstance(s, symengine.Basic))
+
+
 def _node_bound(instances):
     """An upper bound on the distinct subexpressions of ``instances`` together: those of each side, summed."""
-    return sum(subexpression_count(s) for inst in instances for s in inst.sides if isinstance(s, symengine.Basic))
+    return sum(subexpression_count(s) for s in _sides(*instances))
 
 
 def _within(instances, limit):
@@ -591,17 +601,12 @@ def _within(instances, limit):
     forward pass and true quantities, met already, so only its own nodes are walked.  Where the bound is past
     ``limit``, every node is counted (:func:`_union_size`): the answer is always the count's.
     """
-    key = (limit,) + tuple(s for inst in instances for s in inst.sides if isinstance(s, symengine.Basic))
-    size = _UNION_SIZES.get(key)
+    sides = _sides(*instances)
+    size = _UNION_SIZES.get((limit,) + sides)
     if size is not None:
         return size <= limit
-    met, new = _MET[0], set()
-    stack = list(key[1:])
-    while stack and len(met) + len(new) <= limit:
-        e = stack.pop()
-        if e not in met and e not in new:
-            new.add(e)
-            stack.extend(e.args)
+    met = _MET[0]
+    new = _walk_new(sides, met, limit - len(met))
     if len(met) + len(new) <= limit:
         if len(met) + len(new) <= _MET_MAX:   # remembered for the next claims (a bound, never a count)
             met |= new
@@ -618,7 +623,7 @@ def _union_size(instances, limit):
     """How many distinct subexpressions the sides of ``instances`` have together (counted up to just past
     ``limit``): one walk, each shared node (a network's forward pass, read by every instance) visited once;
     remembered for the very same sides."""
-    key = (limit,) + tuple(s for inst in instances for s in inst.sides if isinstance(s, symengine.Basic))
+    key = (limit,) + _sides(*instances)
     size = _UNION_SIZES.get(key)
     if size is None:
         seen = set()
