@@ -281,6 +281,43 @@ def test_cli_integer_options_reject_non_integers(args):
     assert p.returncode == 2 and p.stderr.startswith("symbp: error:") and p.stderr.count("\n") == 1
 
 
+def test_what_outlives_a_claim_is_frozen_and_a_later_claim_is_judged_as_before(tmp_path):
+    """After each claim a checking child freezes what is still alive (isolate.keep_survivors): a claim that is right
+    only if an object the first claim left is frozen by now is proven, one right only if it is not fails."""
+    first = ("import gc; KEPT.append(object.__new__(type('Kept', (), {})))\n    "
+             "return n.delta[n.L][i], (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i])")
+    frozen = "import gc; k = 1 if gc.get_freeze_count() > FROZEN[0] else 2"
+    thawed = "import gc; k = 1 if gc.get_freeze_count() <= FROZEN[0] else 2"
+    ret = "return n.delta[n.L][i], k * (n.a[n.L][i] - n.y[i]) * n.fp(n.z[n.L][i])"
+    path = module(tmp_path, "survivors", ("body", "(0)", "import gc; FROZEN[0] = FROZEN[0] or gc.get_freeze_count()\n"
+                                          f"    {first}"),
+                  ("body", "(1)", f"{frozen}\n    {ret}"), ("body", "(2)", f"{thawed}\n    {ret}"),
+                  tail="KEPT, FROZEN = [], [0]\n")
+    code, report, _ = run_cli(path, "--jobs", "1")
+    st = statuses(report)
+    assert st[("survivors", "(0)")] in PROVEN and st[("survivors", "(1)")] in PROVEN
+    assert st[("survivors", "(2)")] == "fails" and code == 1
+
+
+def test_keep_survivors_freezes_up_to_KEPT_MAX_claims_then_leaves_the_collector_as_it_was():
+    """keep_survivors freezes what is alive, KEPT_MAX times in a process at most (then it freezes nothing more)."""
+    import gc
+    from symbp.run import isolate
+    kept = isolate._STATE["kept"]
+    try:
+        isolate._STATE["kept"] = 0
+        before = gc.get_freeze_count()
+        isolate.keep_survivors()
+        assert gc.get_freeze_count() > before and isolate._STATE["kept"] == 1
+        gc.unfreeze()
+        isolate._STATE["kept"] = isolate.KEPT_MAX
+        isolate.keep_survivors()
+        assert gc.get_freeze_count() == 0 and isolate._STATE["kept"] == isolate.KEPT_MAX
+    finally:
+        gc.unfreeze()
+        isolate._STATE["kept"] = kept
+
+
 def test_a_checking_child_runs_the_collector_seldom_and_its_verdicts_are_those_of_the_default_collector(tmp_path):
     """symbp check judges claims in children with CHILD_GC_THRESHOLDS (isolate.collect_seldom): a claim that is right
     only under them is proven, one right only under Python's defaults fails; a right claim is proven either way."""

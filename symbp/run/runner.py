@@ -27,7 +27,7 @@ from ..judge.induction import extend_to_all_depths, induction_limit
 from ..judge.verify import UNDECIDED, claim_sweep, undecided, verify_claim
 from ..report.results import DerivationResult, EquationResult, Report
 from .cache import VerdictCache, own_sources
-from .isolate import enter_child, how_it_ended, raised, send
+from .isolate import enter_child, how_it_ended, keep_survivors, raised, send
 from .load import PROBE_GRACE, LoadError, bundled_derivations, load_derivation, resolve
 
 __all__ = ['check', 'check_derivation', 'run_isolated', 'notation_text', 'preload', 'Interrupted', 'Run']
@@ -142,6 +142,7 @@ def _worker(target, k, opts, commands, w):
             while len(got := inbox.read(4)) == 4:
                 i = int.from_bytes(got, "big")
                 eq = _check_claim(doc, i, cache, **opts, announce=lambda i, eq: send(out, ("claim", k, i, eq)))
+                keep_survivors()    # the memos later claims reuse: not scanned again by the collector
                 try:
                     send(out, ("result", k, i, eq))
                 except Exception as e:   # a verdict that does not pickle (an odd object in a counterexample)
