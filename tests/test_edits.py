@@ -449,3 +449,62 @@ def test_an_edited_reading_is_confirmed_only_when_exactly_true_here_as_in_a_chil
     assert _confirm(NEAR) is False
     assert _confirm(lambda n, l: (n.a[l] * n.a[l], n.a[l] * n.f(n.z[l - 1]))) is False   # unreadable at l - 1 = 0
     assert bool(forks) == in_a_child
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_factors_that_fit_are_those_whose_scaled_values_score_zero(seed):
+    """_fitting_scales (the true side checked once, the sides before the scaled one scored once) finds exactly the
+    factors c for which _score of the values with side ``side`` times c is 0, on values that hold after a factor,
+    that hold already, that are off, unreadable (NaN, inf), or whose true side moved; for a lemma (no base) too."""
+    import numpy as np
+    from symbp.judge import edits
+    rng = np.random.default_rng(seed)
+    for _ in range(300):
+        p, n, side = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        truth = rng.normal(size=(p, n, 1)) * 10.0 ** rng.integers(-3, 3)
+        c = float(rng.choice([-1, 2, 0.5, 3, 1 / 3, 1.7]))
+        sides = [truth * rng.choice([1.0, 1 + 1e-7]) for _ in range(side - 1)]
+        last = truth / c * rng.choice([1.0, 1.0, 1 + 1e-6, 1 + 1e-12])
+        vals = np.concatenate([truth] + sides + [last], axis=2)
+        if rng.random() < 0.15:
+            vals[tuple(rng.integers(0, s) for s in vals.shape)] = rng.choice([np.nan, np.inf])
+        base = vals.copy()
+        if rng.random() < 0.15:
+            base[:, :, 0] *= 1 + 1e-6      # the edit moved the true side
+        if rng.random() < 0.1:
+            vals[:, :, 1:] = 0.0
+        if rng.random() < 0.1:
+            vals[:] = 0.0       # 0 = 0: holds, and for a lemma says nothing
+        for kept in (base, None):
+            run = ((2, int(rng.integers(1, 4))), int(rng.integers(1, 4)))
+            want = []
+            for e in edits._scales():
+                factor = {"-1": -1, "2": 2, "1/2": 0.5, "m": run[1], "1/m": 1 / run[1], "K": run[0][-1],
+                          "1/K": 1 / run[0][-1]}[e.change[1]]
+                if factor == 1:
+                    continue
+                v = vals.copy()
+                v[:, :, side] = v[:, :, side] * factor
+                if edits._score(v, side, kept) == 0.0:
+                    want.append(e)
+            assert edits._fitting_scales(vals, side, kept, run) == want
+
+
+def test_the_true_side_moved_exactly_where_allclose_says_it_did():
+    """_truth_moved is ``not np.allclose(v, b, rtol=1e-9, atol=1e-12)`` where the base is finite (another shape: moved),
+    on values just inside and just outside the tolerance, NaN and inf included."""
+    import numpy as np
+    from symbp.judge import edits
+    rng = np.random.default_rng(7)
+    for _ in range(3000):
+        shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), 2)
+        base = rng.normal(size=shape) * 10.0 ** rng.integers(-14, 5, size=shape)
+        vals = base * (1 + rng.choice([0, 1e-12, 9e-10, 2e-9, 1e-6], size=shape)) \
+            + rng.choice([0, 1e-13, 9e-13, 2e-12], size=shape)
+        for arr in (base, vals):
+            if rng.random() < 0.2:
+                arr[tuple(rng.integers(0, s) for s in shape[:2]) + (0,)] = rng.choice([np.nan, np.inf, -np.inf])
+        ok = np.isfinite(base[:, :, 0])
+        want = not np.allclose(vals[:, :, 0][ok], base[:, :, 0][ok], rtol=1e-9, atol=1e-12)
+        assert edits._truth_moved(vals, base) == want
+    assert edits._truth_moved(np.zeros((2, 1, 2)), np.zeros((2, 2, 2))) and not edits._truth_moved(vals, None)

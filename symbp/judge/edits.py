@@ -305,21 +305,40 @@ def _kept(claim, base):
 
 def _score(vals, side, base):
     """How far sides 1..``side`` are from the truth (0: they hold); inf where unreadable or the truth moved."""
-    if vals is None or vals.shape[2] <= side:
+    if not _comparable(vals, side, base):
         return np.inf
-    if base is not None:
-        if vals.shape[:2] != base.shape[:2]:
-            return np.inf
-        b0, v0 = base[:, :, 0], vals[:, :, 0]
-        ok = np.isfinite(b0)
-        if not np.allclose(v0[ok], b0[ok], rtol=1e-9, atol=1e-12):   # the edit moved the true side
-            return np.inf
+    return _closeness(max(_side_error(vals, s) for s in range(1, side + 1)))
+
+
+def _comparable(vals, side, base):
+    """Whether ``vals`` can be scored: sides 0..``side`` there and finite, the true side where ``base`` has it (the
+    edit did not move it), and, for a lemma (no ``base``), not every side 0 (0 = 0 holds and says nothing)."""
+    if vals is None or vals.shape[2] <= side or _truth_moved(vals, base):
+        return False
     sub = vals[:, :, :side + 1]
-    if not np.all(np.isfinite(sub)):
-        return np.inf
-    if base is None and not np.any(sub):    # a lemma edited into 0 = 0 holds and says nothing
-        return np.inf
-    err = max(float(np.max(relative_errors(sub[:, :, [0, s]]))) for s in range(1, side + 1))
+    return bool(np.all(np.isfinite(sub))) and (base is not None or bool(np.any(sub)))
+
+
+def _truth_moved(vals, base):
+    """Whether the true side of ``vals`` is not that of ``base`` (another shape, or other values where ``base`` has
+    finite ones: ``np.allclose`` with rtol 1e-9, atol 1e-12, in its own arithmetic); False without ``base``."""
+    if base is None:
+        return False
+    if vals.shape[:2] != base.shape[:2]:
+        return True
+    b0, v0 = base[:, :, 0], vals[:, :, 0]
+    ok = np.isfinite(b0)
+    b, v = b0[ok], v0[ok]
+    return not bool(np.all(np.abs(v - b) <= 1e-12 + 1e-9 * np.abs(b)))
+
+
+def _side_error(vals, s):
+    """The largest relative error of side ``s`` against the truth (side 0)."""
+    return float(np.max(relative_errors(vals[:, :, [0, s]])))
+
+
+def _closeness(err):
+    """A score from the largest relative error: 0 within RTOL, else its order of magnitude (+20)."""
     return 0.0 if err <= RTOL else float(np.log10(err) + 20)
 
 
@@ -334,10 +353,8 @@ def _unread(vals, side, base):
     None where nothing is comparable (unreadable as a whole, another shape, or the truth side moved)."""
     if vals is None or vals.shape[2] <= side or (base is not None and vals.shape[:2] != base.shape[:2]):
         return None
-    if base is not None:
-        ok = np.isfinite(base[:, :, 0])
-        if not np.allclose(vals[:, :, 0][ok], base[:, :, 0][ok], rtol=1e-9, atol=1e-12):
-            return None
+    if _truth_moved(vals, base):
+        return None
     return int(np.sum(~np.isfinite(vals[:, :, 1:side + 1])))
 
 
@@ -430,6 +447,9 @@ def _scales():
 def _fitting_scales(vals, side, base, run):
     """The sign/factor edits under which the values ``vals`` of a singly edited formula hold (side ``side``)."""
     sizes, m = run[0], run[1]
+    if vals is None or vals.shape[2] <= side or _truth_moved(vals, base):    # (as _score finds for every factor)
+        return []
+    others = [_side_error(vals, s) for s in range(1, side)]     # the sides before the scaled one: unchanged
     out = []
     for e in _scales():
         c = {"-1": -1, "2": 2, "1/2": 0.5, "m": m, "1/m": 1 / m, "K": sizes[-1], "1/K": 1 / sizes[-1]}[e.change[1]]
@@ -437,7 +457,10 @@ def _fitting_scales(vals, side, base, run):
             continue
         v = vals.copy()
         v[:, :, side] = v[:, :, side] * c
-        if _score(v, side, base) == 0.0:
+        sub = v[:, :, :side + 1]
+        if not (np.all(np.isfinite(sub)) and (base is not None or np.any(sub))):
+            continue
+        if _closeness(max(others + [_side_error(v, side)])) == 0.0:
             out.append(e)
     return out
 
