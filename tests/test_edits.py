@@ -490,11 +490,14 @@ def test_the_factors_that_fit_are_those_whose_scaled_values_score_zero(seed):
             assert edits._fitting_scales(vals, side, kept, run) == want
 
 
+@pytest.mark.filterwarnings("error")
 def test_the_true_side_moved_exactly_where_allclose_says_it_did():
     """_truth_moved is ``not np.allclose(v, b, rtol=1e-9, atol=1e-12)`` where the base is finite (another shape: moved),
-    on values just inside and just outside the tolerance, NaN and inf included."""
+    on values just inside and just outside the tolerance, NaN (a signalling one too) and inf included, and warns
+    where allclose does not."""
     import numpy as np
     from symbp.judge import edits
+    snan = np.array([0x7FF4000000000000], dtype=np.uint64).view(np.float64)[0]   # subtracting it raises "invalid"
     rng = np.random.default_rng(7)
     for _ in range(3000):
         shape = (int(rng.integers(1, 4)), int(rng.integers(1, 4)), 2)
@@ -503,7 +506,7 @@ def test_the_true_side_moved_exactly_where_allclose_says_it_did():
             + rng.choice([0, 1e-13, 9e-13, 2e-12], size=shape)
         for arr in (base, vals):
             if rng.random() < 0.2:
-                arr[tuple(rng.integers(0, s) for s in shape[:2]) + (0,)] = rng.choice([np.nan, np.inf, -np.inf])
+                arr[tuple(rng.integers(0, s) for s in shape[:2]) + (0,)] = rng.choice([np.nan, snan, np.inf, -np.inf])
         ok = np.isfinite(base[:, :, 0])
         want = not np.allclose(vals[:, :, 0][ok], base[:, :, 0][ok], rtol=1e-9, atol=1e-12)
         assert edits._truth_moved(vals, base) == want

@@ -329,7 +329,8 @@ def _truth_moved(vals, base):
     b0, v0 = base[:, :, 0], vals[:, :, 0]
     ok = np.isfinite(b0)
     b, v = b0[ok], v0[ok]
-    return not bool(np.all(np.abs(v - b) <= 1e-12 + 1e-9 * np.abs(b)))
+    with np.errstate(invalid="ignore"):     # (as np.isclose: a NaN in the values is not close, and says nothing)
+        return not bool(np.all(np.abs(v - b) <= 1e-12 + 1e-9 * np.abs(b)))
 
 
 def _side_error(vals, s):
