@@ -80,10 +80,10 @@ def _split_one(path):
     from symbp.judge.timings import TIMINGS
     from symbp.run import runner
     from symbp.run.load import load_derivation
-    from symbp.run.isolate import collect_seldom
+    from symbp.run.isolate import collect_seldom, keep_survivors
     spent = defaultdict(float)
     TIMINGS.reset()
-    collect_seldom()    # as a checking child of symbp check does
+    collect_seldom()    # as a checking child of symbp check does (and keep_survivors after each claim)
     started = {}
 
     def collector(phase, info):     # the cyclic garbage collector's runs and time
@@ -123,6 +123,7 @@ def _split_one(path):
     for i in range(len(doc.claims)):
         t0 = cpu()
         runner._check_claim(doc, i, cache)
+        keep_survivors()    # as a checking child does after each claim
         spent["claims"] += cpu() - t0
     for step, sec in TIMINGS.seconds.items():
         spent[("all", step)] += sec
