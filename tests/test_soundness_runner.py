@@ -300,22 +300,29 @@ def test_what_outlives_a_claim_is_frozen_and_a_later_claim_is_judged_as_before(t
 
 
 def test_keep_survivors_freezes_up_to_KEPT_MAX_claims_then_leaves_the_collector_as_it_was():
-    """keep_survivors freezes what is alive, KEPT_MAX times in a process at most (then it freezes nothing more)."""
+    """keep_survivors freezes what is alive, KEPT_MAX times in a process at most (then it freezes nothing more);
+    judged in a forked child, whose collector state is its own."""
     import gc
-    from symbp.run import isolate
-    kept = isolate._STATE["kept"]
-    try:
-        isolate._STATE["kept"] = 0
-        before = gc.get_freeze_count()
-        isolate.keep_survivors()
-        assert gc.get_freeze_count() > before and isolate._STATE["kept"] == 1
-        gc.unfreeze()
-        isolate._STATE["kept"] = isolate.KEPT_MAX
-        isolate.keep_survivors()
-        assert gc.get_freeze_count() == 0 and isolate._STATE["kept"] == isolate.KEPT_MAX
-    finally:
-        gc.unfreeze()
-        isolate._STATE["kept"] = kept
+    import pickle
+    from symbp.run.isolate import KEPT_MAX, keep_survivors
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        froze = []
+        try:
+            for _ in range(KEPT_MAX + 1):
+                gc.unfreeze()
+                keep_survivors()
+                froze.append(gc.get_freeze_count() > 0)
+        finally:
+            os.write(w, pickle.dumps(froze))
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as inbox:
+        froze = pickle.loads(inbox.read())
+    os.waitpid(pid, 0)
+    assert len(froze) == KEPT_MAX + 1 and froze[0] and not froze[-1]
+    assert froze == sorted(froze, reverse=True) and 0 < sum(froze) <= KEPT_MAX
 
 
 def test_a_checking_child_runs_the_collector_seldom_and_its_verdicts_are_those_of_the_default_collector(tmp_path):

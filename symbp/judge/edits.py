@@ -311,10 +311,18 @@ def _score(vals, side, base):
 
 
 def _comparable(vals, side, base):
-    """Whether ``vals`` can be scored: sides 0..``side`` there and finite, the true side where ``base`` has it (the
-    edit did not move it), and, for a lemma (no ``base``), not every side 0 (0 = 0 holds and says nothing)."""
-    if vals is None or vals.shape[2] <= side or _truth_moved(vals, base):
-        return False
+    """Whether ``vals`` can be scored: :func:`_truth_kept` and :func:`_readable`."""
+    return _truth_kept(vals, side, base) and _readable(vals, side, base)
+
+
+def _truth_kept(vals, side, base):
+    """Whether ``vals`` has sides 0..``side`` and the true side where ``base`` has it (the edit did not move it)."""
+    return vals is not None and vals.shape[2] > side and not _truth_moved(vals, base)
+
+
+def _readable(vals, side, base):
+    """Whether sides 0..``side`` of ``vals`` are finite and, for a lemma (no ``base``), not every one 0 (0 = 0 holds
+    and says nothing)."""
     sub = vals[:, :, :side + 1]
     return bool(np.all(np.isfinite(sub))) and (base is not None or bool(np.any(sub)))
 
@@ -352,9 +360,7 @@ _FAMILIES = {"a": (("z", 0),), "z": (("a", 0),), "A": (("Z", 0),), "Z": (("A", 0
 def _unread(vals, side, base):
     """How many values of sides 1..``side`` cannot be read (NaN: a layer or index out of range, read leniently);
     None where nothing is comparable (unreadable as a whole, another shape, or the truth side moved)."""
-    if vals is None or vals.shape[2] <= side or (base is not None and vals.shape[:2] != base.shape[:2]):
-        return None
-    if _truth_moved(vals, base):
+    if not _truth_kept(vals, side, base):
         return None
     return int(np.sum(~np.isfinite(vals[:, :, 1:side + 1])))
 
@@ -448,7 +454,7 @@ def _scales():
 def _fitting_scales(vals, side, base, run):
     """The sign/factor edits under which the values ``vals`` of a singly edited formula hold (side ``side``)."""
     sizes, m = run[0], run[1]
-    if vals is None or vals.shape[2] <= side or _truth_moved(vals, base):    # (as _score finds for every factor)
+    if not _truth_kept(vals, side, base):    # (the same for every factor: only the scaled side changes)
         return []
     others = [_side_error(vals, s) for s in range(1, side)]     # the sides before the scaled one: unchanged
     out = []
@@ -458,10 +464,7 @@ def _fitting_scales(vals, side, base, run):
             continue
         v = vals.copy()
         v[:, :, side] = v[:, :, side] * c
-        sub = v[:, :, :side + 1]
-        if not (np.all(np.isfinite(sub)) and (base is not None or np.any(sub))):
-            continue
-        if _closeness(max(others + [_side_error(v, side)])) == 0.0:
+        if _readable(v, side, base) and _closeness(max(others + [_side_error(v, side)])) == 0.0:
             out.append(e)
     return out
 
