@@ -53,22 +53,26 @@ def _function_node(fn):
     return _node_of(code, code.co_filename, "".join(lines))
 
 
+@functools.lru_cache(maxsize=64)
+def _functions_of(filename, text):
+    """Every function and lambda of a module's source ``text``, by (first line, name, parameters): one walk."""
+    index = {}
+    for node in ast.walk(_module_ast(filename, text)):
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
+            index.setdefault((first, name, tuple(a.arg for a in node.args.args)), []).append(node)
+    return index
+
+
 @functools.lru_cache(maxsize=256)
 def _node_of(code, filename, text):
     """The node of ``code`` in its module's source ``text`` (found once: a diagnosis asks for it again and again)."""
     try:
-        tree = _module_ast(filename, text)
+        functions = _functions_of(filename, text)
     except (SyntaxError, ValueError):
         return None
-    params = list(code.co_varnames[:code.co_argcount])
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
-            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-            name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
-            if first == code.co_firstlineno and name == code.co_name \
-                    and [a.arg for a in node.args.args] == params:
-                found.append(node)
+    found = functions.get((code.co_firstlineno, code.co_name, tuple(code.co_varnames[:code.co_argcount])), [])
     return found[0] if len(found) == 1 else None
 
 
