@@ -668,7 +668,7 @@ def named_exps(x, longer_than=80):
 def _used(inst, side):
     syms = set()
     for s in (inst.sides[0], inst.sides[min(side, len(inst.sides) - 1)]):
-        syms |= {str(x) for x in sympy.sympify(s).free_symbols}
+        syms |= {str(x) for x in symengine.sympify(s).free_symbols}
     return syms
 
 
