@@ -1,6 +1,6 @@
 """Time `symbp check` on the bundled derivations: --jobs 1 vs 2, cold vs cached, --numeric-only vs exact.
 
-    python benchmarks/check.py [--runs N] [--jobs N] [--detail] [--split]
+    python benchmarks/check.py [--runs N] [--jobs N] [--detail] [--split] [--from-source]
 
 Every figure is the median of N runs of the command (start-up included), the runs of the compared variants
 interleaved so that a load from elsewhere falls on all of them alike; beside the wall time, the CPU seconds of
@@ -11,6 +11,11 @@ run, in process).  --split: only the CPU seconds of the cold run split into the 
 numeric and exact check), the diagnosis of failing claims and the induction over depths, each derivation judged
 in a forked child of its own as ``symbp check`` does (what one derivation builds is not reused by the next), and
 how many children the judging forked (each costs system time: its pages are copied on write).
+
+The command is this checkout's symbp, with its modules (and the bundled derivations) compiled to bytecode first,
+as ``pip install .`` compiles them when it installs: README's command.  Where the environment forbids writing
+bytecode (PYTHONDONTWRITEBYTECODE), a checkout without it compiles every module of symbp from source again on
+each run; ``--from-source`` times that instead.  The ``__pycache__`` folders made here are removed at exit.
 """
 import argparse
 import atexit
@@ -25,6 +30,21 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def compile_bytecode():
+    """Compile this checkout's symbp and bundled derivations to bytecode in place, as ``pip install .`` does; the
+    ``__pycache__`` folders made here are removed at exit (those already there are left as they were)."""
+    import compileall
+    folders = [ROOT / "symbp", ROOT / "derivations"]
+    have = {p for f in folders for p in f.rglob("__pycache__")}
+    for folder in folders:
+        compileall.compile_dir(str(folder), quiet=1)
+    made = sorted({p for f in folders for p in f.rglob("__pycache__")} - have)
+    atexit.register(lambda: [shutil.rmtree(p, True) for p in made])
 
 
 def timed(args, env):
@@ -133,10 +153,12 @@ def _split_one(path):
 def split():
     """Print the CPU split of a cold run over the bundled derivations (one forked child per derivation)."""
     import pickle
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's symbp, not an installed one
+    sys.path.insert(0, str(ROOT))   # this checkout's symbp, not an installed one
     from symbp.run.isolate import CHILD_GC_THRESHOLDS
     from symbp.run.load import bundled_derivations, derivation_files
+    from symbp.run.runner import preload
     t0 = cpu()
+    preload()   # what symbp check imports before its first worker forks
     total = defaultdict(float)
     for path in derivation_files([bundled_derivations()]):
         r, w = os.pipe()
@@ -188,6 +210,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="the parallel run's --jobs (default: 2)")
     ap.add_argument("--detail", action="store_true", help="also the slowest claims and time by verdict/method")
     ap.add_argument("--split", action="store_true", help="only the CPU split: main path, diagnosis, induction")
+    ap.add_argument("--from-source", action="store_true",
+                    help="do not compile symbp to bytecode first (under PYTHONDONTWRITEBYTECODE: every run compiles it)")
     args = ap.parse_args()
     if args.split:
         split()
@@ -195,7 +219,13 @@ def main():
 
     cache = tempfile.mkdtemp(prefix="symbp-bench-cache-")
     atexit.register(shutil.rmtree, cache, True)
-    env = {**os.environ, "SYMBP_CACHE_DIR": cache}
+    env = {**os.environ, "SYMBP_CACHE_DIR": cache, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}   # this checkout's symbp
+    if not args.from_source:
+        compile_bytecode()
+    bytecode = ("from source on each run (PYTHONDONTWRITEBYTECODE; --from-source)" if args.from_source and
+                sys.flags.dont_write_bytecode else "from source (--from-source), written by the first run" if
+                args.from_source else "compiled before the runs, as `pip install .` compiles it")
     variants = {"jobs 1": ["--jobs", "1", "--no-cache"],
                 f"jobs {args.jobs}": ["--jobs", str(args.jobs), "--no-cache"],
                 "numeric-only, jobs 1": ["--jobs", "1", "--no-cache", "--numeric-only"]}
@@ -216,6 +246,7 @@ def main():
 
     print(f"symbp check on the bundled derivations, median of {args.runs} interleaved runs "
           f"(1-minute load average {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores)")
+    print(f"symbp's modules: {bytecode}")
     print(f"{'variant':<24} {'wall s':>8} {'CPU s':>8}  exit")
     for name in times:
         print(f"{name:<24} {med(name):>8.2f} {med(name, 1):>8.2f}  {codes[name]}")
