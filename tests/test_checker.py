@@ -271,6 +271,17 @@ def test_counterexample_sides_really_differ():
     assert abs(float((truth - formula).evalf(30))) > 1e-6
 
 
+def test_counterexample_point_names_only_what_its_sides_read():
+    """δ^L_1 reads output 1's weights, bias and target, not output 2's: those are not in the point shown."""
+    doc = make_doc()
+    doc.claim("sign", kind="delta", layer="output", latex="", spec={"activation": "sigmoid"})(
+        lambda n, i: (n.delta[n.L][i], MUTANTS["sign flipped"][1](n, i)))
+    c = verdict(doc, "sign").counterexample
+    assert c["where"].endswith("i = 1")
+    assert {"y_{1}", "b^(2)_{1}", "W^(2)_{1,3}", "x_{2}", "W^(1)_{3,2}"} <= set(c["point"])
+    assert not {"y_{2}", "b^(2)_{2}", "W^(2)_{2,1}"} & set(c["point"])
+
+
 # -- bad input ------------------------------------------------------------------------------
 GOOD = '''
 from symbp import Derivation, Notation
