@@ -230,3 +230,16 @@ def test_a_mutant_s_function_is_not_read_as_the_claim_s_tree():
     assert claim_tree(claim, doc.notation) is not None
     mutant = dataclasses.replace(claim, fn=functools.wraps(claim.fn)(lambda n, *a: claim.fn(n, *a)))
     assert claim_tree(mutant, doc.notation) is None
+
+
+# two claim functions on one line: each is found by its parameters; two alike are not told apart, so neither has a
+# tree (never the other one's print)
+_BY_PARAMS = (lambda n, l: (n.delta[l], n.fp(n.z[l]))), (lambda n, k: (n.delta[k], n.f(n.z[k])))
+_ALIKE = (lambda n, l: (n.delta[l], n.fp(n.z[l]))), (lambda n, l: (n.delta[l], n.f(n.z[l])))
+
+
+def test_a_claim_function_is_found_by_its_line_name_and_parameters():
+    from symbp.claims.code_tree import python_tree
+    texts = [python_tree(fn, Notation())[0].text() for fn in _BY_PARAMS]
+    assert texts == ["δ^(l) = f'(z^(l))", "δ^(k) = f(z^(k))"]
+    assert [python_tree(fn, Notation()) for fn in _ALIKE] == [None, None]
