@@ -43,8 +43,8 @@ def compile_bytecode():
     have = {p for f in folders for p in f.rglob("__pycache__")}
     for folder in folders:
         compileall.compile_dir(str(folder), quiet=1)
-    made = sorted({p for f in folders for p in f.rglob("__pycache__")} - have)
-    atexit.register(lambda: [shutil.rmtree(p, True) for p in made])
+    for made in {p for f in folders for p in f.rglob("__pycache__")} - have:
+        atexit.register(shutil.rmtree, made, True)
 
 
 def timed(args, env):
@@ -221,11 +221,12 @@ def main():
     atexit.register(shutil.rmtree, cache, True)
     env = {**os.environ, "SYMBP_CACHE_DIR": cache, "PYTHONPATH": os.pathsep.join(
         [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}   # this checkout's symbp
-    if not args.from_source:
+    if args.from_source:
+        bytecode = "from source (--from-source)" + (", on each run (PYTHONDONTWRITEBYTECODE)"
+                                                    if sys.flags.dont_write_bytecode else "")
+    else:
         compile_bytecode()
-    bytecode = ("from source on each run (PYTHONDONTWRITEBYTECODE; --from-source)" if args.from_source and
-                sys.flags.dont_write_bytecode else "from source (--from-source), written by the first run" if
-                args.from_source else "compiled before the runs, as `pip install .` compiles it")
+        bytecode = "compiled before the runs, as `pip install .` compiles it"
     variants = {"jobs 1": ["--jobs", "1", "--no-cache"],
                 f"jobs {args.jobs}": ["--jobs", str(args.jobs), "--no-cache"],
                 "numeric-only, jobs 1": ["--jobs", "1", "--no-cache", "--numeric-only"]}

@@ -36,11 +36,6 @@ class _Example:
     index: object
 
 
-@functools.lru_cache(maxsize=64)
-def _module_ast(filename, text):
-    return ast.parse(text, filename)
-
-
 def _function_node(fn):
     """The ``ast`` node (FunctionDef or Lambda) of ``fn``'s own code, or None."""
     fn = inspect.unwrap(fn)
@@ -50,30 +45,25 @@ def _function_node(fn):
     lines = linecache.getlines(code.co_filename)
     if not lines:
         return None
-    return _node_of(code, code.co_filename, "".join(lines))
+    try:
+        functions = _functions_of(code.co_filename, "".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+    found = functions.get((code.co_firstlineno, code.co_name, tuple(code.co_varnames[:code.co_argcount])), [])
+    return found[0] if len(found) == 1 else None   # two alike on one line: not told apart
 
 
 @functools.lru_cache(maxsize=64)
 def _functions_of(filename, text):
-    """Every function and lambda of a module's source ``text``, by (first line, name, parameters): one walk."""
+    """Every function and lambda of a module's source ``text``, by (first line, name, parameters): parsed and
+    walked once (a diagnosis asks for its claim functions again and again)."""
     index = {}
-    for node in ast.walk(_module_ast(filename, text)):
+    for node in ast.walk(ast.parse(text, filename)):
         if isinstance(node, (ast.FunctionDef, ast.Lambda)):
             first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             name = node.name if isinstance(node, ast.FunctionDef) else "<lambda>"
             index.setdefault((first, name, tuple(a.arg for a in node.args.args)), []).append(node)
     return index
-
-
-@functools.lru_cache(maxsize=256)
-def _node_of(code, filename, text):
-    """The node of ``code`` in its module's source ``text`` (found once: a diagnosis asks for it again and again)."""
-    try:
-        functions = _functions_of(filename, text)
-    except (SyntaxError, ValueError):
-        return None
-    found = functions.get((code.co_firstlineno, code.co_name, tuple(code.co_varnames[:code.co_argcount])), [])
-    return found[0] if len(found) == 1 else None
 
 
 class _Builder:
